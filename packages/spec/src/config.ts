@@ -1,0 +1,160 @@
+import { z } from "zod";
+
+/*
+ * The training config. This one table is the configuration surface: the CLI
+ * flags, the API's JSON schema and the web form's fields and help texts are
+ * generated from it (see `describe` texts), not kept by hand.
+ */
+
+export const SgdOptimizer = z
+  .object({
+    name: z.literal("sgd"),
+    momentum: z.number().min(0).lt(1).default(0).describe("Momentum factor (0 = plain SGD; 0.9 is usual)."),
+    nesterov: z.boolean().default(false).describe("Use Nesterov momentum (needs momentum > 0)."),
+  })
+  .strict();
+const adamFields = {
+  beta1: z.number().min(0).lt(1).default(0.9).describe("Decay of the first-moment estimate."),
+  beta2: z.number().min(0).lt(1).default(0.999).describe("Decay of the second-moment estimate."),
+  epsilon: z.number().positive().default(1e-8).describe("Added to the denominator for stability."),
+};
+export const AdamOptimizer = z.object({ name: z.literal("adam"), ...adamFields }).strict();
+export const AdamWOptimizer = z.object({ name: z.literal("adamw"), ...adamFields }).strict();
+export const RmspropOptimizer = z
+  .object({
+    name: z.literal("rmsprop"),
+    alpha: z.number().min(0).lt(1).default(0.99).describe("Decay of the squared-gradient average."),
+    epsilon: z.number().positive().default(1e-8),
+    momentum: z.number().min(0).lt(1).default(0),
+  })
+  .strict();
+export const AdagradOptimizer = z
+  .object({
+    name: z.literal("adagrad"),
+    epsilon: z.number().positive().default(1e-10),
+    initialAccumulator: z.number().min(0).default(0),
+  })
+  .strict();
+
+export const OPTIMIZER_NAMES = ["sgd", "adam", "adamw", "rmsprop", "adagrad"] as const;
+export type OptimizerName = (typeof OPTIMIZER_NAMES)[number];
+
+/** An optimizer is `{name, ...hyperparameters}`; a bare name means its defaults. */
+export const Optimizer = z.preprocess(
+  (v) => (typeof v === "string" ? { name: v } : v),
+  z.discriminatedUnion("name", [SgdOptimizer, AdamOptimizer, AdamWOptimizer, RmspropOptimizer, AdagradOptimizer]),
+);
+export type Optimizer = z.infer<typeof Optimizer>;
+
+const warmup = {
+  warmupEpochs: z
+    .number()
+    .min(0)
+    .default(0)
+    .describe("Epochs of linear warm-up from 0 to the learning rate before the schedule starts."),
+};
+export const ConstantSchedule = z.object({ name: z.literal("constant"), ...warmup }).strict();
+export const StepSchedule = z
+  .object({
+    name: z.literal("step"),
+    gamma: z.number().positive().default(0.1).describe("Factor applied at each milestone."),
+    milestones: z
+      .array(z.number().int().min(1))
+      .default([])
+      .describe("Epochs after which the learning rate is multiplied by gamma."),
+    ...warmup,
+  })
+  .strict();
+export const ExponentialSchedule = z
+  .object({
+    name: z.literal("exponential"),
+    gamma: z.number().positive().max(1).default(0.95).describe("Factor applied after every epoch."),
+    ...warmup,
+  })
+  .strict();
+export const CosineSchedule = z
+  .object({
+    name: z.literal("cosine"),
+    minLearningRate: z.number().min(0).default(0).describe("Learning rate reached at the last step."),
+    ...warmup,
+  })
+  .strict();
+
+export const SCHEDULE_NAMES = ["constant", "step", "exponential", "cosine"] as const;
+export type ScheduleName = (typeof SCHEDULE_NAMES)[number];
+
+/** A schedule is `{name, ...}`; a bare name means its defaults. */
+export const Schedule = z.preprocess(
+  (v) => (typeof v === "string" ? { name: v } : v),
+  z.discriminatedUnion("name", [ConstantSchedule, StepSchedule, ExponentialSchedule, CosineSchedule]),
+);
+export type Schedule = z.infer<typeof Schedule>;
+
+export const EarlyStopping = z
+  .object({
+    metric: z.enum(["val_loss", "val_acc"]).default("val_loss"),
+    patience: z.number().int().min(1).default(5).describe("Epochs without improvement before stopping."),
+    minDelta: z.number().min(0).default(0).describe("Smallest change that counts as an improvement."),
+  })
+  .strict();
+export type EarlyStopping = z.infer<typeof EarlyStopping>;
+
+/** Per-batch, seeded augmentation; every field 0/false means none. */
+export const Augmentation = z
+  .object({
+    shift: z.number().min(0).max(0.5).default(0).describe("Random shift, as a fraction of width/height."),
+    rotation: z.number().min(0).max(180).default(0).describe("Random rotation, in degrees either way."),
+    zoom: z.number().min(0).max(0.5).default(0).describe("Random zoom in or out, as a fraction."),
+    horizontalFlip: z.boolean().default(false).describe("Mirror half the images (not for digits)."),
+    cutout: z.number().min(0).max(1).default(0).describe("Side of a random erased square, as a fraction."),
+  })
+  .strict();
+export type Augmentation = z.infer<typeof Augmentation>;
+
+export const TrainingConfig = z
+  .object({
+    optimizer: Optimizer.default({ name: "adam", beta1: 0.9, beta2: 0.999, epsilon: 1e-8 }).describe(
+      "How the weights are updated from the gradients.",
+    ),
+    learningRate: z
+      .number()
+      .positive()
+      .max(10)
+      .default(1e-3)
+      .describe("Step size; 1e-3 suits Adam, 0.01–0.1 suits SGD."),
+    schedule: Schedule.default({ name: "constant", warmupEpochs: 0 }).describe(
+      "How the learning rate changes over the run.",
+    ),
+    batchSize: z.number().int().min(1).max(65536).default(64).describe("Samples per step; 32–256 is usual."),
+    epochs: z.number().int().min(1).max(10000).default(5).describe("Passes over the training data."),
+    weightDecay: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0)
+      .describe("L2 penalty (decoupled for AdamW); 1e-4 is a gentle start."),
+    labelSmoothing: z.number().min(0).lt(1).default(0).describe("Mixes this much of a uniform target into the labels."),
+    earlyStopping: EarlyStopping.nullable().default(null).describe("Stop when validation stops improving."),
+    validationSplit: z
+      .number()
+      .min(0)
+      .lt(1)
+      .default(0.1)
+      .describe("Share of the training data held out to validate each epoch."),
+    augmentation: Augmentation.default({ shift: 0, rotation: 0, zoom: 0, horizontalFlip: false, cutout: 0 }),
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 31 - 1)
+      .default(0)
+      .describe("Seeds initialisation, shuffling, dropout and augmentation."),
+  })
+  .strict();
+export type TrainingConfig = z.infer<typeof TrainingConfig>;
+export type TrainingConfigInput = z.input<typeof TrainingConfig>;
+
+/** The config with every default filled in. */
+export function defaultTrainingConfig(): TrainingConfig {
+  return TrainingConfig.parse({});
+}

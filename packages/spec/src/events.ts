@@ -1,0 +1,126 @@
+import { z } from "zod";
+
+/*
+ * One event stream for everyone: the engine yields these, the runner writes
+ * them to events.jsonl, the server relays them over SSE, the CLI draws
+ * progress bars from them and the web app charts them. `seq` is run-local and
+ * strictly increasing from 0. Accuracies are fractions in [0, 1].
+ */
+
+const base = {
+  seq: z.number().int().min(0),
+  /** Milliseconds since the Unix epoch. */
+  time: z.number(),
+};
+
+export const Backend = z.enum(["wasm", "webgpu", "webgl", "cpu"]);
+export type Backend = z.infer<typeof Backend>;
+
+export const StartEvent = z.object({
+  ...base,
+  type: z.literal("start"),
+  backend: Backend,
+  epochs: z.number().int(),
+  stepsPerEpoch: z.number().int(),
+  trainSamples: z.number().int(),
+  valSamples: z.number().int(),
+  paramCount: z.number().int(),
+  /** Set when this run continues from a checkpoint. */
+  resumedFromEpoch: z.number().int().optional(),
+});
+
+export const BatchEvent = z.object({
+  ...base,
+  type: z.literal("batch"),
+  epoch: z.number().int(),
+  /** Global step, counted from 1. */
+  step: z.number().int(),
+  loss: z.number(),
+  accuracy: z.number(),
+  learningRate: z.number(),
+  samplesPerSec: z.number(),
+});
+
+export const EpochEvent = z.object({
+  ...base,
+  type: z.literal("epoch"),
+  /** Counted from 1. */
+  epoch: z.number().int(),
+  trainLoss: z.number(),
+  trainAccuracy: z.number(),
+  valLoss: z.number().nullable(),
+  valAccuracy: z.number().nullable(),
+  learningRate: z.number(),
+  seconds: z.number(),
+  samplesPerSec: z.number(),
+});
+
+export const LogEvent = z.object({
+  ...base,
+  type: z.literal("log"),
+  level: z.enum(["info", "warn", "error"]),
+  message: z.string(),
+});
+
+export const CheckpointEvent = z.object({
+  ...base,
+  type: z.literal("checkpoint"),
+  epoch: z.number().int(),
+  kind: z.enum(["best", "last"]),
+  /** Artifact name within the run, e.g. `weights.safetensors`. */
+  name: z.string(),
+});
+
+export const DoneEvent = z.object({
+  ...base,
+  type: z.literal("done"),
+  epochs: z.number().int(),
+  stoppedEarly: z.boolean(),
+  testLoss: z.number().nullable(),
+  testAccuracy: z.number().nullable(),
+  seconds: z.number(),
+  artifacts: z.array(z.string()),
+});
+
+export const AbortedEvent = z.object({
+  ...base,
+  type: z.literal("aborted"),
+  epoch: z.number().int(),
+  step: z.number().int(),
+  reason: z.string(),
+});
+
+export const ErrorEvent = z.object({
+  ...base,
+  type: z.literal("error"),
+  /** What went wrong and what to do about it, for a person. */
+  message: z.string(),
+});
+
+export const DivergedEvent = z.object({
+  ...base,
+  type: z.literal("diverged"),
+  epoch: z.number().int(),
+  step: z.number().int(),
+  loss: z.number().nullable(),
+  /** What to try next, e.g. a lower learning rate. */
+  message: z.string(),
+});
+
+export const TrainEvent = z.discriminatedUnion("type", [
+  StartEvent,
+  BatchEvent,
+  EpochEvent,
+  LogEvent,
+  CheckpointEvent,
+  DoneEvent,
+  AbortedEvent,
+  ErrorEvent,
+  DivergedEvent,
+]);
+export type TrainEvent = z.infer<typeof TrainEvent>;
+export type TrainEventType = TrainEvent["type"];
+export type TrainEventOf<T extends TrainEventType> = Extract<TrainEvent, { type: T }>;
+
+/** Events after which a run produces nothing more. */
+export const TERMINAL_EVENT_TYPES: readonly TrainEventType[] = ["done", "aborted", "error", "diverged"];
