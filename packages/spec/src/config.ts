@@ -51,7 +51,7 @@ const warmup = {
     .number()
     .min(0)
     .default(0)
-    .describe("Epochs of linear warm-up from 0 to the learning rate before the schedule starts."),
+    .describe("Epochs of linear warm-up up to the learning rate before the schedule starts."),
 };
 export const ConstantSchedule = z.object({ name: z.literal("constant"), ...warmup }).strict();
 export const StepSchedule = z

@@ -1,0 +1,125 @@
+import { jit, nn, numpy as np } from "@jax-js/jax";
+import { type Batch, gatherBatch, type ImageSet, type Normalization } from "@layerlab/data-core";
+import { refVars } from "./io/checkpoint";
+import { softmaxCrossEntropy } from "./loss";
+import type { Model, ModelVars } from "./model";
+
+/** Test-set metrics of a model. Accuracies, precisions and recalls are fractions in [0, 1]. */
+export interface Evaluation {
+  loss: number;
+  accuracy: number;
+  count: number;
+  /** `confusion[actual][predicted]` counts. */
+  confusion: number[][];
+  perClass: { precision: number; recall: number; support: number }[];
+  /** Predicted class of every evaluated image, in order. */
+  predictions: Int32Array;
+}
+
+/** Eval-mode forward passes of one model, compiled once and reused. Call `dispose()` when done. */
+export interface Evaluator {
+  /** Summed loss and arg-max predictions of one batch. Does not consume `vars`. */
+  batch(vars: ModelVars, x: Float32Array, y: Int32Array): Promise<{ lossSum: number; predictions: Int32Array }>;
+  /** Softmax probabilities `[n · classes]` of one batch. Does not consume `vars`. */
+  probabilities(vars: ModelVars, x: Float32Array, n: number): Promise<Float32Array>;
+  dispose(): void;
+}
+
+/** Compiles the eval-mode passes of `model`. */
+export function createEvaluator(model: Model): Evaluator {
+  const inShape = model.spec.input.shape;
+  const lossAndPreds = jit((vars: ModelVars, x: np.Array, y: np.Array) => {
+    const { logits, state } = model.apply(vars, x, { mode: "eval" });
+    for (const a of Object.values(state)) a.dispose();
+    const preds = np.argmax(logits.ref, -1).astype(np.int32);
+    const n = logits.shape[0] ?? 1;
+    return [softmaxCrossEntropy(logits, y).mul(n), preds] as [np.Array, np.Array];
+  });
+  const probs = jit((vars: ModelVars, x: np.Array) => {
+    const { logits, state } = model.apply(vars, x, { mode: "eval" });
+    for (const a of Object.values(state)) a.dispose();
+    return nn.softmax(logits, -1);
+  });
+  return {
+    async batch(vars, x, y) {
+      const n = y.length;
+      const [loss, preds] = lossAndPreds(
+        refVars(vars),
+        np.array(x, { shape: [n, ...inShape] }),
+        np.array(y, { shape: [n], dtype: np.int32 }),
+      );
+      const predictions = (await preds.data()) as Int32Array;
+      const lossSum = (await loss.data())[0]!;
+      return { lossSum, predictions };
+    },
+    async probabilities(vars, x, n) {
+      const p = probs(refVars(vars), np.array(x, { shape: [n, ...inShape] }));
+      return (await p.data()) as Float32Array;
+    },
+    dispose() {
+      lossAndPreds.dispose();
+      probs.dispose();
+    },
+  };
+}
+
+/** Options of `evaluate`. */
+export interface EvaluateOptions {
+  normalization: Normalization;
+  batchSize?: number;
+  /** Evaluate only these images of the set (default: all). */
+  indices?: ArrayLike<number>;
+  /** Reuse a compiled evaluator (else one is made and disposed). */
+  evaluator?: Evaluator;
+}
+
+/** Loss, accuracy, confusion matrix and per-class precision/recall of `vars` on `set`. Does not consume `vars`. */
+export async function evaluate(
+  model: Model,
+  vars: ModelVars,
+  set: ImageSet,
+  opts: EvaluateOptions,
+): Promise<Evaluation> {
+  const classes = model.spec.classes.length;
+  const shape = model.spec.input.shape;
+  const indices = opts.indices ?? Uint32Array.from({ length: set.count }, (_, i) => i);
+  const batchSize = opts.batchSize ?? 256;
+  const evaluator = opts.evaluator ?? createEvaluator(model);
+  const confusion = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
+  const predictions = new Int32Array(indices.length);
+  let lossSum = 0;
+  let buffer: Batch | undefined;
+  try {
+    for (let start = 0; start < indices.length; start += batchSize) {
+      const idx = Array.prototype.slice.call(indices, start, Math.min(start + batchSize, indices.length)) as number[];
+      buffer = gatherBatch(set, shape, idx, opts.normalization, buffer);
+      const out = await evaluator.batch(vars, buffer.x, buffer.y);
+      lossSum += out.lossSum;
+      predictions.set(out.predictions, start);
+      out.predictions.forEach((p, k) => {
+        confusion[buffer!.y[k]!]![p]!++;
+      });
+    }
+  } finally {
+    if (!opts.evaluator) evaluator.dispose();
+  }
+  const count = indices.length;
+  const correct = confusion.reduce((s, row, i) => s + row[i]!, 0);
+  const perClass = confusion.map((row, c) => {
+    const support = row.reduce((a, b) => a + b, 0);
+    const predicted = confusion.reduce((s, r) => s + r[c]!, 0);
+    return {
+      precision: predicted === 0 ? 0 : row[c]! / predicted,
+      recall: support === 0 ? 0 : row[c]! / support,
+      support,
+    };
+  });
+  return {
+    loss: count === 0 ? Number.NaN : lossSum / count,
+    accuracy: count === 0 ? Number.NaN : correct / count,
+    count,
+    confusion,
+    perClass,
+    predictions,
+  };
+}

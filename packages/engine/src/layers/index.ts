@@ -1,0 +1,13 @@
+export { ACTIVATIONS, activate, activationLayer } from "./activation";
+export { batchNorm } from "./batchNorm";
+export { conv2d, convGeometry } from "./conv2d";
+export { CONV_IMPLS, type ConvGeometry, type ConvImpl, currentConvImpl, setConvImpl } from "./convImpl";
+export { dense } from "./dense";
+export { dropout } from "./dropout";
+export { flatten } from "./flatten";
+export { type AxisPadding, type AxisWindow, axisWindow, samePadding, slidingOut } from "./geometry";
+export { globalAvgPool } from "./globalAvgPool";
+export { fanInUniform, initBatchNorm, initWeightAndBias } from "./init";
+export { avgPool2d, maxPool2d, poolGeometry } from "./pool2d";
+export { LAYERS } from "./registry";
+export * from "./types";

@@ -1,0 +1,384 @@
+import { jit, numpy as np, random, tree, valueAndGrad } from "@jax-js/jax";
+import {
+  type Batch,
+  computeNormalization,
+  type Dataset,
+  deriveSeed,
+  epochBatches,
+  gatherBatch,
+  type Normalization,
+  validationSplit,
+} from "@layerlab/data-core";
+import {
+  type ModelSpec,
+  type TrainEvent,
+  type TrainingConfig,
+  type TrainingConfigInput,
+  TrainingConfig as TrainingConfigSchema,
+} from "@layerlab/spec";
+import { initBackend, yieldToHost } from "./backend";
+import { createEvaluator, type Evaluation, evaluate } from "./evaluate";
+import { disposeVars, refVars, saveWeights } from "./io/checkpoint";
+import type { ArrayMap } from "./layers/types";
+import { correctCount, softmaxCrossEntropy } from "./loss";
+import { buildModel, type Model, type ModelVars, paramCount } from "./model";
+import { applyUpdates, createOptimizer, learningRateAt } from "./optim";
+
+/** Where a resumed run starts: its weights, optimizer state and the epochs already done. */
+export interface ResumePoint {
+  vars: ModelVars;
+  /** Optimizer state as saved; when absent the optimizer starts fresh. */
+  optState?: unknown;
+  /** Epochs completed before the interruption. */
+  epochsDone: number;
+  /** Best validation metric so far, to keep best-checkpoint selection consistent. */
+  bestMetric?: number | null;
+}
+
+/** Everything `train` needs. */
+export interface TrainOptions {
+  spec: ModelSpec | unknown;
+  config: TrainingConfigInput | TrainingConfig;
+  dataset: Dataset;
+  signal?: AbortSignal;
+  /** Read the loss back and emit a `batch` event every this many steps (default 10). */
+  logEvery?: number;
+  /** Train on the first N training samples only. */
+  limit?: number;
+  /** Evaluate on the test split at the end (default true). */
+  evaluateTest?: boolean;
+  resume?: ResumePoint;
+  /** Mutates a gathered batch in place before upload: augmentation hook, seeded by the caller. */
+  augment?: (batch: Batch, ctx: { epoch: number; step: number }) => void;
+}
+
+/** A training run: iterate it for events; while paused at an event, its weights can be read. */
+export interface TrainRun extends AsyncIterable<TrainEvent> {
+  readonly model: Model;
+  readonly config: TrainingConfig;
+  /** Per-channel normalisation computed on the training split; predict must use the same. */
+  readonly normalization: Normalization;
+  /** Safetensors bytes of the current weights. */
+  lastWeights(metadata?: Record<string, string>): Promise<Uint8Array>;
+  /** Safetensors bytes of the best weights by the validation metric so far, or null before any. */
+  bestWeights(metadata?: Record<string, string>): Promise<Uint8Array | null>;
+  /** The current weights (new references the caller owns), e.g. for live inference. */
+  currentVars(): ModelVars;
+  /** Test evaluation, once the run is done. */
+  readonly test: Evaluation | null;
+  /** Frees every array the run holds. Safe to call more than once. */
+  dispose(): void;
+}
+
+type StepAcc = { loss: np.Array; correct: np.Array };
+
+/** Starts a training run. Nothing happens until the returned run is iterated. */
+export function train(opts: TrainOptions): TrainRun {
+  const config = TrainingConfigSchema.parse(opts.config);
+  const model = buildModel(opts.spec);
+  const { dataset } = opts;
+  const trainSet = opts.limit ? limitSet(dataset, opts.limit) : dataset.train;
+  const split =
+    config.validationSplit > 0
+      ? validationSplit(trainSet, config.validationSplit, config.seed)
+      : { train: Uint32Array.from({ length: trainSet.count }, (_, i) => i), val: new Uint32Array(0) };
+  const normalization = computeNormalization(trainSet, dataset.shape, split.train);
+  checkFits(model, dataset);
+
+  let vars: ModelVars | null = null;
+  let best: ModelVars | null = null;
+  let test: Evaluation | null = null;
+  let disposed = false;
+
+  const dispose = () => {
+    if (disposed) return;
+    disposed = true;
+    if (vars) disposeVars(vars);
+    if (best) disposeVars(best);
+    vars = best = null;
+  };
+
+  async function* run(): AsyncGenerator<TrainEvent> {
+    let seq = 0;
+    const emit = <T extends TrainEvent["type"]>(
+      type: T,
+      body: Omit<Extract<TrainEvent, { type: T }>, "seq" | "time" | "type">,
+    ): TrainEvent => ({ seq: seq++, time: Date.now(), type, ...body }) as unknown as TrainEvent;
+
+    const backend = await initBackend();
+    const optimizer = createOptimizer(config.optimizer, config.weightDecay);
+    vars = opts.resume ? opts.resume.vars : model.init(config.seed);
+    let optState =
+      (opts.resume?.optState as ReturnType<typeof optimizer.init>) ?? optimizer.init(tree.ref(vars.params));
+    const batchSize = Math.min(config.batchSize, split.train.length);
+    const stepsPerEpoch = Math.floor(split.train.length / batchSize);
+    const startEpoch = opts.resume?.epochsDone ?? 0;
+    const logEvery = Math.max(1, opts.logEvery ?? 10);
+    const inShape = model.spec.input.shape;
+    const metric = config.earlyStopping?.metric ?? "val_loss";
+    let bestMetric: number | null = opts.resume?.bestMetric ?? null;
+    let sinceBest = 0;
+    let stoppedEarly = false;
+
+    const step = makeTrainStep(model, optimizer, config.labelSmoothing);
+    const evaluator = createEvaluator(model);
+    const started = performance.now();
+    try {
+      yield emit("start", {
+        backend,
+        epochs: config.epochs,
+        stepsPerEpoch,
+        trainSamples: split.train.length,
+        valSamples: split.val.length,
+        paramCount: paramCount(vars),
+        ...(opts.resume ? { resumedFromEpoch: startEpoch } : {}),
+      });
+      let globalStep = startEpoch * stepsPerEpoch;
+      let buffer: Batch | undefined;
+      for (let epoch = startEpoch; epoch < config.epochs; epoch++) {
+        const epochStart = performance.now();
+        const batches = epochBatches(split.train, { batchSize, seed: config.seed, epoch, dropLast: true });
+        let acc: StepAcc = { loss: np.zeros([]), correct: np.zeros([]) };
+        let lastRead = { loss: 0, correct: 0, step: 0, time: performance.now() };
+        let lr = learningRateAt(config, globalStep, stepsPerEpoch);
+        for (let b = 0; b < batches.length; b++) {
+          if (opts.signal?.aborted) {
+            acc.loss.dispose();
+            acc.correct.dispose();
+            yield emit("aborted", { epoch: epoch + 1, step: globalStep, reason: abortReason(opts.signal) });
+            return;
+          }
+          buffer = gatherBatch(trainSet, dataset.shape, batches[b]!, normalization, buffer);
+          opts.augment?.(buffer, { epoch, step: globalStep });
+          lr = learningRateAt(config, globalStep, stepsPerEpoch);
+          const x = np.array(buffer.x, { shape: [batchSize, ...inShape] });
+          const y = np.array(buffer.y, { shape: [batchSize], dtype: np.int32 });
+          const key = model.needsKey ? random.key(deriveSeed(config.seed, 3, globalStep)) : null;
+          [vars, optState, acc] = step(vars, optState, acc, x, y, key, lr);
+          globalStep++;
+          const stepInEpoch = b + 1;
+          if (stepInEpoch % logEvery === 0 || stepInEpoch === batches.length) {
+            const lossTotal = (await acc.loss.ref.data())[0]!;
+            const correctTotal = (await acc.correct.ref.data())[0]!;
+            const now = performance.now();
+            const steps = stepInEpoch - lastRead.step;
+            const loss = (lossTotal - lastRead.loss) / steps;
+            if (!Number.isFinite(loss)) {
+              acc.loss.dispose();
+              acc.correct.dispose();
+              yield emit("diverged", {
+                epoch: epoch + 1,
+                step: globalStep,
+                loss: Number.isNaN(loss) ? null : loss,
+                message: divergedAdvice(config),
+              });
+              return;
+            }
+            yield emit("batch", {
+              epoch: epoch + 1,
+              step: globalStep,
+              loss,
+              accuracy: (correctTotal - lastRead.correct) / (steps * batchSize),
+              learningRate: lr,
+              samplesPerSec: (steps * batchSize) / ((now - lastRead.time) / 1000),
+            });
+            lastRead = { loss: lossTotal, correct: correctTotal, step: stepInEpoch, time: performance.now() };
+          }
+          await yieldToHost();
+        }
+        const trainLoss = lastRead.loss / Math.max(1, lastRead.step);
+        const trainAccuracy = lastRead.correct / Math.max(1, lastRead.step * batchSize);
+        acc.loss.dispose();
+        acc.correct.dispose();
+        const trainSeconds = (performance.now() - epochStart) / 1000;
+        let valLoss: number | null = null;
+        let valAccuracy: number | null = null;
+        if (split.val.length > 0) {
+          const val = await evaluate(model, vars, trainSet, {
+            normalization,
+            indices: split.val,
+            evaluator,
+          });
+          valLoss = val.loss;
+          valAccuracy = val.accuracy;
+        }
+        const seconds = (performance.now() - epochStart) / 1000;
+        const current = metric === "val_acc" ? valAccuracy : valLoss;
+        const improved =
+          current !== null &&
+          (bestMetric === null ||
+            (metric === "val_acc"
+              ? current > bestMetric + (config.earlyStopping?.minDelta ?? 0)
+              : current < bestMetric - (config.earlyStopping?.minDelta ?? 0)));
+        if (improved) {
+          bestMetric = current;
+          sinceBest = 0;
+          if (best) disposeVars(best);
+          best = refVars(vars);
+        } else {
+          sinceBest++;
+        }
+        yield emit("epoch", {
+          epoch: epoch + 1,
+          trainLoss,
+          trainAccuracy,
+          valLoss,
+          valAccuracy,
+          learningRate: lr,
+          seconds,
+          samplesPerSec: (stepsPerEpoch * batchSize) / trainSeconds,
+        });
+        if (config.earlyStopping && split.val.length > 0 && sinceBest >= config.earlyStopping.patience) {
+          stoppedEarly = true;
+          yield emit("log", {
+            level: "info",
+            message: `Early stopping after epoch ${epoch + 1}: ${metric} has not improved for ${sinceBest} epochs.`,
+          });
+          break;
+        }
+      }
+      let testLoss: number | null = null;
+      let testAccuracy: number | null = null;
+      if (opts.evaluateTest !== false && dataset.test.count > 0) {
+        test = await evaluate(model, vars, dataset.test, { normalization, evaluator });
+        testLoss = test.loss;
+        testAccuracy = test.accuracy;
+      }
+      yield emit("done", {
+        epochs: config.epochs,
+        stoppedEarly,
+        testLoss,
+        testAccuracy,
+        seconds: (performance.now() - started) / 1000,
+        artifacts: [],
+      });
+    } catch (err) {
+      yield emit("error", { message: errorMessage(err) });
+    } finally {
+      step.dispose();
+      evaluator.dispose();
+      tree.dispose(optState);
+    }
+  }
+
+  return {
+    model,
+    config,
+    normalization,
+    get test() {
+      return test;
+    },
+    [Symbol.asyncIterator]: () => run(),
+    lastWeights: (metadata) => {
+      if (!vars) throw new Error("the run has no weights yet: iterate it first");
+      return saveWeights(vars, metadata);
+    },
+    bestWeights: async (metadata) => (best ? saveWeights(best, metadata) : null),
+    currentVars: () => {
+      if (!vars) throw new Error("the run has no weights yet: iterate it first");
+      return refVars(vars);
+    },
+    dispose,
+  };
+}
+
+/** One jit-compiled training step: forward, loss, gradient, optimizer update, metric accumulation. */
+function makeTrainStep(model: Model, optimizer: ReturnType<typeof createOptimizer>, labelSmoothing: number) {
+  type OptState = ReturnType<typeof optimizer.init>;
+  const body = (
+    params: ArrayMap,
+    state: ArrayMap,
+    optState: OptState,
+    acc: StepAcc,
+    x: np.Array,
+    y: np.Array,
+    lr: np.Array,
+    key: np.Array | null,
+  ) => {
+    const lossOf = (p: ArrayMap) => {
+      const out = model.apply({ params: p, state }, x, { mode: "train", ...(key ? { key } : {}) });
+      const correct = correctCount(out.logits.ref, y.ref);
+      return [softmaxCrossEntropy(out.logits, y, labelSmoothing), { state: out.state, correct }] as [
+        np.Array,
+        { state: ArrayMap; correct: np.Array },
+      ];
+    };
+    const [[loss, aux], grads] = valueAndGrad(lossOf, { hasAux: true })(tree.ref(params));
+    const [updates, newOptState] = optimizer.update(grads, optState, tree.ref(params), { learningRate: lr });
+    const newParams = applyUpdates(params, updates);
+    return [
+      newParams,
+      aux.state,
+      newOptState,
+      { loss: acc.loss.add(loss), correct: acc.correct.add(aux.correct) },
+    ] as const;
+  };
+  const withKey = jit(
+    (p: ArrayMap, s: ArrayMap, o: OptState, a: StepAcc, x: np.Array, y: np.Array, lr: np.Array, k: np.Array) =>
+      body(p, s, o, a, x, y, lr, k) as unknown as [ArrayMap, ArrayMap, OptState, StepAcc],
+  );
+  const withoutKey = jit(
+    (p: ArrayMap, s: ArrayMap, o: OptState, a: StepAcc, x: np.Array, y: np.Array, lr: np.Array) =>
+      body(p, s, o, a, x, y, lr, null) as unknown as [ArrayMap, ArrayMap, OptState, StepAcc],
+  );
+  const run = (
+    vars: ModelVars,
+    optState: OptState,
+    acc: StepAcc,
+    x: np.Array,
+    y: np.Array,
+    key: np.Array | null,
+    lr: number,
+  ): [ModelVars, OptState, StepAcc] => {
+    const lrArr = np.array(lr);
+    const [params, stateOut, opt, accOut] = key
+      ? withKey(vars.params, vars.state, optState, acc, x, y, lrArr, key)
+      : withoutKey(vars.params, vars.state, optState, acc, x, y, lrArr);
+    // Layers without running statistics return no state; keep what they had.
+    return [{ params, state: { ...stateOut } }, opt, accOut];
+  };
+  run.dispose = () => {
+    withKey.dispose();
+    withoutKey.dispose();
+  };
+  return run;
+}
+
+function limitSet(dataset: Dataset, limit: number) {
+  const size = dataset.shape.reduce((a, b) => a * b, 1);
+  const count = Math.min(limit, dataset.train.count);
+  return {
+    images: dataset.train.images.subarray(0, count * size),
+    labels: dataset.train.labels.subarray(0, count),
+    count,
+  };
+}
+
+function checkFits(model: Model, dataset: Dataset) {
+  const want = model.spec.input.shape.join("×");
+  const have = dataset.shape.join("×");
+  if (want !== have) {
+    throw new Error(
+      `the model expects ${want} inputs but dataset '${dataset.name}' has ${have} images — rebuild the model for this dataset`,
+    );
+  }
+  if (model.spec.classes.length !== dataset.classes.length) {
+    throw new Error(
+      `the model has ${model.spec.classes.length} outputs but dataset '${dataset.name}' has ${dataset.classes.length} classes — set the last dense layer's units to ${dataset.classes.length}`,
+    );
+  }
+}
+
+function divergedAdvice(config: TrainingConfig): string {
+  const lower = config.learningRate / 10;
+  return `The loss became NaN or infinite: training diverged. Try a lower learning rate (e.g. ${lower.toExponential(0)}), add batch normalisation, or use Adam instead of SGD.`;
+}
+
+function abortReason(signal: AbortSignal): string {
+  const r = signal.reason;
+  return r instanceof Error ? r.message : typeof r === "string" ? r : "aborted by the user";
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

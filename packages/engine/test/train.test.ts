@@ -1,0 +1,234 @@
+import { TrainEvent, type TrainEventOf } from "@layerlab/spec";
+import { describe, expect, it } from "vitest";
+import { createEvaluator, evaluate } from "../src/evaluate";
+import { disposeVars, loadWeights } from "../src/io/checkpoint";
+import { train } from "../src/train";
+import { mnistSubset, randomDataset } from "./helpers/data";
+import { trackLiveBuffers } from "./helpers/live-buffers";
+
+const classes = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
+const mlp = (hidden = 64) => ({
+  input: { shape: [1, 28, 28] },
+  layers: [{ kind: "flatten" }, { kind: "dense", units: hidden, activation: "relu" }, { kind: "dense", units: 10 }],
+  classes,
+});
+const smallCnn = {
+  input: { shape: [1, 28, 28] },
+  layers: [
+    { kind: "conv2d", filters: 8, kernel: 3, stride: 2, activation: "relu" },
+    { kind: "batchNorm" },
+    { kind: "maxPool2d", size: 2 },
+    { kind: "flatten" },
+    { kind: "dropout", rate: 0.2 },
+    { kind: "dense", units: 10 },
+  ],
+  classes,
+};
+
+async function collect(run: AsyncIterable<TrainEvent>, onEvent?: (e: TrainEvent) => void): Promise<TrainEvent[]> {
+  const events: TrainEvent[] = [];
+  for await (const e of run) {
+    events.push(e);
+    onEvent?.(e);
+  }
+  return events;
+}
+
+function only<T extends TrainEvent["type"]>(events: TrainEvent[], type: T): TrainEventOf<T>[] {
+  return events.filter((e) => e.type === type) as TrainEventOf<T>[];
+}
+
+describe("train", () => {
+  it("overfits 64 MNIST samples to 100% training accuracy (MLP)", async () => {
+    const dataset = await mnistSubset(64, 16);
+    const run = train({
+      spec: mlp(),
+      config: { optimizer: "adam", learningRate: 3e-3, batchSize: 16, epochs: 40, validationSplit: 0, seed: 3 },
+      dataset,
+    });
+    const events = await collect(run);
+    expect(events.at(-1)?.type).toBe("done");
+    const vars = run.currentVars();
+    const result = await evaluate(run.model, vars, dataset.train, { normalization: run.normalization });
+    disposeVars(vars);
+    run.dispose();
+    expect(result.accuracy).toBe(1);
+    expect(result.count).toBe(64);
+  });
+
+  it("overfits 64 samples with conv, batch norm and dropout (train/eval paths, PRNG keys, running stats)", async () => {
+    const dataset = await mnistSubset(64, 16);
+    const run = train({
+      spec: smallCnn,
+      config: { optimizer: "adam", learningRate: 1e-2, batchSize: 16, epochs: 40, validationSplit: 0, seed: 5 },
+      dataset,
+    });
+    const events = await collect(run);
+    expect(events.at(-1)?.type).toBe("done");
+    const vars = run.currentVars();
+    const bnVar = await vars.state["1.running_var"]!.ref.data();
+    expect(Math.max(...bnVar)).not.toBe(1); // the running statistics moved
+    const result = await evaluate(run.model, vars, dataset.train, { normalization: run.normalization });
+    disposeVars(vars);
+    run.dispose();
+    expect(result.accuracy).toBe(1);
+  });
+
+  it("emits well-formed events: schema-valid, sequenced, one epoch event per epoch, done last", async () => {
+    const dataset = await mnistSubset(512, 128);
+    const run = train({
+      spec: mlp(),
+      config: { batchSize: 32, epochs: 2, validationSplit: 0.25, seed: 1 },
+      dataset,
+      logEvery: 4,
+    });
+    const events = await collect(run);
+    run.dispose();
+    for (const e of events) expect(TrainEvent.safeParse(e).success).toBe(true);
+    expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i));
+    const start = only(events, "start")[0]!;
+    // Stratified: each class gives a rounded quarter of its images to validation.
+    expect(start.trainSamples + start.valSamples).toBe(512);
+    expect(Math.abs(start.valSamples - 128)).toBeLessThanOrEqual(5);
+    expect(start).toMatchObject({ backend: "wasm", stepsPerEpoch: Math.floor(start.trainSamples / 32) });
+    expect(start.paramCount).toBe(784 * 64 + 64 + 64 * 10 + 10);
+    const epochs = only(events, "epoch");
+    expect(epochs.map((e) => e.epoch)).toEqual([1, 2]);
+    for (const e of epochs) {
+      expect(e.valAccuracy).toBeGreaterThan(0.5);
+      expect(e.trainLoss).toBeGreaterThan(0);
+    }
+    const steps = start.stepsPerEpoch;
+    const logged = (epoch: number) =>
+      [...Array.from({ length: Math.floor(steps / 4) }, (_, i) => 4 * (i + 1)), ...(steps % 4 ? [steps] : [])].map(
+        (s) => epoch * steps + s,
+      );
+    expect(only(events, "batch").map((b) => b.step)).toEqual([...logged(0), ...logged(1)]);
+    const done = events.at(-1) as TrainEventOf<"done">;
+    expect(done.type).toBe("done");
+    expect(done.testAccuracy).toBeGreaterThan(0.5);
+    expect(run.test?.confusion.flat().reduce((a, b) => a + b, 0)).toBe(128);
+  });
+
+  it("keeps the number of live device arrays flat over 200 training steps", async () => {
+    const count = await trackLiveBuffers();
+    const dataset = randomDataset([1, 28, 28], 10, 64 * 25, 7);
+    const run = train({
+      spec: smallCnn,
+      config: { batchSize: 64, epochs: 8, validationSplit: 0, seed: 2 },
+      dataset,
+      logEvery: 5,
+      evaluateTest: false,
+    });
+    const live: number[] = [];
+    await collect(run, (e) => {
+      if (e.type === "batch") live.push(count());
+    });
+    expect(live.length).toBe(40); // 8 epochs × 25 steps / 5
+    const settled = live.slice(5);
+    expect(Math.max(...settled)).toBe(Math.min(...settled));
+    run.dispose();
+  });
+
+  it("aborts within one batch of the signal and says so", async () => {
+    const dataset = await mnistSubset(1024, 16);
+    const controller = new AbortController();
+    const run = train({
+      spec: mlp(),
+      config: { batchSize: 16, epochs: 3, validationSplit: 0 },
+      dataset,
+      logEvery: 1,
+      signal: controller.signal,
+    });
+    let abortedAt = 0;
+    const events = await collect(run, (e) => {
+      if (e.type === "batch" && e.step === 5) {
+        controller.abort();
+        abortedAt = e.step;
+      }
+    });
+    run.dispose();
+    const last = events.at(-1) as TrainEventOf<"aborted">;
+    expect(last.type).toBe("aborted");
+    expect(last.step).toBe(abortedAt);
+    expect(only(events, "epoch")).toHaveLength(0);
+  });
+
+  it("ends a run whose loss becomes NaN/Inf with a diverged event that says what to try", async () => {
+    const dataset = await mnistSubset(512, 16);
+    // Two linear layers under a huge step: the weights feed each other's gradients and overflow.
+    const deepLinear = {
+      ...mlp(),
+      layers: [{ kind: "flatten" }, { kind: "dense", units: 256 }, { kind: "dense", units: 10 }],
+    };
+    const run = train({
+      spec: deepLinear,
+      config: {
+        optimizer: { name: "sgd", momentum: 0.9 },
+        learningRate: 10,
+        batchSize: 32,
+        epochs: 5,
+        validationSplit: 0,
+      },
+      dataset,
+      logEvery: 2,
+    });
+    const events = await collect(run);
+    run.dispose();
+    const last = events.at(-1) as TrainEventOf<"diverged">;
+    expect(last.type).toBe("diverged");
+    expect(last.message).toMatch(/lower learning rate/);
+    expect(only(events, "done")).toHaveLength(0);
+  });
+
+  it("stops early when validation stops improving", async () => {
+    const dataset = await mnistSubset(256, 16);
+    const run = train({
+      spec: mlp(),
+      config: {
+        batchSize: 32,
+        epochs: 10,
+        validationSplit: 0.25,
+        earlyStopping: { metric: "val_loss", patience: 1, minDelta: 100 },
+      },
+      dataset,
+    });
+    const events = await collect(run);
+    expect(only(events, "epoch")).toHaveLength(2);
+    const done = events.at(-1) as TrainEventOf<"done">;
+    expect(done.stoppedEarly).toBe(true);
+    expect(await run.bestWeights()).not.toBeNull();
+    run.dispose();
+  });
+
+  it("round-trips weights bit-exactly and resumes from a checkpoint", async () => {
+    const dataset = await mnistSubset(256, 64);
+    const config = { batchSize: 32, epochs: 2, validationSplit: 0, seed: 9 };
+    const first = train({ spec: mlp(), config: { ...config, epochs: 1 }, dataset });
+    await collect(first);
+    const bytes = await first.lastWeights();
+    const model = first.model;
+    const reloaded = loadWeights(model, bytes);
+    const vars = first.currentVars();
+    const evaluator = createEvaluator(model);
+    const x = new Float32Array(4 * 784).map((_, i) => Math.cos(i));
+    const a = await evaluator.probabilities(vars, x, 4);
+    const b = await evaluator.probabilities(reloaded, x, 4);
+    expect(Buffer.from(b.buffer).equals(Buffer.from(a.buffer))).toBe(true);
+    evaluator.dispose();
+    disposeVars(vars);
+    first.dispose();
+
+    const resumed = train({ spec: mlp(), config, dataset, resume: { vars: reloaded, epochsDone: 1 } });
+    const events = await collect(resumed);
+    resumed.dispose();
+    expect(only(events, "start")[0]!.resumedFromEpoch).toBe(1);
+    expect(only(events, "epoch").map((e) => e.epoch)).toEqual([2]);
+    expect(events.at(-1)?.type).toBe("done");
+  });
+
+  it("refuses a dataset the model does not fit, naming the fix", () => {
+    const dataset = randomDataset([3, 32, 32], 10, 64);
+    expect(() => train({ spec: mlp(), config: {}, dataset })).toThrow(/expects 1×28×28 inputs .* has 3×32×32/);
+  });
+});
