@@ -9,7 +9,15 @@ describe("MNIST (slow)", () => {
     const spec = buildTemplate("mlp", { inputShape: [...dataset.shape], classes: [...dataset.classes] });
     const run = train({
       spec,
-      config: { optimizer: "adam", learningRate: 1e-3, batchSize: 64, epochs: 4, validationSplit: 0.1, seed: 0 },
+      config: {
+        optimizer: "adam",
+        learningRate: 1e-3,
+        schedule: "cosine",
+        batchSize: 64,
+        epochs: 6,
+        validationSplit: 0.1,
+        seed: 0,
+      },
       dataset,
       logEvery: 100,
     });
