@@ -3,6 +3,7 @@ export * from "./evaluate";
 export * from "./inference";
 export * from "./io/checkpoint";
 export * from "./io/safetensors";
+export * from "./io/tree-io";
 export * from "./layers";
 export * from "./layers/types";
 export * from "./loss";

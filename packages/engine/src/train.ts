@@ -19,16 +19,17 @@ import {
 import { initBackend, yieldToHost } from "./backend";
 import { createEvaluator, type Evaluation, evaluate } from "./evaluate";
 import { disposeVars, refVars, saveWeights } from "./io/checkpoint";
+import { loadTree, saveTree } from "./io/tree-io";
 import type { ArrayMap } from "./layers/types";
 import { correctCount, softmaxCrossEntropy } from "./loss";
 import { buildModel, type Model, type ModelVars, paramCount } from "./model";
-import { applyUpdates, createOptimizer, learningRateAt } from "./optim";
+import { applyUpdates, createOptimizer, learningRateAt, type OptState } from "./optim";
 
 /** Where a resumed run starts: its weights, optimizer state and the epochs already done. */
 export interface ResumePoint {
   vars: ModelVars;
-  /** Optimizer state as saved; when absent the optimizer starts fresh. */
-  optState?: unknown;
+  /** Optimizer state as saved by `TrainRun.optimizerState()`; when absent the optimizer starts fresh. */
+  optState?: Uint8Array;
   /** Epochs completed before the interruption. */
   epochsDone: number;
   /** Best validation metric so far, to keep best-checkpoint selection consistent. */
@@ -62,6 +63,8 @@ export interface TrainRun extends AsyncIterable<TrainEvent> {
   lastWeights(metadata?: Record<string, string>): Promise<Uint8Array>;
   /** Safetensors bytes of the best weights by the validation metric so far, or null before any. */
   bestWeights(metadata?: Record<string, string>): Promise<Uint8Array | null>;
+  /** Safetensors bytes of the optimizer's current state, for resuming exactly. */
+  optimizerState(): Promise<Uint8Array>;
   /** The current weights (new references the caller owns), e.g. for live inference. */
   currentVars(): ModelVars;
   /** Test evaluation, once the run is done. */
@@ -86,6 +89,7 @@ export function train(opts: TrainOptions): TrainRun {
   checkFits(model, dataset);
 
   let vars: ModelVars | null = null;
+  let optState: OptState | null = null;
   let best: ModelVars | null = null;
   let test: Evaluation | null = null;
   let disposed = false;
@@ -95,7 +99,8 @@ export function train(opts: TrainOptions): TrainRun {
     disposed = true;
     if (vars) disposeVars(vars);
     if (best) disposeVars(best);
-    vars = best = null;
+    if (optState) tree.dispose(optState);
+    vars = best = optState = null;
   };
 
   async function* run(): AsyncGenerator<TrainEvent> {
@@ -108,8 +113,6 @@ export function train(opts: TrainOptions): TrainRun {
     const backend = await initBackend();
     const optimizer = createOptimizer(config.optimizer, config.weightDecay);
     vars = opts.resume ? opts.resume.vars : model.init(config.seed);
-    let optState =
-      (opts.resume?.optState as ReturnType<typeof optimizer.init>) ?? optimizer.init(tree.ref(vars.params));
     const batchSize = Math.min(config.batchSize, split.train.length);
     const stepsPerEpoch = Math.floor(split.train.length / batchSize);
     const startEpoch = opts.resume?.epochsDone ?? 0;
@@ -124,6 +127,7 @@ export function train(opts: TrainOptions): TrainRun {
     const evaluator = createEvaluator(model);
     const started = performance.now();
     try {
+      optState = restoreOptimizer(optimizer, vars, opts.resume?.optState);
       yield emit("start", {
         backend,
         epochs: config.epochs,
@@ -154,7 +158,7 @@ export function train(opts: TrainOptions): TrainRun {
           const x = np.array(buffer.x, { shape: [batchSize, ...inShape] });
           const y = np.array(buffer.y, { shape: [batchSize], dtype: np.int32 });
           const key = model.needsKey ? random.key(deriveSeed(config.seed, 3, globalStep)) : null;
-          [vars, optState, acc] = step(vars, optState, acc, x, y, key, lr);
+          [vars, optState, acc] = step(vars, optState as OptState[], acc, x, y, key, lr);
           globalStep++;
           const stepInEpoch = b + 1;
           if (stepInEpoch % logEvery === 0 || stepInEpoch === batches.length) {
@@ -257,7 +261,6 @@ export function train(opts: TrainOptions): TrainRun {
     } finally {
       step.dispose();
       evaluator.dispose();
-      tree.dispose(optState);
     }
   }
 
@@ -274,6 +277,10 @@ export function train(opts: TrainOptions): TrainRun {
       return saveWeights(vars, metadata);
     },
     bestWeights: async (metadata) => (best ? saveWeights(best, metadata) : null),
+    optimizerState: () => {
+      if (!optState) throw new Error("the run has no optimizer state yet: iterate it first");
+      return saveTree(optState);
+    },
     currentVars: () => {
       if (!vars) throw new Error("the run has no weights yet: iterate it first");
       return refVars(vars);
@@ -342,6 +349,22 @@ function makeTrainStep(model: Model, optimizer: ReturnType<typeof createOptimize
     withoutKey.dispose();
   };
   return run;
+}
+
+function restoreOptimizer(
+  optimizer: ReturnType<typeof createOptimizer>,
+  vars: ModelVars,
+  saved: Uint8Array | undefined,
+): OptState {
+  const fresh = optimizer.init(tree.ref(vars.params));
+  if (!saved) return fresh;
+  try {
+    return loadTree(fresh, saved);
+  } catch (err) {
+    throw new Error(
+      `the saved optimizer state does not fit this run (${errorMessage(err)}) — resume with the optimizer settings the run started with`,
+    );
+  }
 }
 
 function limitSet(dataset: Dataset, limit: number) {

@@ -1,7 +1,7 @@
 import { TrainEvent, type TrainEventOf } from "@layerlab/spec";
 import { describe, expect, it } from "vitest";
 import { createEvaluator, evaluate } from "../src/evaluate";
-import { disposeVars, loadWeights } from "../src/io/checkpoint";
+import { disposeVars, loadWeights, saveWeights } from "../src/io/checkpoint";
 import { train } from "../src/train";
 import { mnistSubset, randomDataset } from "./helpers/data";
 import { trackLiveBuffers } from "./helpers/live-buffers";
@@ -201,30 +201,74 @@ describe("train", () => {
     run.dispose();
   });
 
-  it("round-trips weights bit-exactly and resumes from a checkpoint", async () => {
+  it("round-trips weights bit-exactly", async () => {
     const dataset = await mnistSubset(256, 64);
-    const config = { batchSize: 32, epochs: 2, validationSplit: 0, seed: 9 };
-    const first = train({ spec: mlp(), config: { ...config, epochs: 1 }, dataset });
+    const first = train({ spec: mlp(), config: { batchSize: 32, epochs: 1, validationSplit: 0, seed: 9 }, dataset });
     await collect(first);
     const bytes = await first.lastWeights();
-    const model = first.model;
-    const reloaded = loadWeights(model, bytes);
+    const reloaded = loadWeights(first.model, bytes);
     const vars = first.currentVars();
-    const evaluator = createEvaluator(model);
+    const evaluator = createEvaluator(first.model);
     const x = new Float32Array(4 * 784).map((_, i) => Math.cos(i));
     const a = await evaluator.probabilities(vars, x, 4);
     const b = await evaluator.probabilities(reloaded, x, 4);
     expect(Buffer.from(b.buffer).equals(Buffer.from(a.buffer))).toBe(true);
+    expect(Buffer.from(await saveWeights(reloaded)).equals(Buffer.from(bytes))).toBe(true);
     evaluator.dispose();
     disposeVars(vars);
+    disposeVars(reloaded);
+    first.dispose();
+  });
+
+  it("resumes from a checkpoint (weights + optimizer state) to exactly the weights of an uninterrupted run", async () => {
+    const dataset = await mnistSubset(256, 64);
+    const config = { batchSize: 32, epochs: 2, validationSplit: 0, seed: 9 };
+    const whole = train({ spec: smallCnn, config, dataset });
+    await collect(whole);
+    const expected = await whole.lastWeights();
+    whole.dispose();
+
+    const first = train({ spec: smallCnn, config: { ...config, epochs: 1 }, dataset });
+    await collect(first);
+    const weights = await first.lastWeights();
+    const optState = await first.optimizerState();
+    const model = first.model;
     first.dispose();
 
-    const resumed = train({ spec: mlp(), config, dataset, resume: { vars: reloaded, epochsDone: 1 } });
+    const resumed = train({
+      spec: smallCnn,
+      config,
+      dataset,
+      resume: { vars: loadWeights(model, weights), optState, epochsDone: 1 },
+    });
     const events = await collect(resumed);
-    resumed.dispose();
     expect(only(events, "start")[0]!.resumedFromEpoch).toBe(1);
     expect(only(events, "epoch").map((e) => e.epoch)).toEqual([2]);
     expect(events.at(-1)?.type).toBe("done");
+    const got = await resumed.lastWeights();
+    resumed.dispose();
+    expect(Buffer.from(got).equals(Buffer.from(expected))).toBe(true);
+  });
+
+  it("refuses optimizer state that does not fit the run", async () => {
+    const dataset = await mnistSubset(64, 16);
+    const sgdRun = train({ spec: mlp(), config: { optimizer: "sgd", epochs: 1, validationSplit: 0 }, dataset });
+    await collect(sgdRun);
+    const weights = await sgdRun.lastWeights();
+    const optState = await sgdRun.optimizerState();
+    const model = sgdRun.model;
+    sgdRun.dispose();
+    const adamRun = train({
+      spec: mlp(),
+      config: { optimizer: "adam", epochs: 2, validationSplit: 0 },
+      dataset,
+      resume: { vars: loadWeights(model, weights), optState, epochsDone: 1 },
+    });
+    const events = await collect(adamRun);
+    adamRun.dispose();
+    const last = events.at(-1) as TrainEventOf<"error">;
+    expect(last.type).toBe("error");
+    expect(last.message).toMatch(/state file lacks/);
   });
 
   it("refuses a dataset the model does not fit, naming the fix", () => {
