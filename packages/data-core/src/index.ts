@@ -1,1 +1,7 @@
+export * from "./augment";
+export * from "./batching";
 export * from "./dataset";
+export * from "./normalize";
+export * from "./rng";
+export * from "./shapes";
+export * from "./stats";

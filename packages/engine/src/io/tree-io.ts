@@ -14,7 +14,7 @@ function leaves(t: JsTree<np.Array>, path: string[] = [], out: Leaf[] = []): Lea
   if (t instanceof np.Array) {
     out.push({ path: path.join("/"), array: t });
   } else if (Array.isArray(t)) {
-    t.forEach((v, i) => leaves(v as JsTree<np.Array>, [...path, String(i)], out));
+    for (const [i, v] of t.entries()) leaves(v as JsTree<np.Array>, [...path, String(i)], out);
   } else if (t && typeof t === "object") {
     for (const [k, v] of Object.entries(t)) leaves(v as JsTree<np.Array>, [...path, k], out);
   }
