@@ -1,0 +1,86 @@
+import { resolveObjectURL } from "node:buffer";
+import { availableParallelism } from "node:os";
+import { Worker as NodeWorker } from "node:worker_threads";
+
+/*
+ * jax-js runs Wasm kernels on a pool of Web Workers sharing one
+ * WebAssembly.Memory when `Worker` and `SharedArrayBuffer` exist — in a
+ * cross-origin-isolated page. Node has SharedArrayBuffer but no Web Worker, so
+ * this installs a minimal Web-Worker-shaped class over `worker_threads` that
+ * runs the pool's script (handed over as a blob: URL). Per-kernel messages
+ * cost tens of microseconds, so this pays off for convolutions (large
+ * kernels) and not for small dense layers: measure with `npm run bench`.
+ */
+
+// Runs inside each worker thread: gives the pool's script the Web Worker
+// globals it uses (self.onmessage, postMessage) and evaluates it once it
+// arrives, replaying messages that came first.
+const BOOTSTRAP = `
+const { parentPort } = require("node:worker_threads");
+globalThis.self = globalThis;
+globalThis.postMessage = (message) => parentPort.postMessage(message);
+const early = [];
+let loaded = false;
+parentPort.on("message", (message) => {
+  if (!loaded && message && typeof message.__layerlabWorkerSource === "string") {
+    (0, eval)(message.__layerlabWorkerSource);
+    loaded = true;
+    for (const m of early.splice(0)) self.onmessage({ data: m });
+  } else if (loaded) {
+    self.onmessage({ data: message });
+  } else {
+    early.push(message);
+  }
+});`;
+
+let started = 0;
+
+class NodeWebWorker {
+  onmessage: ((event: { data: unknown }) => void) | null = null;
+  onerror: ((error: Error) => void) | null = null;
+  readonly #worker: NodeWorker;
+  #inFlight = 0;
+
+  constructor(url: string | URL) {
+    this.#worker = new NodeWorker(BOOTSTRAP, { eval: true });
+    started++;
+    // Held only while a reply is awaited, so an idle pool never keeps the process alive.
+    this.#worker.unref();
+    this.#worker.on("message", (data) => {
+      if (--this.#inFlight === 0) this.#worker.unref();
+      this.onmessage?.({ data });
+    });
+    this.#worker.on("error", (err) => this.onerror?.(err));
+    const blob = resolveObjectURL(String(url));
+    if (!blob) throw new Error(`worker script ${String(url)} is not a blob: URL this process created`);
+    void blob.text().then((source) => this.#worker.postMessage({ __layerlabWorkerSource: source }));
+  }
+
+  postMessage(message: unknown): void {
+    if (this.#inFlight++ === 0) this.#worker.ref();
+    this.#worker.postMessage(message);
+  }
+
+  terminate(): Promise<number> {
+    return this.#worker.terminate();
+  }
+}
+
+/**
+ * Lets jax-js's Wasm backend run kernels on `threads` worker threads in Node.
+ * Call before `initBackend()`; it has no effect afterwards. Returns the thread
+ * count in effect (1 means single-threaded).
+ */
+export function enableWasmThreads(threads = availableParallelism()): number {
+  const g = globalThis as Record<string, unknown>;
+  if (threads <= 1) return 1;
+  if (typeof g.Worker === "undefined") g.Worker = NodeWebWorker;
+  // jax-js sizes its pool from navigator.hardwareConcurrency (Node 20 has no navigator).
+  if (typeof g.navigator === "undefined") g.navigator = { hardwareConcurrency: threads };
+  return threads;
+}
+
+/** How many worker threads jax-js has started through `enableWasmThreads` in this process. */
+export function wasmThreadsStarted(): number {
+  return started;
+}
