@@ -1,11 +1,14 @@
 import { jit, numpy as np, random, tree, valueAndGrad } from "@jax-js/jax";
 import {
+  augmentBatch,
   type Batch,
+  blackFill,
   computeNormalization,
   type Dataset,
   deriveSeed,
   epochBatches,
   gatherBatch,
+  isIdentityAugmentation,
   type Normalization,
   validationSplit,
 } from "@layerlab/data-core";
@@ -49,7 +52,10 @@ export interface TrainOptions {
   /** Evaluate on the test split at the end (default true). */
   evaluateTest?: boolean;
   resume?: ResumePoint;
-  /** Mutates a gathered batch in place before upload: augmentation hook, seeded by the caller. */
+  /**
+   * Mutates a gathered batch in place before upload, after the config's own
+   * augmentation (which the engine applies itself, seeded by the run's seed).
+   */
   augment?: (batch: Batch, ctx: { epoch: number; step: number }) => void;
 }
 
@@ -124,6 +130,9 @@ export function train(opts: TrainOptions): TrainRun {
     let stoppedEarly = false;
 
     const step = makeTrainStep(model, optimizer, config.labelSmoothing);
+    const augmenting = !isIdentityAugmentation(config.augmentation);
+    const fill = blackFill(normalization);
+    const flips = dataset.allowsHorizontalFlip ?? false;
     const evaluator = createEvaluator(model);
     const started = performance.now();
     try {
@@ -137,6 +146,12 @@ export function train(opts: TrainOptions): TrainRun {
         paramCount: paramCount(vars),
         ...(opts.resume ? { resumedFromEpoch: startEpoch } : {}),
       });
+      if (config.augmentation.horizontalFlip && !flips) {
+        yield emit("log", {
+          level: "warn",
+          message: `Horizontal flips are off: mirroring changes the class of some '${dataset.name}' images (digits, letters).`,
+        });
+      }
       let globalStep = startEpoch * stepsPerEpoch;
       let buffer: Batch | undefined;
       for (let epoch = startEpoch; epoch < config.epochs; epoch++) {
@@ -153,6 +168,16 @@ export function train(opts: TrainOptions): TrainRun {
             return;
           }
           buffer = gatherBatch(trainSet, dataset.shape, batches[b]!, normalization, buffer);
+          if (augmenting) {
+            augmentBatch(
+              buffer,
+              dataset.shape,
+              config.augmentation,
+              { seed: config.seed, epoch, batchIndex: b },
+              fill,
+              flips,
+            );
+          }
           opts.augment?.(buffer, { epoch, step: globalStep });
           lr = learningRateAt(config, globalStep, stepsPerEpoch);
           const x = np.array(buffer.x, { shape: [batchSize, ...inShape] });

@@ -271,6 +271,29 @@ describe("train", () => {
     expect(last.message).toMatch(/state file lacks/);
   });
 
+  it("applies the config's augmentation, reproducibly under a seed", async () => {
+    const dataset = await mnistSubset(128, 16);
+    const weightsOf = async (augmentation: object) => {
+      const run = train({
+        spec: mlp(),
+        config: { batchSize: 32, epochs: 1, validationSplit: 0, seed: 6, augmentation },
+        dataset,
+        evaluateTest: false,
+      });
+      const events = await collect(run);
+      const bytes = await run.lastWeights();
+      run.dispose();
+      return { bytes: Buffer.from(bytes), events };
+    };
+    const plain = await weightsOf({});
+    const a = await weightsOf({ shift: 0.1, rotation: 10, horizontalFlip: true });
+    const b = await weightsOf({ shift: 0.1, rotation: 10, horizontalFlip: true });
+    expect(a.bytes.equals(b.bytes)).toBe(true);
+    expect(a.bytes.equals(plain.bytes)).toBe(false);
+    const warning = only(a.events, "log").find((e) => e.level === "warn");
+    expect(warning?.message).toMatch(/Horizontal flips are off/);
+  });
+
   it("refuses a dataset the model does not fit, naming the fix", () => {
     const dataset = randomDataset([3, 32, 32], 10, 64);
     expect(() => train({ spec: mlp(), config: {}, dataset })).toThrow(/expects 1×28×28 inputs .* has 3×32×32/);
