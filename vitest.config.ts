@@ -8,7 +8,7 @@ export default defineConfig({
       {
         test: {
           name: "fast",
-          include: ["packages/*/test/**/*.test.ts"],
+          include: ["packages/*/test/**/*.test.ts", "bench/**/*.test.ts"],
           exclude: ["packages/*/test/**/*.slow.test.ts"],
           testTimeout: 60_000,
           hookTimeout: 60_000,

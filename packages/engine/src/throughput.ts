@@ -22,9 +22,10 @@ export async function measureTrainingThroughput(opts: {
   warmupSteps?: number;
   steps?: number;
 }): Promise<Throughput> {
-  const warmup = opts.warmupSteps ?? 20;
-  const steps = opts.steps ?? 200;
   const logEvery = 10;
+  // Timing starts at a batch event inside the warm-up, so the warm-up must hold one.
+  const warmup = Math.max(logEvery, Math.ceil((opts.warmupSteps ?? 20) / logEvery) * logEvery);
+  const steps = Math.max(logEvery, opts.steps ?? 200);
   const batchSize = opts.config.batchSize ?? 64;
   const run = train({
     spec: opts.spec,

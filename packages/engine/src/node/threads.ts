@@ -68,8 +68,9 @@ class NodeWebWorker {
 
 /**
  * Lets jax-js's Wasm backend run kernels on `threads` worker threads in Node.
- * Call before `initBackend()`; it has no effect afterwards. Returns the thread
- * count in effect (1 means single-threaded).
+ * Call it before jax-js is first loaded — import `@layerlab/engine`
+ * dynamically afterwards — because jax-js fixes its memory model when its
+ * backend starts. Returns the thread count in effect (1 = single-threaded).
  */
 export function enableWasmThreads(threads = availableParallelism()): number {
   const g = globalThis as Record<string, unknown>;
@@ -83,4 +84,14 @@ export function enableWasmThreads(threads = availableParallelism()): number {
 /** How many worker threads jax-js has started through `enableWasmThreads` in this process. */
 export function wasmThreadsStarted(): number {
   return started;
+}
+
+/**
+ * The Wasm thread count a model should train with in Node: worker threads
+ * for convolutional models, whose large kernels amortise the per-kernel
+ * messages (1.5–1.6× on 2 cores), and the main thread alone for dense nets,
+ * whose many small kernels run about 2× slower through workers (npm run bench).
+ */
+export function wasmThreadsFor(spec: { layers: readonly { kind: string }[] }): number {
+  return spec.layers.some((l) => l.kind === "conv2d") ? availableParallelism() : 1;
 }

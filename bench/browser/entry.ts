@@ -1,0 +1,70 @@
+/**
+ * Browser side of the Chromium runtimes: trains the bench workloads with the
+ * engine in the page and leaves the outcome on `window.__layerlabBench`.
+ * The page URL says what to run: `?backend=wasm|webgpu&workloads=mnist-mlp,mnist-cnn&steps=N`.
+ */
+import { initBackend, measureTrainingThroughput } from "@layerlab/engine";
+import { samplesFor, stepPlan, syntheticMnist, WORKLOAD_NAMES, WORKLOADS, type WorkloadName } from "../workloads";
+import type { PageOutcome } from "./protocol";
+
+declare global {
+  interface Window {
+    __layerlabBench?: PageOutcome;
+  }
+}
+
+// Counts the Web Workers jax-js starts, so the report can say whether the
+// multithreaded Wasm pool was really in use.
+let workersStarted = 0;
+const NativeWorker = globalThis.Worker;
+if (NativeWorker) {
+  globalThis.Worker = class extends NativeWorker {
+    constructor(url: string | URL, options?: WorkerOptions) {
+      super(url, options);
+      workersStarted++;
+    }
+  };
+}
+
+async function main(): Promise<PageOutcome> {
+  const params = new URLSearchParams(location.search);
+  const wanted = params.get("backend") === "webgpu" ? "webgpu" : "wasm";
+  const stepsParam = params.get("steps");
+  const steps = stepsParam ? Number(stepsParam) : undefined;
+  const names = (params.get("workloads") ?? WORKLOAD_NAMES.join(",")).split(",") as WorkloadName[];
+  // The engine picks WebGPU whenever navigator.gpu exists; the wasm row must not.
+  const backend = await initBackend({ allowWebGpu: wanted === "webgpu" });
+  if (backend !== wanted) throw new Error(`asked for ${wanted} but the engine started ${backend}`);
+  const results: PageOutcome["results"] = [];
+  for (const workload of WORKLOADS.filter((w) => names.includes(w.name))) {
+    const plan = stepPlan(workload.name, steps);
+    const dataset = syntheticMnist(samplesFor(plan));
+    const r = await measureTrainingThroughput({ spec: workload.spec, config: workload.config, dataset, ...plan });
+    console.info(`${workload.name} on ${r.backend}: ${Math.round(r.samplesPerSec)} samples/s`);
+    results.push({ workload: workload.name, samplesPerSec: r.samplesPerSec, steps: r.steps, backend: r.backend });
+  }
+  return {
+    status: "done",
+    results,
+    crossOriginIsolated: globalThis.crossOriginIsolated === true,
+    hardwareConcurrency: navigator.hardwareConcurrency,
+    workersStarted,
+  };
+}
+
+main().then(
+  (outcome) => {
+    window.__layerlabBench = outcome;
+  },
+  (err: unknown) => {
+    const message = err instanceof Error ? `${err.message}\n${err.stack ?? ""}` : String(err);
+    window.__layerlabBench = {
+      status: "failed",
+      error: message,
+      results: [],
+      crossOriginIsolated: globalThis.crossOriginIsolated === true,
+      hardwareConcurrency: navigator.hardwareConcurrency,
+      workersStarted,
+    };
+  },
+);
