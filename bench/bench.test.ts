@@ -34,6 +34,17 @@ describe("npm run bench --json", () => {
     for (const r of out.results) expect(Number.isFinite(r.samplesPerSec)).toBe(true);
   }, 300_000);
 
+  it("trains with the engine inside headless Chromium, on multithreaded Wasm and on WebGPU", () => {
+    // The engine's browser path: the page is cross-origin isolated (jax-js's Wasm worker pool) and
+    // Chromium's SwiftShader adapter gives WebGPU. CI installs Debian's chromium, so no skip here.
+    const run = bench(["--json", "--only", "chromium", "--workloads", "mnist-mlp", "--steps", "10"]);
+    expect(run.status, run.stderr).toBe(0);
+    const out = BenchOutput.parse(JSON.parse(run.stdout.trim()));
+    expect(out.results.map((r) => r.runtime).sort()).toEqual(["chromium-wasm", "chromium-webgpu"]);
+    for (const r of out.results) expect(r.samplesPerSec).toBeGreaterThan(0);
+    expect(run.stderr).toMatch(/chromium-wasm: done \([1-9]\d* workers/);
+  }, 300_000);
+
   it("refuses an unknown runtime with a message naming the choices", () => {
     const run = bench(["--json", "--only", "gpu"]);
     expect(run.status).toBe(2);
