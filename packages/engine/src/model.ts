@@ -96,6 +96,7 @@ export function buildModel(input: ModelSpec | unknown): Model {
         const out = implOf(layer.kind).apply(layer as never, { params: params[i]!, state: states[i]! }, h, {
           mode: opts.mode,
           key,
+          inputIsData: i === 0,
         });
         for (const [name, arr] of Object.entries(out.state)) newState[`${i}.${name}`] = arr;
         h = out.y;

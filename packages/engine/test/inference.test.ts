@@ -64,3 +64,40 @@ describe("inference", () => {
     disposeVars(vars);
   });
 });
+
+describe("first-layer convolution", () => {
+  it("computes the same outputs whether its patches come from a gather (input is data) or window views", async () => {
+    await initBackend();
+    const { LAYERS } = await import("../src/layers/registry");
+    const { numpy: np } = await import("@jax-js/jax");
+    for (const layer of [
+      { kind: "conv2d", filters: 5, kernel: 3, stride: 1, padding: "valid", bias: true },
+      { kind: "conv2d", filters: 4, kernel: 4, stride: 2, padding: "same", bias: true, activation: "relu" },
+      { kind: "conv2d", filters: 3, kernel: 3, stride: 3, padding: "same", bias: false },
+    ] as const) {
+      const model = buildModel({ input: { shape: [2, 9, 11] }, layers: [layer], classes: ["a", "b"] });
+      const vars = model.init(3);
+      const x = new Float32Array(3 * 2 * 9 * 11).map((_, i) => Math.sin(i * 1.7));
+      const outputs = await Promise.all(
+        [true, false].map(async (inputIsData) => {
+          const out = LAYERS.conv2d.apply(
+            layer,
+            {
+              params: {
+                weight: vars.params["0.weight"]!.ref,
+                ...(layer.bias ? { bias: vars.params["0.bias"]!.ref } : {}),
+              },
+              state: {},
+            },
+            np.array(x, { shape: [3, 2, 9, 11] }),
+            { mode: "eval", inputIsData },
+          );
+          return out.y.data();
+        }),
+      );
+      expect(outputs[0]!.length).toBeGreaterThan(0);
+      for (let i = 0; i < outputs[0]!.length; i++) expect(outputs[0]![i]).toBeCloseTo(outputs[1]![i]!, 5);
+      disposeVars(vars);
+    }
+  });
+});

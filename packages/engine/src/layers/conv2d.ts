@@ -1,6 +1,7 @@
 import type { LayerOf, Shape } from "@layerlab/spec";
 import { activate } from "./activation";
 import { type ConvGeometry, currentConvImpl } from "./convImpl";
+import { gatherConv2d } from "./gatherConv";
 import { axisWindow, requireImage, requireWindowFits } from "./geometry";
 import { initWeightAndBias, requireParam } from "./init";
 import type { LayerImpl } from "./types";
@@ -31,7 +32,11 @@ export const conv2d: LayerImpl<"conv2d"> = {
     ctx.key?.dispose();
     const geometry = convGeometry(layer, x.shape.slice(1));
     const weight = requireParam(params, "weight", "conv2d");
-    let y = currentConvImpl().conv2d(x, weight, geometry); // [N, O, Ho, Wo]
+    const impl = currentConvImpl();
+    let y =
+      ctx.inputIsData && impl.name === "im2col"
+        ? gatherConv2d(x, weight, geometry) // [N, O, Ho, Wo]
+        : impl.conv2d(x, weight, geometry); // [N, O, Ho, Wo]
     if (params.bias) y = y.add(params.bias.reshape([-1, 1, 1])); // + [O, 1, 1]
     return { y: activate(y, layer.activation), state };
   },

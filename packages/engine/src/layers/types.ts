@@ -19,6 +19,11 @@ export interface ApplyContext {
   mode: Mode;
   /** A fresh jax-js PRNG key, given (and owned by the layer) only in train mode to layers with `needsKey`. */
   key?: np.Array;
+  /**
+   * True when `x` is the model's input (data, never differentiated), which
+   * lets a layer use operations whose gradient jax-js cannot compile.
+   */
+  inputIsData?: boolean;
 }
 
 /**
