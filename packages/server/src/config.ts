@@ -1,0 +1,69 @@
+import { resolve } from "node:path";
+
+/** Everything the server reads from its environment. */
+export interface ServerConfig {
+  host: string;
+  port: number;
+  /** Absolute path of the folder holding the registry, run folders and datasets. */
+  dataDir: string;
+  /** Bearer token every API call must carry; null when none is required. */
+  token: string | null;
+  /** Largest accepted upload, in bytes. */
+  maxUploadBytes: number;
+  maxConcurrentJobs: number;
+  /** Folder of the web app's build served at `/`; null when there is none. */
+  webDir: string | null;
+}
+
+/** A configuration the server refuses to start with; the message names the variable and the fix. */
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/** Whether `host` can only be reached from this machine. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.toLowerCase().replace(/^\[|\]$/g, "");
+  return h === "localhost" || h === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+}
+
+function positiveInt(env: Record<string, string | undefined>, name: string, fallback: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > max) {
+    throw new ConfigError(`${name}=${JSON.stringify(raw)} is not a whole number from 1 to ${max}; fix or unset it`);
+  }
+  return n;
+}
+
+/**
+ * Reads HOST, PORT, DATA_DIR, LAYERLAB_TOKEN, MAX_UPLOAD_MB, MAX_CONCURRENT_JOBS
+ * and WEB_DIR; throws a ConfigError naming the variable when one is wrong, and
+ * when the server would listen beyond loopback without a token.
+ */
+export function loadServerConfig(env: Record<string, string | undefined> = process.env): ServerConfig {
+  const host = env.HOST?.trim() || "127.0.0.1";
+  const portRaw = env.PORT;
+  const port = portRaw === undefined || portRaw === "" ? 3000 : Number(portRaw);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new ConfigError(`PORT=${JSON.stringify(portRaw)} is not a port number (0–65535); fix or unset it`);
+  }
+  const token = env.LAYERLAB_TOKEN?.trim() || null;
+  if (token === null && !isLoopbackHost(host)) {
+    throw new ConfigError(
+      `HOST=${host} makes the server reachable from other machines, so LAYERLAB_TOKEN must be set (e.g. LAYERLAB_TOKEN=$(openssl rand -hex 24)); or bind to 127.0.0.1`,
+    );
+  }
+  if (token !== null && token.length < 16) {
+    throw new ConfigError("LAYERLAB_TOKEN is shorter than 16 characters; use a long random value");
+  }
+  return {
+    host,
+    port,
+    dataDir: resolve(env.DATA_DIR?.trim() || "./data"),
+    token,
+    maxUploadBytes: positiveInt(env, "MAX_UPLOAD_MB", 512, 1_000_000) * 1024 * 1024,
+    maxConcurrentJobs: positiveInt(env, "MAX_CONCURRENT_JOBS", 1, 64),
+    webDir: env.WEB_DIR?.trim() ? resolve(env.WEB_DIR.trim()) : null,
+  };
+}

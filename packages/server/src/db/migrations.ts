@@ -1,0 +1,112 @@
+import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from "kysely";
+
+/*
+ * Migrations in code, in order. They use only Kysely's schema builder and
+ * portable types, so the same list runs on SQLite and PostgreSQL.
+ */
+const migrations: Record<string, Migration> = {
+  "0001_registry": {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable("runs")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("name", "text", (c) => c.notNull())
+        .addColumn("status", "text", (c) => c.notNull())
+        .addColumn("tags", "text", (c) => c.notNull().defaultTo("[]"))
+        .addColumn("notes", "text", (c) => c.notNull().defaultTo(""))
+        .addColumn("spec", "text", (c) => c.notNull())
+        .addColumn("config", "text", (c) => c.notNull())
+        .addColumn("fingerprint", "text", (c) => c.notNull())
+        .addColumn("dataset", "text", (c) => c.notNull())
+        .addColumn("train_limit", "integer")
+        .addColumn("executor", "text", (c) => c.notNull())
+        .addColumn("model_kind", "text", (c) => c.notNull())
+        .addColumn("optimizer", "text", (c) => c.notNull())
+        .addColumn("batch_size", "integer", (c) => c.notNull())
+        .addColumn("epochs", "integer", (c) => c.notNull())
+        .addColumn("hidden_units", "text", (c) => c.notNull())
+        .addColumn("dropout", "real", (c) => c.notNull())
+        .addColumn("learning_rate", "real", (c) => c.notNull())
+        .addColumn("created_at", "bigint", (c) => c.notNull())
+        .addColumn("started_at", "bigint")
+        .addColumn("finished_at", "bigint")
+        .addColumn("epochs_done", "integer", (c) => c.notNull().defaultTo(0))
+        .addColumn("train_loss", "real")
+        .addColumn("train_accuracy", "real")
+        .addColumn("val_loss", "real")
+        .addColumn("val_accuracy", "real")
+        .addColumn("test_loss", "real")
+        .addColumn("test_accuracy", "real")
+        .addColumn("error", "text")
+        .execute();
+      await db.schema.createIndex("runs_fingerprint").on("runs").column("fingerprint").execute();
+      await db.schema.createIndex("runs_status").on("runs").column("status").execute();
+      await db.schema
+        .createTable("run_metrics")
+        .addColumn("run_id", "text", (c) => c.notNull().references("runs.id").onDelete("cascade"))
+        .addColumn("epoch", "integer", (c) => c.notNull())
+        .addColumn("train_loss", "real", (c) => c.notNull())
+        .addColumn("train_accuracy", "real", (c) => c.notNull())
+        .addColumn("val_loss", "real")
+        .addColumn("val_accuracy", "real")
+        .addColumn("learning_rate", "real", (c) => c.notNull())
+        .addColumn("seconds", "real", (c) => c.notNull())
+        .addPrimaryKeyConstraint("run_metrics_pk", ["run_id", "epoch"])
+        .execute();
+      await db.schema
+        .createTable("run_events")
+        .addColumn("run_id", "text", (c) => c.notNull().references("runs.id").onDelete("cascade"))
+        .addColumn("seq", "integer", (c) => c.notNull())
+        .addColumn("type", "text", (c) => c.notNull())
+        .addColumn("time", "bigint", (c) => c.notNull())
+        .addColumn("body", "text", (c) => c.notNull())
+        .addPrimaryKeyConstraint("run_events_pk", ["run_id", "seq"])
+        .execute();
+      await db.schema
+        .createTable("datasets")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("name", "text", (c) => c.notNull())
+        .addColumn("shape", "text", (c) => c.notNull())
+        .addColumn("classes", "text", (c) => c.notNull())
+        .addColumn("train_count", "integer", (c) => c.notNull())
+        .addColumn("test_count", "integer", (c) => c.notNull())
+        .addColumn("report", "text", (c) => c.notNull())
+        .addColumn("bytes", "bigint", (c) => c.notNull())
+        .addColumn("created_at", "bigint", (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable("artifacts")
+        .addColumn("run_id", "text", (c) => c.notNull().references("runs.id").onDelete("cascade"))
+        .addColumn("name", "text", (c) => c.notNull())
+        .addColumn("bytes", "bigint", (c) => c.notNull())
+        .addColumn("created_at", "bigint", (c) => c.notNull())
+        .addPrimaryKeyConstraint("artifacts_pk", ["run_id", "name"])
+        .execute();
+    },
+    async down(db: Kysely<unknown>) {
+      for (const t of ["artifacts", "datasets", "run_events", "run_metrics", "runs"]) {
+        await db.schema.dropTable(t).ifExists().execute();
+      }
+    },
+  },
+};
+
+const provider: MigrationProvider = { getMigrations: async () => migrations };
+
+/** Brings the registry's schema up to date; throws with the failing migration's name. */
+export async function migrateToLatest(db: Kysely<unknown>): Promise<string[]> {
+  const migrator = new Migrator({ db, provider });
+  const { error, results } = await migrator.migrateToLatest();
+  const failed = results?.find((r) => r.status === "Error");
+  if (error) {
+    throw new Error(
+      `registry migration ${failed?.migrationName ?? "(unknown)"} failed: ${(error as Error).message ?? String(error)}`,
+    );
+  }
+  return (results ?? []).filter((r) => r.status === "Success").map((r) => r.migrationName);
+}
+
+/** A cheap round trip, for the health check. */
+export async function pingDatabase(db: Kysely<unknown>): Promise<void> {
+  await sql`select 1`.execute(db);
+}

@@ -1,0 +1,331 @@
+import type { TrainEvent } from "@layerlab/spec";
+import { type Kysely, sql } from "kysely";
+import type { DatasetRow, Executor, NewRunRow, RegistrySchema, RunRow, RunRowUpdate, RunStatus } from "./schema";
+
+/** seed 001's learning-rate buckets, as [low, high). */
+export const LEARNING_RATE_BUCKETS = {
+  low: [1e-5, 1e-4],
+  "medium-low": [1e-4, 5e-4],
+  "medium-high": [5e-4, 1e-3],
+  high: [1e-3, 1e-2 + 1e-12],
+} as const;
+/** A named learning-rate range. */
+export type LearningRateBucket = keyof typeof LEARNING_RATE_BUCKETS;
+
+/** Filters of the run list; every field is optional and they combine with AND. */
+export interface RunFilter {
+  status?: RunStatus[];
+  dataset?: string;
+  modelKind?: string;
+  optimizer?: string;
+  batchSize?: number;
+  epochs?: number;
+  /** true: only runs with dropout; false: only runs without. */
+  dropout?: boolean;
+  /** Dense units before the output, comma-separated. */
+  hidden?: string;
+  learningRateMin?: number;
+  /** Exclusive upper bound. */
+  learningRateMax?: number;
+  /** Matched against name, notes and tags, case-insensitively. */
+  text?: string;
+  tag?: string;
+  executor?: Executor;
+}
+
+/** Sortable run fields. */
+export const RUN_SORT_FIELDS = {
+  createdAt: "created_at",
+  name: "name",
+  status: "status",
+  learningRate: "learning_rate",
+  testAccuracy: "test_accuracy",
+  valAccuracy: "val_accuracy",
+  finishedAt: "finished_at",
+} as const;
+/** A field runs can be sorted by. */
+export type RunSortField = keyof typeof RUN_SORT_FIELDS;
+
+/** A dataset registered by an upload. */
+export interface StoredDataset {
+  id: string;
+  name: string;
+  shape: [number, number, number];
+  classes: string[];
+  trainCount: number;
+  testCount: number;
+  report: unknown;
+  bytes: number;
+  createdAt: number;
+}
+
+function datasetFromRow(row: DatasetRow): StoredDataset {
+  return {
+    id: row.id,
+    name: row.name,
+    shape: JSON.parse(row.shape),
+    classes: JSON.parse(row.classes),
+    trainCount: row.train_count,
+    testCount: row.test_count,
+    report: JSON.parse(row.report),
+    bytes: Number(row.bytes),
+    createdAt: Number(row.created_at),
+  };
+}
+
+/** Escapes LIKE wildcards so user text matches literally. */
+function likePattern(text: string): string {
+  return `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+/**
+ * The typed query layer over the registry: every SQL the server runs lives
+ * here, written with Kysely's portable builder so another dialect needs no
+ * change in the callers.
+ */
+export class Registry {
+  constructor(readonly db: Kysely<RegistrySchema>) {}
+
+  /** Inserts a new run row. */
+  async insertRun(row: NewRunRow): Promise<void> {
+    await this.db.insertInto("runs").values(row).execute();
+  }
+
+  /** One run, or undefined. */
+  getRun(id: string): Promise<RunRow | undefined> {
+    return this.db.selectFrom("runs").selectAll().where("id", "=", id).executeTakeFirst();
+  }
+
+  /** Updates fields of a run; returns whether it existed. */
+  async updateRun(id: string, patch: RunRowUpdate): Promise<boolean> {
+    const result = await this.db.updateTable("runs").set(patch).where("id", "=", id).executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  /** Moves a run to `to` only when it is in one of `from`; returns whether it moved. */
+  async transitionRun(id: string, from: RunStatus[], to: RunStatus, patch: RunRowUpdate = {}): Promise<boolean> {
+    const result = await this.db
+      .updateTable("runs")
+      .set({ ...patch, status: to })
+      .where("id", "=", id)
+      .where("status", "in", from)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  /** Deletes a run and (by cascade) its metrics, events and artifacts rows. */
+  async deleteRun(id: string): Promise<void> {
+    await this.db.transaction().execute(async (tx) => {
+      await tx.deleteFrom("run_events").where("run_id", "=", id).execute();
+      await tx.deleteFrom("run_metrics").where("run_id", "=", id).execute();
+      await tx.deleteFrom("artifacts").where("run_id", "=", id).execute();
+      await tx.deleteFrom("runs").where("id", "=", id).execute();
+    });
+  }
+
+  /** Runs with this fingerprint, newest first. */
+  runsByFingerprint(fingerprint: string): Promise<RunRow[]> {
+    return this.db
+      .selectFrom("runs")
+      .selectAll()
+      .where("fingerprint", "=", fingerprint)
+      .orderBy("created_at", "desc")
+      .execute();
+  }
+
+  /** Runs in these states, oldest first. */
+  runsWithStatus(status: RunStatus[]): Promise<RunRow[]> {
+    return this.db.selectFrom("runs").selectAll().where("status", "in", status).orderBy("created_at").execute();
+  }
+
+  /** Every run id. */
+  async allRunIds(): Promise<string[]> {
+    return (await this.db.selectFrom("runs").select("id").execute()).map((r) => r.id);
+  }
+
+  /** The run list, filtered and sorted. */
+  listRuns(
+    filter: RunFilter,
+    sort: { field: RunSortField; order: "asc" | "desc" } = { field: "createdAt", order: "desc" },
+    page: { limit: number; offset: number } = { limit: 100, offset: 0 },
+  ): Promise<RunRow[]> {
+    let q = this.db.selectFrom("runs").selectAll();
+    if (filter.status?.length) q = q.where("status", "in", filter.status);
+    if (filter.dataset !== undefined) q = q.where("dataset", "=", filter.dataset);
+    if (filter.modelKind !== undefined) q = q.where("model_kind", "=", filter.modelKind);
+    if (filter.optimizer !== undefined) q = q.where("optimizer", "=", filter.optimizer);
+    if (filter.batchSize !== undefined) q = q.where("batch_size", "=", filter.batchSize);
+    if (filter.epochs !== undefined) q = q.where("epochs", "=", filter.epochs);
+    if (filter.dropout !== undefined) q = q.where("dropout", filter.dropout ? ">" : "=", 0);
+    if (filter.hidden !== undefined) q = q.where("hidden_units", "=", filter.hidden);
+    if (filter.executor !== undefined) q = q.where("executor", "=", filter.executor);
+    if (filter.learningRateMin !== undefined) q = q.where("learning_rate", ">=", filter.learningRateMin);
+    if (filter.learningRateMax !== undefined) q = q.where("learning_rate", "<", filter.learningRateMax);
+    if (filter.tag !== undefined) q = q.where("tags", "like", likePattern(JSON.stringify(filter.tag)));
+    if (filter.text !== undefined && filter.text !== "") {
+      const pattern = likePattern(filter.text);
+      q = q.where((eb) =>
+        eb.or([
+          eb(sql`lower(${eb.ref("name")})`, "like", sql`${pattern} escape '\\'`),
+          eb(sql`lower(${eb.ref("notes")})`, "like", sql`${pattern} escape '\\'`),
+          eb(sql`lower(${eb.ref("tags")})`, "like", sql`${pattern} escape '\\'`),
+        ]),
+      );
+    }
+    const column = RUN_SORT_FIELDS[sort.field];
+    return q
+      .orderBy(column, sort.order)
+      .orderBy("created_at", "desc")
+      .orderBy("id")
+      .limit(page.limit)
+      .offset(page.offset)
+      .execute();
+  }
+
+  /** Stores events (ignoring seqs already stored) in one transaction. */
+  async insertEvents(runId: string, events: readonly TrainEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    const rows = events.map((e) => ({
+      run_id: runId,
+      seq: e.seq,
+      type: e.type,
+      time: e.time,
+      body: JSON.stringify(e),
+    }));
+    await this.db
+      .insertInto("run_events")
+      .values(rows)
+      .onConflict((oc) => oc.columns(["run_id", "seq"]).doNothing())
+      .execute();
+  }
+
+  /** Events after `afterSeq` (all when -1), in order. */
+  async eventsAfter(runId: string, afterSeq: number, limit = 10_000): Promise<TrainEvent[]> {
+    const rows = await this.db
+      .selectFrom("run_events")
+      .select("body")
+      .where("run_id", "=", runId)
+      .where("seq", ">", afterSeq)
+      .orderBy("seq")
+      .limit(limit)
+      .execute();
+    return rows.map((r) => JSON.parse(r.body) as TrainEvent);
+  }
+
+  /** The highest stored seq of a run, or -1. */
+  async lastEventSeq(runId: string): Promise<number> {
+    const row = await this.db
+      .selectFrom("run_events")
+      .select((eb) => eb.fn.max("seq").as("seq"))
+      .where("run_id", "=", runId)
+      .executeTakeFirst();
+    return row?.seq === null || row?.seq === undefined ? -1 : Number(row.seq);
+  }
+
+  /** Drops a run's events (a resumed or overwritten run starts its stream again). */
+  async deleteEvents(runId: string): Promise<void> {
+    await this.db.deleteFrom("run_events").where("run_id", "=", runId).execute();
+  }
+
+  /** Records one epoch's metrics (replacing a row of the same epoch). */
+  async upsertEpochMetrics(
+    runId: string,
+    m: {
+      epoch: number;
+      trainLoss: number;
+      trainAccuracy: number;
+      valLoss: number | null;
+      valAccuracy: number | null;
+      learningRate: number;
+      seconds: number;
+    },
+  ): Promise<void> {
+    const values = {
+      run_id: runId,
+      epoch: m.epoch,
+      train_loss: m.trainLoss,
+      train_accuracy: m.trainAccuracy,
+      val_loss: m.valLoss,
+      val_accuracy: m.valAccuracy,
+      learning_rate: m.learningRate,
+      seconds: m.seconds,
+    };
+    await this.db
+      .insertInto("run_metrics")
+      .values(values)
+      .onConflict((oc) => oc.columns(["run_id", "epoch"]).doUpdateSet(values))
+      .execute();
+  }
+
+  /** Per-epoch metrics, in epoch order. */
+  async epochMetrics(runId: string) {
+    return this.db.selectFrom("run_metrics").selectAll().where("run_id", "=", runId).orderBy("epoch").execute();
+  }
+
+  /** Records an artifact a run has (replacing an older entry of that name). */
+  async putArtifact(runId: string, name: string, bytes: number): Promise<void> {
+    const values = { run_id: runId, name, bytes, created_at: Date.now() };
+    await this.db
+      .insertInto("artifacts")
+      .values(values)
+      .onConflict((oc) => oc.columns(["run_id", "name"]).doUpdateSet({ bytes, created_at: values.created_at }))
+      .execute();
+  }
+
+  /** Artifacts recorded for a run. */
+  async artifacts(runId: string): Promise<{ name: string; bytes: number }[]> {
+    const rows = await this.db
+      .selectFrom("artifacts")
+      .select(["name", "bytes"])
+      .where("run_id", "=", runId)
+      .orderBy("name")
+      .execute();
+    return rows.map((r) => ({ name: r.name, bytes: Number(r.bytes) }));
+  }
+
+  /** Registers an imported dataset. */
+  async insertDataset(d: StoredDataset): Promise<void> {
+    await this.db
+      .insertInto("datasets")
+      .values({
+        id: d.id,
+        name: d.name,
+        shape: JSON.stringify(d.shape),
+        classes: JSON.stringify(d.classes),
+        train_count: d.trainCount,
+        test_count: d.testCount,
+        report: JSON.stringify(d.report),
+        bytes: d.bytes,
+        created_at: d.createdAt,
+      })
+      .execute();
+  }
+
+  /** One imported dataset, or undefined. */
+  async getDataset(id: string): Promise<StoredDataset | undefined> {
+    const row = await this.db.selectFrom("datasets").selectAll().where("id", "=", id).executeTakeFirst();
+    return row && datasetFromRow(row);
+  }
+
+  /** Every imported dataset, newest first. */
+  async listDatasets(): Promise<StoredDataset[]> {
+    const rows = await this.db.selectFrom("datasets").selectAll().orderBy("created_at", "desc").execute();
+    return rows.map(datasetFromRow);
+  }
+
+  /** Removes a dataset's row; returns whether it existed. */
+  async deleteDataset(id: string): Promise<boolean> {
+    const result = await this.db.deleteFrom("datasets").where("id", "=", id).executeTakeFirst();
+    return Number(result.numDeletedRows) > 0;
+  }
+
+  /** How many runs use a dataset. */
+  async runsUsingDataset(id: string): Promise<number> {
+    const row = await this.db
+      .selectFrom("runs")
+      .select((eb) => eb.fn.countAll().as("n"))
+      .where("dataset", "=", id)
+      .executeTakeFirst();
+    return Number(row?.n ?? 0);
+  }
+}

@@ -1,0 +1,119 @@
+import type { Insertable, Selectable, Updateable } from "kysely";
+
+/*
+ * The registry's tables as Kysely sees them. JSON columns are text (portable
+ * to PostgreSQL's text or jsonb); times are milliseconds since the epoch.
+ */
+
+/** Where a run trains. */
+export type Executor = "server" | "browser";
+
+/** A run's life: queued → running → succeeded | failed | aborted | diverged | interrupted (DESIGN.md). */
+export type RunStatus = "queued" | "running" | "succeeded" | "failed" | "aborted" | "diverged" | "interrupted";
+
+/** Every run status, in life order. */
+export const RUN_STATUSES: readonly RunStatus[] = [
+  "queued",
+  "running",
+  "succeeded",
+  "failed",
+  "aborted",
+  "diverged",
+  "interrupted",
+];
+
+export interface RunsTable {
+  id: string;
+  name: string;
+  status: RunStatus;
+  /** JSON array of strings. */
+  tags: string;
+  notes: string;
+  /** JSON of the parsed ModelSpec. */
+  spec: string;
+  /** JSON of the parsed TrainingConfig. */
+  config: string;
+  fingerprint: string;
+  dataset: string;
+  /** Train on the first N training samples only; null: all. */
+  train_limit: number | null;
+  executor: Executor;
+  /** "mlp" when the model has no conv2d layer, else "cnn". */
+  model_kind: string;
+  optimizer: string;
+  batch_size: number;
+  epochs: number;
+  /** Units of each dense layer before the output, comma-separated ("128,64"); "" when none. */
+  hidden_units: string;
+  /** Highest dropout rate in the model, 0 when none. */
+  dropout: number;
+  learning_rate: number;
+  created_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+  epochs_done: number;
+  train_loss: number | null;
+  train_accuracy: number | null;
+  val_loss: number | null;
+  val_accuracy: number | null;
+  test_loss: number | null;
+  test_accuracy: number | null;
+  /** What went wrong, for a person, when the run failed or diverged. */
+  error: string | null;
+}
+
+export interface RunMetricsTable {
+  run_id: string;
+  epoch: number;
+  train_loss: number;
+  train_accuracy: number;
+  val_loss: number | null;
+  val_accuracy: number | null;
+  learning_rate: number;
+  seconds: number;
+}
+
+export interface RunEventsTable {
+  run_id: string;
+  seq: number;
+  type: string;
+  time: number;
+  /** The whole TrainEvent as JSON. */
+  body: string;
+}
+
+export interface DatasetsTable {
+  id: string;
+  name: string;
+  /** JSON [C, H, W]. */
+  shape: string;
+  /** JSON array of class names. */
+  classes: string;
+  train_count: number;
+  test_count: number;
+  /** JSON ImportReport. */
+  report: string;
+  bytes: number;
+  created_at: number;
+}
+
+export interface ArtifactsTable {
+  run_id: string;
+  name: string;
+  bytes: number;
+  created_at: number;
+}
+
+/** The whole registry schema. */
+export interface RegistrySchema {
+  runs: RunsTable;
+  run_metrics: RunMetricsTable;
+  run_events: RunEventsTable;
+  datasets: DatasetsTable;
+  artifacts: ArtifactsTable;
+}
+
+export type RunRow = Selectable<RunsTable>;
+export type NewRunRow = Insertable<RunsTable>;
+export type RunRowUpdate = Updateable<RunsTable>;
+export type DatasetRow = Selectable<DatasetsTable>;

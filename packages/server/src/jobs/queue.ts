@@ -1,0 +1,180 @@
+import { Worker } from "node:worker_threads";
+import type { TrainEvent } from "@layerlab/spec";
+import type { Registry } from "../db/registry";
+import { applyEvents } from "../events/apply-events";
+import type { EventHub } from "../events/hub";
+import type { JobInput, ServerMessage, WorkerMessage } from "./job-types";
+
+/** Where the worker entry lives: a bootstrap that registers tsx, then loads worker.ts. */
+const WORKER_URL = new URL("./worker-boot.mjs", import.meta.url);
+
+/** How long an aborted job may take to stop cleanly before its thread is terminated. */
+const ABORT_GRACE_MS = 10_000;
+
+interface Running {
+  worker: Worker;
+  input: JobInput;
+  /** Events received but not yet stored, in order. */
+  pending: TrainEvent[];
+  /** The store-and-relay chain; events of one run are applied strictly in order. */
+  chain: Promise<void>;
+  sawTerminal: boolean;
+  /** Resolves when the thread has exited and every event is stored. */
+  exited: Promise<void>;
+}
+
+/** What the queue needs from the app. */
+export interface JobQueueOptions {
+  registry: Registry;
+  hub: EventHub;
+  maxConcurrent: number;
+  log: { info(msg: string): void; error(msg: string): void };
+}
+
+/**
+ * Runs server jobs in worker threads, at most `maxConcurrent` at once, the
+ * rest waiting in FIFO order with a visible position.
+ */
+export class JobQueue {
+  readonly #waiting: JobInput[] = [];
+  readonly #running = new Map<string, Running>();
+  #closed = false;
+
+  constructor(readonly opts: JobQueueOptions) {}
+
+  /** Adds a job; it starts at once when a slot is free. */
+  enqueue(input: JobInput): void {
+    if (this.#closed) throw new Error("the job queue is shut down");
+    this.#waiting.push(input);
+    this.#pump();
+  }
+
+  /** 1-based position among waiting jobs, 0 when running, null when unknown to the queue. */
+  position(runId: string): number | null {
+    if (this.#running.has(runId)) return 0;
+    const i = this.#waiting.findIndex((j) => j.runId === runId);
+    return i < 0 ? null : i + 1;
+  }
+
+  /** Ids of the runs training now. */
+  runningIds(): string[] {
+    return [...this.#running.keys()];
+  }
+
+  /** Number of jobs waiting for a slot. */
+  get waitingCount(): number {
+    return this.#waiting.length;
+  }
+
+  /**
+   * Stops a job: a waiting one is dropped and recorded as aborted; a running
+   * one is asked to stop (its `aborted` event follows) and terminated if it
+   * does not within the grace period. Returns false when the queue does not know it.
+   */
+  async abort(runId: string, reason = "aborted by user"): Promise<boolean> {
+    const i = this.#waiting.findIndex((j) => j.runId === runId);
+    if (i >= 0) {
+      const [job] = this.#waiting.splice(i, 1);
+      const event: TrainEvent = { seq: job!.firstSeq, time: Date.now(), type: "aborted", epoch: 0, step: 0, reason };
+      await applyEvents(this.opts.registry, this.opts.hub, runId, [event]);
+      return true;
+    }
+    const running = this.#running.get(runId);
+    if (!running) return false;
+    running.worker.postMessage({ type: "abort", reason } satisfies ServerMessage);
+    const timer = setTimeout(() => void running.worker.terminate(), ABORT_GRACE_MS);
+    timer.unref();
+    return true;
+  }
+
+  /** Resolves once a running job's thread has exited and its events are stored. */
+  async settled(runId: string): Promise<void> {
+    await this.#running.get(runId)?.exited;
+  }
+
+  /** Stops everything: waiting jobs stay queued in the registry, running ones become interrupted. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#waiting.length = 0;
+    const all = [...this.#running.values()];
+    for (const r of all) void r.worker.terminate();
+    await Promise.all(all.map((r) => r.exited));
+  }
+
+  #pump(): void {
+    while (!this.#closed && this.#running.size < this.opts.maxConcurrent && this.#waiting.length > 0) {
+      this.#start(this.#waiting.shift()!);
+    }
+  }
+
+  #start(input: JobInput): void {
+    const { registry, hub, log } = this.opts;
+    const worker = new Worker(WORKER_URL, { workerData: input });
+    let resolveExit!: () => void;
+    const running: Running = {
+      worker,
+      input,
+      pending: [],
+      chain: Promise.resolve(),
+      sawTerminal: false,
+      exited: new Promise((r) => {
+        resolveExit = r;
+      }),
+    };
+    this.#running.set(input.runId, running);
+    const flush = () => {
+      running.chain = running.chain.then(async () => {
+        const batch = running.pending.splice(0);
+        await applyEvents(registry, hub, input.runId, batch).catch((err: Error) =>
+          log.error(`run ${input.runId}: storing events failed: ${err.message}`),
+        );
+      });
+    };
+    let lastSeq = input.firstSeq - 1;
+    worker.on("message", (m: WorkerMessage) => {
+      if (m.type === "event") {
+        lastSeq = m.event.seq;
+        if (["done", "aborted", "error", "diverged"].includes(m.event.type)) running.sawTerminal = true;
+        // Several events arriving in one tick share one transaction.
+        if (running.pending.push(m.event) === 1) queueMicrotask(flush);
+      } else if (m.type === "artifact") {
+        running.chain = running.chain.then(() => registry.putArtifact(input.runId, m.name, m.bytes).catch(() => {}));
+      } else if (m.type === "finished") {
+        // The engine's own wasm threads can keep the isolate alive; the job is over.
+        void worker.terminate();
+      } else if (m.type === "crashed") {
+        log.error(`run ${input.runId}: worker crashed: ${m.message}`);
+      }
+    });
+    worker.on("error", (err) => log.error(`run ${input.runId}: worker error: ${err.message}`));
+    worker.on("exit", () => {
+      running.chain = running.chain.then(async () => {
+        if (running.pending.length) await applyEvents(registry, hub, input.runId, running.pending.splice(0));
+        if (!running.sawTerminal) {
+          // Killed by close() or by the abort grace timer, or crashed hard.
+          const status = this.#closed ? "interrupted" : "aborted";
+          if (status === "interrupted") {
+            await registry.transitionRun(input.runId, ["running", "queued"], "interrupted");
+          } else {
+            const e: TrainEvent = {
+              seq: lastSeq + 1,
+              time: Date.now(),
+              type: "aborted",
+              epoch: 0,
+              step: 0,
+              reason: "the job thread stopped before it finished",
+            };
+            await applyEvents(registry, hub, input.runId, [e]);
+          }
+        }
+      });
+      void running.chain.finally(() => {
+        this.#running.delete(input.runId);
+        resolveExit();
+        this.#pump();
+      });
+    });
+    void registry.transitionRun(input.runId, ["queued", "interrupted"], "running", { started_at: Date.now() });
+    log.info(`run ${input.runId}: started in a worker thread`);
+  }
+}

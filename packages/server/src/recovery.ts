@@ -1,0 +1,125 @@
+import { readdir, readFile, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { savedDatasetPath } from "@layerlab/data-node";
+import { TrainEvent } from "@layerlab/spec";
+import type { Registry } from "./db/registry";
+import { applyEvents } from "./events/apply-events";
+import { EventHub } from "./events/hub";
+import type { JobQueue } from "./jobs/queue";
+import { uploadsDir } from "./routes/datasets";
+import { resolveDataset } from "./runs/dataset-info";
+import { isRunId, runDir, runsRoot } from "./runs/run-files";
+
+async function listDir(dir: string): Promise<string[]> {
+  return readdir(dir).catch(() => []);
+}
+
+/** Removes `*.tmp` files (half-written by a killed process) under a folder, recursively. */
+async function removeTempFiles(dir: string, removed: string[]): Promise<void> {
+  for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) await removeTempFiles(path, removed);
+    else if (entry.name.endsWith(".tmp") || entry.name.includes(".tmp-")) {
+      await rm(path, { force: true });
+      removed.push(path);
+    }
+  }
+}
+
+/** Events of events.jsonl, skipping a torn last line. */
+async function eventsFromFile(dir: string): Promise<TrainEvent[]> {
+  const text = await readFile(join(dir, "events.jsonl"), "utf8").catch(() => "");
+  const events: TrainEvent[] = [];
+  for (const line of text.split("\n")) {
+    if (!line.trim()) continue;
+    try {
+      const parsed = TrainEvent.safeParse(JSON.parse(line));
+      if (parsed.success) events.push(parsed.data);
+    } catch {
+      // a line cut by the kill
+    }
+  }
+  return events;
+}
+
+/**
+ * Makes the registry and the files agree after a crash or kill, and returns
+ * one line per repair: temporary files removed, events the files have but
+ * the registry lacks restored, running runs marked interrupted, queued server
+ * runs queued again, folders without a run and runs without a folder resolved.
+ */
+export async function recoverOnStart(ctx: { registry: Registry; jobs: JobQueue; dataDir: string }): Promise<string[]> {
+  const { registry, jobs, dataDir } = ctx;
+  const repairs: string[] = [];
+  const removed: string[] = [];
+  await removeTempFiles(runsRoot(dataDir), removed);
+  await removeTempFiles(join(dataDir, "datasets"), removed);
+  for (const f of await listDir(uploadsDir(dataDir))) {
+    await rm(join(uploadsDir(dataDir), f), { recursive: true, force: true });
+    removed.push(join(uploadsDir(dataDir), f));
+  }
+  for (const path of removed) repairs.push(`removed leftover temporary file ${path}`);
+
+  const ids = new Set(await registry.allRunIds());
+  for (const name of await listDir(runsRoot(dataDir))) {
+    if (!ids.has(name)) {
+      await rm(join(runsRoot(dataDir), name), { recursive: true, force: true });
+      repairs.push(`removed run folder ${name}, which the registry does not know (a deletion cut short)`);
+    }
+  }
+  const silent = new EventHub();
+  for (const run of await registry.runsWithStatus(["running", "queued", "interrupted"])) {
+    if (run.executor !== "server" || !isRunId(run.id)) continue;
+    const dir = runDir(dataDir, run.id);
+    const last = await registry.lastEventSeq(run.id);
+    const missing = (await eventsFromFile(dir)).filter((e) => e.seq > last);
+    if (missing.length) {
+      await applyEvents(registry, silent, run.id, missing);
+      repairs.push(`run ${run.id}: restored ${missing.length} event(s) from events.jsonl`);
+    }
+    const now = await registry.getRun(run.id);
+    if (now?.status === "running") {
+      await registry.transitionRun(run.id, ["running"], "interrupted");
+      repairs.push(
+        `run ${run.id}: was running when the server stopped; marked interrupted (POST /api/runs/${run.id}/resume)`,
+      );
+    } else if (now?.status === "queued") {
+      const dataset = await resolveDataset(registry, now.dataset).catch(() => null);
+      if (!dataset) {
+        await registry.transitionRun(run.id, ["queued"], "failed", { error: `dataset ${now.dataset} is gone` });
+        repairs.push(`run ${run.id}: its dataset ${now.dataset} is gone; marked failed`);
+        continue;
+      }
+      jobs.enqueue({
+        runId: run.id,
+        runDir: dir,
+        dataDir,
+        spec: JSON.parse(now.spec),
+        config: JSON.parse(now.config),
+        dataset: dataset.source,
+        limit: now.train_limit,
+        firstSeq: (await registry.lastEventSeq(run.id)) + 1,
+        resume: false,
+      });
+      repairs.push(`run ${run.id}: queued again`);
+    }
+  }
+  for (const d of await registry.listDatasets()) {
+    const exists = await readFile(savedDatasetPath(dataDir, d.id)).then(
+      () => true,
+      () => false,
+    );
+    if (!exists) {
+      await registry.deleteDataset(d.id);
+      repairs.push(`dataset ${d.id}: its file is missing; removed from the registry`);
+    }
+  }
+  const known = new Set((await registry.listDatasets()).map((d) => `${d.id}.lldata`));
+  for (const f of await listDir(join(dataDir, "datasets"))) {
+    if (f.endsWith(".lldata") && !known.has(f)) {
+      await rm(join(dataDir, "datasets", f), { force: true });
+      repairs.push(`removed dataset file ${f}, which the registry does not know`);
+    }
+  }
+  return repairs;
+}

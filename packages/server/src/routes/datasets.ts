@@ -1,0 +1,173 @@
+import { randomBytes } from "node:crypto";
+import { createWriteStream } from "node:fs";
+import { mkdir, rm, stat } from "node:fs/promises";
+import { join } from "node:path";
+import { pipeline } from "node:stream/promises";
+import {
+  BUILTIN_DATASETS,
+  type BuiltinDatasetName,
+  DatasetImportError,
+  importDataset,
+  loadBuiltinDataset,
+  saveDataset,
+  savedDatasetPath,
+} from "@layerlab/data-node";
+import type { FastifyInstance } from "fastify";
+import { found, HttpError } from "../http-error";
+
+/** Folder for uploads in flight; emptied at start-up. */
+export function uploadsDir(dataDir: string): string {
+  return join(dataDir, "uploads");
+}
+
+/** Folder caching built-in datasets in the served binary form. */
+function servedCacheDir(dataDir: string): string {
+  return join(dataDir, "cache", "served");
+}
+
+const idParams = {
+  type: "object",
+  required: ["id"],
+  properties: { id: { type: "string", maxLength: 128 } },
+} as const;
+
+/** /api/datasets: list, upload (multipart ZIP), binary data, delete. */
+export async function datasetRoutes(app: FastifyInstance): Promise<void> {
+  const { dataDir, maxUploadBytes } = app.settings;
+
+  app.get("/api/datasets", { schema: { summary: "Built-in and imported datasets" } }, async () => ({
+    builtin: BUILTIN_DATASETS.map((d) => ({ id: d.name, ...d, builtin: true })),
+    imported: (await app.registry.listDatasets()).map((d) => ({ ...d, builtin: false })),
+  }));
+
+  app.post(
+    "/api/datasets",
+    { schema: { summary: "Upload a dataset ZIP (multipart field file, optional name)" } },
+    async (req, reply) => {
+      if (!req.isMultipart()) throw new HttpError(415, "send multipart/form-data with the ZIP in a field named file");
+      await mkdir(uploadsDir(dataDir), { recursive: true });
+      const temp = join(uploadsDir(dataDir), `${randomBytes(8).toString("hex")}.zip.tmp`);
+      let name: string | undefined;
+      let gotFile = false;
+      try {
+        for await (const part of req.parts()) {
+          if (part.type === "field") {
+            if (part.fieldname === "name" && typeof part.value === "string") name = part.value.slice(0, 200);
+            continue;
+          }
+          if (part.fieldname !== "file" || gotFile) {
+            part.file.resume();
+            continue;
+          }
+          gotFile = true;
+          // Streamed to disk: the upload is never held in memory whole.
+          await pipeline(part.file, createWriteStream(temp));
+          if (part.file.truncated) {
+            throw new HttpError(
+              413,
+              `the upload is larger than the server's limit of ${Math.round(maxUploadBytes / 1024 / 1024)} MB (MAX_UPLOAD_MB); split the dataset or ask the host to raise it`,
+            );
+          }
+        }
+        if (!gotFile) throw new HttpError(400, "no file: send the ZIP in a multipart field named file");
+        const size = (await stat(temp)).size;
+        const { dataset, report } = await importDataset(temp, {
+          name: name?.trim() || "uploaded dataset",
+          limits: { maxArchiveBytes: maxUploadBytes },
+        }).catch((err: unknown) => {
+          if (err instanceof DatasetImportError) throw new HttpError(422, err.message);
+          throw err;
+        });
+        const id = `ds-${Date.now().toString(36)}-${randomBytes(4).toString("hex")}`;
+        const path = await saveDataset(dataDir, id, dataset);
+        const bytes = (await stat(path)).size;
+        try {
+          await app.registry.insertDataset({
+            id,
+            name: dataset.name,
+            shape: [...dataset.shape] as [number, number, number],
+            classes: [...dataset.classes],
+            trainCount: dataset.train.count,
+            testCount: dataset.test.count,
+            report: { ...report, source: "upload" },
+            bytes,
+            createdAt: Date.now(),
+          });
+        } catch (err) {
+          await rm(path, { force: true });
+          throw err;
+        }
+        req.log.info(`dataset ${id} imported from a ${size}-byte upload`);
+        return reply.code(201).send({ id, name: dataset.name, report: { ...report, source: "upload" } });
+      } catch (err) {
+        const code = (err as { code?: string }).code;
+        if (code === "FST_REQ_FILE_TOO_LARGE" || code === "FST_FILES_LIMIT") {
+          throw new HttpError(413, `the upload is larger than the server's limit (MAX_UPLOAD_MB)`);
+        }
+        throw err;
+      } finally {
+        await rm(temp, { force: true });
+      }
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    "/api/datasets/:id/data",
+    {
+      schema: {
+        summary: "A dataset's uint8 images and labels (LAYERLAB-DATASET-1 binary form), cacheable",
+        params: idParams,
+      },
+    },
+    async (req, reply) => {
+      const { id } = req.params;
+      let path: string;
+      const builtin = BUILTIN_DATASETS.find((d) => d.name === id);
+      if (builtin) {
+        path = join(servedCacheDir(dataDir), `${id}.lldata`);
+        const exists = await stat(path).then(
+          () => true,
+          () => false,
+        );
+        if (!exists) {
+          const dataset = await loadBuiltinDataset(id as BuiltinDatasetName, { dataDir });
+          await saveDataset(join(dataDir, "cache", "served-root"), id, dataset);
+          await mkdir(servedCacheDir(dataDir), { recursive: true });
+          const { rename } = await import("node:fs/promises");
+          await rename(savedDatasetPath(join(dataDir, "cache", "served-root"), id), path);
+        }
+      } else {
+        found(
+          /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(id) ? await app.registry.getDataset(id) : undefined,
+          `dataset ${id}`,
+        );
+        path = savedDatasetPath(dataDir, id);
+      }
+      const info = await stat(path);
+      const etag = `"${id}-${info.size}-${Math.floor(info.mtimeMs)}"`;
+      reply.header("etag", etag).header("cache-control", "private, max-age=86400");
+      if (req.headers["if-none-match"] === etag) return reply.code(304).send();
+      const { createReadStream } = await import("node:fs");
+      return reply
+        .type("application/octet-stream")
+        .header("content-length", info.size)
+        .header("x-layerlab-format", "LAYERLAB-DATASET-1")
+        .send(createReadStream(path));
+    },
+  );
+
+  app.delete<{ Params: { id: string } }>("/api/datasets/:id", { schema: { params: idParams } }, async (req, reply) => {
+    const { id } = req.params;
+    if (BUILTIN_DATASETS.some((d) => d.name === id))
+      throw new HttpError(409, `${id} is built in and cannot be deleted`);
+    found(
+      /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(id) ? await app.registry.getDataset(id) : undefined,
+      `dataset ${id}`,
+    );
+    const users = await app.registry.runsUsingDataset(id);
+    if (users > 0) throw new HttpError(409, `dataset ${id} is used by ${users} run(s); delete those runs first`);
+    await app.registry.deleteDataset(id);
+    await rm(savedDatasetPath(dataDir, id), { force: true });
+    return reply.code(204).send();
+  });
+}
