@@ -1,0 +1,107 @@
+import { existsSync, statSync } from "node:fs";
+import { resolve } from "node:path";
+import type { Dataset, ShapesOptions } from "@layerlab/data-core";
+import {
+  BUILTIN_DATASETS,
+  type BuiltinDatasetName,
+  type ImportOptions,
+  importDataset,
+  loadBuiltinDataset,
+  loadSavedDataset,
+  type ResizeFit,
+  savedDatasetPath,
+} from "@layerlab/data-node";
+import { RunFolderError } from "./files";
+
+/**
+ * Where a run's dataset comes from, recorded in run.json so that a resumed run
+ * reloads exactly the same images: a built-in by name, a ZIP/folder path with
+ * its import options, or a dataset saved under the data dir.
+ */
+export type DatasetRef =
+  | { kind: "builtin"; name: BuiltinDatasetName; shapes?: ShapesOptions }
+  | { kind: "path"; path: string; import?: Pick<ImportOptions, "size" | "channels" | "fit" | "seed" | "testFraction"> }
+  | { kind: "saved"; id: string };
+
+/** What predict must do to an image so that it looks like the training data. */
+export interface Preprocessing {
+  /** `[C, H, W]` of the model's input. */
+  inputShape: [number, number, number];
+  colorMode: "grayscale" | "rgb";
+  /** How an image of another size is fitted (sharp's contain/cover, or stretch). */
+  fit: ResizeFit;
+}
+
+/** A loaded dataset with the facts a run records about it. */
+export interface LoadedDataset {
+  dataset: Dataset;
+  ref: DatasetRef;
+  preprocessing: Preprocessing;
+}
+
+/** The default folder for caches, downloads and imported datasets: $LAYERLAB_DATA_DIR or ./data. */
+export function defaultDataDir(): string {
+  return resolve(process.env.LAYERLAB_DATA_DIR ?? "data");
+}
+
+/** Whether `name` is a built-in dataset. */
+export function isBuiltinDataset(name: string): name is BuiltinDatasetName {
+  return BUILTIN_DATASETS.some((d) => d.name === name);
+}
+
+/**
+ * Reads a dataset argument as the CLI and server take it: a built-in name, a
+ * saved dataset's id, or a path to a ZIP or folder (checked in that order;
+ * an argument with a slash or a .zip ending is always a path).
+ */
+export function datasetRefFromArg(arg: string, dataDir: string, importOptions: DatasetRefImport = {}): DatasetRef {
+  // "./shapes" or "data/shapes" is a path even where "shapes" alone names the built-in.
+  const looksLikePath = /[/\\]/.test(arg) || /\.zip$/i.test(arg);
+  if (!looksLikePath && isBuiltinDataset(arg)) return { kind: "builtin", name: arg };
+  if (!looksLikePath && /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(arg) && existsSync(savedDatasetPath(dataDir, arg))) {
+    return { kind: "saved", id: arg };
+  }
+  if (existsSync(arg)) {
+    const path = resolve(arg);
+    const info = statSync(path);
+    if (!info.isDirectory() && !/\.zip$/i.test(path)) {
+      throw new RunFolderError(`${arg} is neither a folder nor a .zip file`, "give a ZIP file or a dataset folder");
+    }
+    return Object.keys(importOptions).length > 0
+      ? { kind: "path", path, import: importOptions }
+      : { kind: "path", path };
+  }
+  throw new RunFolderError(
+    `no dataset '${arg}': it is not a built-in dataset, a saved dataset or an existing path`,
+    `use one of ${BUILTIN_DATASETS.map((d) => d.name).join(", ")}, a dataset imported with 'layerlab datasets import', or a path to a ZIP or folder`,
+  );
+}
+
+/** Import options a path reference may carry. */
+export type DatasetRefImport = NonNullable<Extract<DatasetRef, { kind: "path" }>["import"]>;
+
+function preprocessingOf(dataset: Dataset, fit: ResizeFit): Preprocessing {
+  const [c, h, w] = dataset.shape;
+  return { inputShape: [c, h, w], colorMode: c === 1 ? "grayscale" : "rgb", fit };
+}
+
+/** Loads the dataset a reference names. */
+export async function loadDatasetRef(ref: DatasetRef, dataDir = defaultDataDir()): Promise<LoadedDataset> {
+  switch (ref.kind) {
+    case "builtin": {
+      const dataset = await loadBuiltinDataset(ref.name, { dataDir, ...(ref.shapes && { shapes: ref.shapes }) });
+      return { dataset, ref, preprocessing: preprocessingOf(dataset, "contain") };
+    }
+    case "saved": {
+      const dataset = await loadSavedDataset(dataDir, ref.id);
+      return { dataset, ref, preprocessing: preprocessingOf(dataset, "contain") };
+    }
+    case "path": {
+      if (!existsSync(ref.path)) {
+        throw new RunFolderError(`dataset path ${ref.path} does not exist`, "give an existing ZIP file or folder");
+      }
+      const { dataset, report } = await importDataset(ref.path, { ...ref.import });
+      return { dataset, ref, preprocessing: preprocessingOf(dataset, report.fit) };
+    }
+  }
+}
