@@ -1,0 +1,93 @@
+import { useEffect, useState } from "react";
+import { BuildPage } from "./pages/BuildPage";
+import { ComparePage } from "./pages/ComparePage";
+import { DrawPage } from "./pages/DrawPage";
+import { RunsPage } from "./pages/RunsPage";
+import { TrainPage } from "./pages/TrainPage";
+import { studioFromLocation, useStudio } from "./state/useStudio";
+
+const PAGES = [
+  { route: "build", label: "Build" },
+  { route: "train", label: "Data & train" },
+  { route: "draw", label: "Test by drawing" },
+  { route: "runs", label: "Runs" },
+  { route: "compare", label: "Compare" },
+] as const;
+type Route = (typeof PAGES)[number]["route"];
+
+function routeOf(hash: string): Route {
+  const raw = hash.replace(/^#\/?/, "").split("?")[0];
+  // The server's "train this configuration" links say #/builder.
+  const name = raw === "builder" ? "build" : raw;
+  return (PAGES.find((p) => p.route === name)?.route ?? "build") as Route;
+}
+
+function useRoute(): Route {
+  const [route, setRoute] = useState(() => routeOf(window.location.hash));
+  useEffect(() => {
+    const on = () => setRoute(routeOf(window.location.hash));
+    window.addEventListener("hashchange", on);
+    return () => window.removeEventListener("hashchange", on);
+  }, []);
+  return route;
+}
+
+function useTheme(): [string, () => void] {
+  const [theme, setTheme] = useState(
+    () =>
+      localStorage.getItem("layerlab.theme") ?? (matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light"),
+  );
+  useEffect(() => {
+    document.documentElement.dataset.theme = theme;
+    localStorage.setItem("layerlab.theme", theme);
+  }, [theme]);
+  return [theme, () => setTheme((t) => (t === "dark" ? "light" : "dark"))];
+}
+
+/** The studio: one header, one page per route, one studio state shared by all pages. */
+export function App() {
+  const [boot] = useState(studioFromLocation);
+  const studio = useStudio(boot.history);
+  const route = useRoute();
+  const [theme, toggleTheme] = useTheme();
+  const [linkError, setLinkError] = useState(boot.linkError);
+  return (
+    <div className="app">
+      <header className="topbar">
+        <a className="brand" href="#/build">
+          LayerLab
+        </a>
+        <nav aria-label="Pages">
+          {PAGES.map((p) => (
+            <a key={p.route} href={`#/${p.route}`} aria-current={route === p.route ? "page" : undefined}>
+              {p.label}
+            </a>
+          ))}
+        </nav>
+        <button
+          type="button"
+          className="ghost"
+          onClick={toggleTheme}
+          aria-label={`Switch to ${theme === "dark" ? "light" : "dark"} theme`}
+        >
+          {theme === "dark" ? "☀ Light" : "☾ Dark"}
+        </button>
+      </header>
+      {linkError && (
+        <div className="banner error" role="alert">
+          {linkError}{" "}
+          <button type="button" className="ghost" onClick={() => setLinkError(null)}>
+            Dismiss
+          </button>
+        </div>
+      )}
+      <main>
+        {route === "build" && <BuildPage api={studio} />}
+        {route === "train" && <TrainPage api={studio} />}
+        {route === "draw" && <DrawPage api={studio} />}
+        {route === "runs" && <RunsPage api={studio} />}
+        {route === "compare" && <ComparePage />}
+      </main>
+    </div>
+  );
+}

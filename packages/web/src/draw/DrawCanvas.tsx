@@ -1,0 +1,139 @@
+import { useEffect, useImperativeHandle, useRef, useState } from "react";
+
+/** Side of the drawing surface in canvas pixels. */
+export const DRAW_SIZE = 280;
+
+/** What a parent can ask of the canvas. */
+export interface DrawCanvasHandle {
+  clear(): void;
+  /** Replaces the drawing with an image (e.g. an upload), fitted to the canvas. */
+  drawImage(image: CanvasImageSource, width: number, height: number): void;
+  /** The drawing as an opaque PNG (white ink on black), as the server's predict endpoint takes it. */
+  toDataUrl(): string;
+}
+
+/** Ink in [0, 1] per pixel, read from the canvas's alpha. */
+function readInk(canvas: HTMLCanvasElement): Float32Array {
+  const ctx = canvas.getContext("2d", { willReadFrequently: true })!;
+  const { data } = ctx.getImageData(0, 0, canvas.width, canvas.height);
+  const ink = new Float32Array(canvas.width * canvas.height);
+  for (let i = 0; i < ink.length; i++) {
+    // Upload path paints opaque greyscale; drawing paints white strokes on transparent.
+    const a = data[i * 4 + 3]! / 255;
+    const grey = (data[i * 4]! + data[i * 4 + 1]! + data[i * 4 + 2]!) / (3 * 255);
+    ink[i] = a * grey;
+  }
+  return ink;
+}
+
+/** A drawing surface for mouse, touch and pen (Pointer Events), with pen and eraser; reports ink on every stroke move. */
+export function DrawCanvas(props: {
+  onInk: (ink: Float32Array, size: number) => void;
+  ref?: React.Ref<DrawCanvasHandle>;
+}) {
+  const canvas = useRef<HTMLCanvasElement>(null);
+  const [tool, setTool] = useState<"pen" | "eraser">("pen");
+  const [width, setWidth] = useState(22);
+  const last = useRef<{ x: number; y: number } | null>(null);
+  const { onInk } = props;
+
+  const emit = () => canvas.current && onInk(readInk(canvas.current), DRAW_SIZE);
+
+  useImperativeHandle(props.ref, () => ({
+    clear() {
+      canvas.current?.getContext("2d")?.clearRect(0, 0, DRAW_SIZE, DRAW_SIZE);
+      emit();
+    },
+    toDataUrl() {
+      const out = document.createElement("canvas");
+      out.width = DRAW_SIZE;
+      out.height = DRAW_SIZE;
+      const ctx = out.getContext("2d")!;
+      ctx.fillStyle = "#000";
+      ctx.fillRect(0, 0, DRAW_SIZE, DRAW_SIZE);
+      if (canvas.current) ctx.drawImage(canvas.current, 0, 0);
+      return out.toDataURL("image/png");
+    },
+    drawImage(image, w, h) {
+      const ctx = canvas.current?.getContext("2d");
+      if (!ctx) return;
+      ctx.clearRect(0, 0, DRAW_SIZE, DRAW_SIZE);
+      const s = Math.min(DRAW_SIZE / w, DRAW_SIZE / h);
+      ctx.drawImage(image, (DRAW_SIZE - w * s) / 2, (DRAW_SIZE - h * s) / 2, w * s, h * s);
+      emit();
+    },
+  }));
+
+  useEffect(() => {
+    const ctx = canvas.current?.getContext("2d");
+    if (ctx) {
+      ctx.lineCap = "round";
+      ctx.lineJoin = "round";
+    }
+  }, []);
+
+  const pos = (e: React.PointerEvent<HTMLCanvasElement>) => {
+    const r = e.currentTarget.getBoundingClientRect();
+    return { x: ((e.clientX - r.left) * DRAW_SIZE) / r.width, y: ((e.clientY - r.top) * DRAW_SIZE) / r.height };
+  };
+  const stroke = (from: { x: number; y: number }, to: { x: number; y: number }, pressure: number) => {
+    const ctx = canvas.current?.getContext("2d");
+    if (!ctx) return;
+    ctx.globalCompositeOperation = tool === "eraser" ? "destination-out" : "source-over";
+    ctx.strokeStyle = "#fff";
+    ctx.lineWidth = width * (pressure > 0 && pressure !== 0.5 ? 0.5 + pressure : 1);
+    ctx.beginPath();
+    ctx.moveTo(from.x, from.y);
+    ctx.lineTo(to.x, to.y);
+    ctx.stroke();
+  };
+
+  return (
+    <div className="draw">
+      <canvas
+        ref={canvas}
+        width={DRAW_SIZE}
+        height={DRAW_SIZE}
+        className="draw-surface"
+        data-testid="draw-canvas"
+        aria-label="Drawing canvas: draw a digit or shape"
+        onPointerDown={(e) => {
+          e.currentTarget.setPointerCapture(e.pointerId);
+          last.current = pos(e);
+          stroke(last.current, last.current, e.pressure);
+          emit();
+        }}
+        onPointerMove={(e) => {
+          if (!last.current) return;
+          const p = pos(e);
+          stroke(last.current, p, e.pressure);
+          last.current = p;
+          emit();
+        }}
+        onPointerUp={() => {
+          last.current = null;
+        }}
+        onPointerCancel={() => {
+          last.current = null;
+        }}
+      />
+      <div className="toolbar">
+        <button type="button" aria-pressed={tool === "pen"} onClick={() => setTool("pen")}>
+          Pen
+        </button>
+        <button type="button" aria-pressed={tool === "eraser"} onClick={() => setTool("eraser")}>
+          Eraser
+        </button>
+        <label htmlFor="stroke-width">Width</label>
+        <input
+          id="stroke-width"
+          type="range"
+          min={8}
+          max={40}
+          value={width}
+          onChange={(e) => setWidth(Number(e.target.value))}
+        />
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,166 @@
+import { analyzeSpec, defaultTrainingConfig } from "@layerlab/spec";
+import { useState } from "react";
+import { LineChart } from "../charts/LineChart";
+import { datasetLabel } from "../data/datasets";
+import { diffSetups } from "../state/configDiff";
+import { ConfusionMatrix, PredictionGrid } from "../train/Results";
+import { useTrainer } from "../train/useTrainer";
+
+const COLORS = ["#e4572e", "#2e86de", "#27ae60", "#8e44ad", "#f39c12", "#16a085"];
+
+function modelSummary(spec: unknown): string {
+  const a = analyzeSpec(spec);
+  return (a.spec?.layers ?? [])
+    .map((l) => (l.kind === "dense" ? `dense${l.units}` : l.kind === "conv2d" ? `conv${l.filters}` : l.kind))
+    .join("-");
+}
+
+/** Two or more runs side by side: overlaid curves, config differences, confusion matrices, the same test images. */
+export function ComparePage() {
+  const state = useTrainer();
+  const runs = state.runs.filter((r) => r.series.start);
+  const [picked, setPicked] = useState<string[]>([]);
+  const [zoom, setZoom] = useState(false);
+  const chosen = (picked.length ? picked : runs.slice(-2).map((r) => r.id))
+    .map((id) => runs.find((r) => r.id === id))
+    .filter((r) => r !== undefined);
+  const version = chosen.reduce((n, r) => n + r.version, 0);
+  const sameTest =
+    chosen.length > 1 &&
+    chosen.every((r) => r.results && datasetLabel(r.studio.dataset) === datasetLabel(chosen[0]!.studio.dataset));
+  const sample = Array.from({ length: 16 }, (_, i) => i * 7);
+
+  if (runs.length < 2) {
+    return (
+      <div className="page">
+        <section className="panel">
+          <h2>Compare</h2>
+          <p>
+            Compare needs two runs. Train two configurations (change one setting between them), or open runs from the
+            Runs page.
+          </p>
+          <a className="button primary" href="#/train">
+            Go to training
+          </a>
+        </section>
+      </div>
+    );
+  }
+  const rows = diffSetups(
+    chosen.map((r) => ({
+      model: modelSummary(r.studio.spec),
+      config: { ...defaultTrainingConfig(), ...r.studio.config },
+      dataset: datasetLabel(r.studio.dataset),
+    })),
+  );
+  return (
+    <div className="page compare">
+      <section className="panel wide">
+        <h2>Compare runs</h2>
+        <fieldset className="chips">
+          <legend className="muted">Runs to compare</legend>
+          {runs.map((r) => (
+            <label key={r.id} className="chip toggle">
+              <input
+                type="checkbox"
+                checked={chosen.some((c) => c.id === r.id)}
+                onChange={(e) =>
+                  setPicked((p) => {
+                    const base = p.length ? p : chosen.map((c) => c.id);
+                    return e.target.checked ? [...base, r.id] : base.filter((id) => id !== r.id);
+                  })
+                }
+              />{" "}
+              {r.name}
+            </label>
+          ))}
+        </fieldset>
+        <label className="radio">
+          <input type="checkbox" checked={zoom} onChange={(e) => setZoom(e.target.checked)} /> Zoom accuracy to 90–100%
+        </label>
+        <div className="charts" data-testid="compare-charts">
+          <LineChart
+            title="Validation accuracy per epoch"
+            xLabel="epoch"
+            version={version}
+            yRange={zoom ? [0.9, 1] : null}
+            lines={chosen.map((r, i) => ({
+              label: r.name,
+              x: r.series.epoch.epoch,
+              y: r.series.epoch.valAccuracy.some(Number.isFinite)
+                ? r.series.epoch.valAccuracy
+                : r.series.epoch.trainAccuracy,
+              color: COLORS[i % COLORS.length]!,
+            }))}
+          />
+          <LineChart
+            title="Loss per batch"
+            xLabel="step"
+            version={version}
+            lines={chosen.map((r, i) => ({
+              label: r.name,
+              x: r.series.batch.step,
+              y: r.series.batch.loss,
+              color: COLORS[i % COLORS.length]!,
+            }))}
+          />
+          <LineChart
+            title="Accuracy per batch"
+            xLabel="step"
+            version={version}
+            yRange={zoom ? [0.9, 1] : null}
+            lines={chosen.map((r, i) => ({
+              label: r.name,
+              x: r.series.batch.step,
+              y: r.series.batch.accuracy,
+              color: COLORS[i % COLORS.length]!,
+            }))}
+          />
+        </div>
+        <h3>Differences</h3>
+        <table className="diff" data-testid="config-diff">
+          <thead>
+            <tr>
+              <th>setting</th>
+              {chosen.map((r) => (
+                <th key={r.id}>{r.name}</th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            <tr>
+              <td>test accuracy</td>
+              {chosen.map((r) => (
+                <td key={r.id}>{r.results ? `${(r.results.accuracy * 100).toFixed(2)}%` : "–"}</td>
+              ))}
+            </tr>
+            {rows.map((row) => (
+              <tr key={row.path}>
+                <td>{row.path}</td>
+                {row.values.map((v, i) => (
+                  <td key={chosen[i]!.id}>{v}</td>
+                ))}
+              </tr>
+            ))}
+            {rows.length === 0 && (
+              <tr>
+                <td colSpan={chosen.length + 1} className="muted">
+                  Same model, config and data.
+                </td>
+              </tr>
+            )}
+          </tbody>
+        </table>
+        <div className="side-by-side">
+          {chosen.map((r) => (
+            <div key={r.id}>
+              <h3>{r.name}</h3>
+              {r.results ? <ConfusionMatrix results={r.results} /> : <p className="muted">No test results yet.</p>}
+              {sameTest && r.results && <PredictionGrid results={r.results} indices={sample} />}
+            </div>
+          ))}
+        </div>
+      </section>
+    </div>
+  );
+}

@@ -1,0 +1,194 @@
+import { useMemo, useRef, useState } from "react";
+import { predictWithRun, type RunSummary } from "../api/client";
+import { DrawCanvas, type DrawCanvasHandle } from "../draw/DrawCanvas";
+import { latestOnly } from "../draw/liveInference";
+import { preprocessMnist, resizeInk } from "../draw/preprocess";
+import { RegistryPicker } from "../draw/RegistryPicker";
+import type { Studio } from "../state/studio";
+import type { StudioApi } from "../state/useStudio";
+import { trainer } from "../train/trainer";
+import { useServerAvailable, useTrainer } from "../train/useTrainer";
+
+/** A model the drawing can be tested on: trained in this page, or a run on the server. */
+interface DrawModel {
+  id: string;
+  name: string;
+  classes: string[];
+  where: "browser" | "server";
+  studio: Studio | null;
+  training: boolean;
+}
+
+/** The model input for a drawing: MNIST's preprocessing for 28×28 digits, a plain resize otherwise. */
+function inputOf(studio: Studio, ink: Float32Array, size: number): Float32Array | null {
+  const [c = 1, h = 28, w = 28] = (studio.spec.input?.shape ?? []) as number[];
+  if (h !== w) return null;
+  const digits = studio.dataset.kind === "server" && /mnist/i.test(studio.dataset.id) && h === 28;
+  const grey = digits ? preprocessMnist(ink, size, size) : resizeInk(ink, size, size, h);
+  if (c === 1) return grey;
+  const out = new Float32Array(c * h * w);
+  for (let k = 0; k < c; k++) out.set(grey, k * h * w);
+  return out;
+}
+
+function Probabilities({ model, probs }: { model: DrawModel; probs: Float32Array | null }) {
+  const best = probs ? probs.indexOf(Math.max(...probs)) : -1;
+  return (
+    <div className="probs" data-testid="probabilities">
+      <h3>
+        {model.name}{" "}
+        <span className="muted">
+          ({model.where === "server" ? "server" : "this browser"}
+          {model.training ? ", training…" : ""})
+        </span>
+      </h3>
+      <p className="prediction">
+        {probs ? (
+          <>
+            Prediction: <strong data-testid="prediction">{model.classes[best]}</strong> (
+            {(probs[best]! * 100).toFixed(1)}%)
+          </>
+        ) : (
+          "Draw something."
+        )}
+      </p>
+      <ul>
+        {model.classes.map((c, i) => (
+          <li key={c} className={i === best ? "best" : ""}>
+            <span>{c}</span>
+            <span className="bar">
+              <span className="bar-fill" style={{ width: `${((probs?.[i] ?? 0) * 100).toFixed(1)}%` }} />
+            </span>
+            <span>{probs ? `${(probs[i]! * 100).toFixed(1)}%` : ""}</span>
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+/** Draw (or upload) an image and watch one or two models' probabilities change while drawing. */
+export function DrawPage({ api }: { api: StudioApi }) {
+  const state = useTrainer();
+  const serverUp = useServerAvailable();
+  const [picked, setPicked] = useState<DrawModel[]>([]);
+  const local: DrawModel[] = state.runs
+    .filter((r) => (r.where === "browser" && r.series.start) || (r.where === "server" && r.series.end?.type === "done"))
+    .map((r) => ({
+      id: r.id,
+      name: r.name,
+      classes: (r.studio.spec.classes ?? []) as string[],
+      where: r.where,
+      studio: r.studio,
+      training: !r.series.end,
+    }));
+  const models = [...local, ...picked.filter((p) => !local.some((l) => l.id === p.id))];
+  const [chosen, setChosen] = useState<string[]>([]);
+  const selected = (chosen.length ? chosen : models.slice(-1).map((m) => m.id))
+    .map((id) => models.find((m) => m.id === id))
+    .filter((m): m is DrawModel => Boolean(m));
+  const [probs, setProbs] = useState<Record<string, Float32Array | null>>({});
+  const canvas = useRef<DrawCanvasHandle>(null);
+
+  const selectedKey = selected.map((m) => m.id).join(",");
+  // biome-ignore lint/correctness/useExhaustiveDependencies: one throttle per chosen model, rebuilt only when the choice changes.
+  const predictors = useMemo(
+    () =>
+      Object.fromEntries(
+        selected.map((m) => [
+          m.id,
+          latestOnly(
+            async (ink: { data: Float32Array; size: number }): Promise<Float32Array | null> => {
+              if (m.where === "server") {
+                const out = await predictWithRun(m.id, canvas.current!.toDataUrl());
+                return Float32Array.from(out.probabilities);
+              }
+              const x = m.studio ? inputOf(m.studio, ink.data, ink.size) : null;
+              return x ? (await trainer.predict(m.id, x)).probabilities : null;
+            },
+            (out) => setProbs((p) => ({ ...p, [m.id]: out })),
+          ),
+        ]),
+      ),
+    [selectedKey],
+  );
+  const onInk = (data: Float32Array, size: number) => {
+    for (const m of selected) predictors[m.id]?.({ data, size });
+  };
+  const upload = async (file: File) => {
+    const bitmap = await createImageBitmap(file);
+    canvas.current?.drawImage(bitmap, bitmap.width, bitmap.height);
+  };
+  const pickServer = (run: RunSummary) => {
+    setPicked((p) => [
+      ...p.filter((x) => x.id !== run.id),
+      { id: run.id, name: run.name, classes: [], where: "server", studio: null, training: false },
+    ]);
+    setChosen((c) => [...(c.length ? c : selected.map((s) => s.id)), run.id].slice(-2));
+    // Class names come with the first prediction; fetch them now so the bars show.
+    predictWithRun(run.id, canvas.current!.toDataUrl()).then(
+      (out) => setPicked((p) => p.map((x) => (x.id === run.id ? { ...x, classes: out.classes } : x))),
+      () => undefined,
+    );
+  };
+
+  return (
+    <div className="page draw-page">
+      <section className="panel">
+        <h2>Draw</h2>
+        <DrawCanvas ref={canvas} onInk={onInk} />
+        <div className="toolbar">
+          <button type="button" onClick={() => canvas.current?.clear()}>
+            Clear
+          </button>
+          <label className="button">
+            Upload an image{" "}
+            <input
+              type="file"
+              accept="image/*"
+              hidden
+              onChange={(e) => e.target.files?.[0] && upload(e.target.files[0])}
+            />
+          </label>
+        </div>
+      </section>
+      <section className="panel">
+        <h2>Models</h2>
+        {models.length === 0 && (
+          <div className="toolbar">
+            <span>No model trained in this browser yet.</span>
+            <a className="button primary" href="#/train">
+              Train this configuration
+            </a>
+          </div>
+        )}
+        {models.length > 0 && (
+          <fieldset className="chips">
+            <legend className="muted">Pick one, or two to compare side by side.</legend>
+            {models.map((m) => (
+              <label key={m.id} className="chip toggle">
+                <input
+                  type="checkbox"
+                  checked={selected.some((s) => s.id === m.id)}
+                  onChange={(e) =>
+                    setChosen((c) => {
+                      const base = c.length ? c : selected.map((s) => s.id);
+                      return e.target.checked ? [...base, m.id].slice(-2) : base.filter((id) => id !== m.id);
+                    })
+                  }
+                />
+                {m.name}
+              </label>
+            ))}
+          </fieldset>
+        )}
+        {serverUp && <RegistryPicker api={api} onPick={pickServer} />}
+        <div className="side-by-side">
+          {selected.map((m) => (
+            <Probabilities key={m.id} model={m} probs={probs[m.id] ?? null} />
+          ))}
+        </div>
+      </section>
+    </div>
+  );
+}

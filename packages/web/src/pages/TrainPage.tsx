@@ -1,0 +1,182 @@
+import { analyzeSpec, validateConfig } from "@layerlab/spec";
+import { useEffect, useMemo, useState } from "react";
+import { artifactUrl, fetchDatasetData } from "../api/client";
+import { DataPanel } from "../data/DataPanel";
+import type { StudioApi } from "../state/useStudio";
+import { ConfigFormView } from "../train/ConfigFormView";
+import { Dashboard } from "../train/Dashboard";
+import { Results } from "../train/Results";
+import { abortServerRun, reattachServerRun, startServerRun } from "../train/serverRuns";
+import { trainer } from "../train/trainer";
+import { useServerAvailable, useTrainer } from "../train/useTrainer";
+
+/** Data, config, where to train, Start/Abort, the live dashboard and the results. */
+export function TrainPage({ api }: { api: StudioApi }) {
+  const state = useTrainer();
+  const serverUp = useServerAvailable();
+  const [where, setWhere] = useState<"browser" | "server">("browser");
+  const [limit, setLimit] = useState<number | "">("");
+  const [error, setError] = useState<string | null>(null);
+  const spec = useMemo(() => analyzeSpec(api.studio.spec), [api.studio.spec]);
+  const config = useMemo(() => validateConfig(api.studio.config), [api.studio.config]);
+  const active = state.runs.find((r) => r.id === state.activeId) ?? null;
+  const running = Boolean(active && !active.series.end);
+
+  useEffect(() => {
+    trainer.ensureWorker();
+    if (serverUp) reattachServerRun();
+  }, [serverUp]);
+
+  const start = async () => {
+    setError(null);
+    try {
+      if (where === "server") {
+        await startServerRun(api.studio, limit || undefined);
+        return;
+      }
+      const serverData =
+        api.studio.dataset.kind === "server" ? await fetchDatasetData(api.studio.dataset.id) : undefined;
+      trainer.start(api.studio, { ...(limit ? { limit } : {}), ...(serverData ? { serverData } : {}) });
+    } catch (err) {
+      setError(err instanceof Error ? err.message : String(err));
+    }
+  };
+  const abort = () => {
+    if (active?.where === "server") abortServerRun(active.id).catch((err) => setError(String(err.message ?? err)));
+    else if (active) trainer.abort(active.id);
+  };
+  const blocked = !spec.ok
+    ? "fix the model's errors in the builder first"
+    : !config.ok
+      ? "fix the training config's errors first"
+      : null;
+
+  return (
+    <div className="page train">
+      <section className="panel" aria-labelledby="data-h">
+        <h2 id="data-h">Data</h2>
+        <DataPanel api={api} serverUp={serverUp} />
+      </section>
+      <section className="panel" aria-labelledby="cfg-h">
+        <h2 id="cfg-h">Training</h2>
+        <ConfigFormView api={api} />
+        <fieldset className="where">
+          <legend>Where to train</legend>
+          <label className="radio">
+            <input type="radio" name="where" checked={where === "browser"} onChange={() => setWhere("browser")} /> This
+            browser{" "}
+            <span className="badge" data-testid="backend">
+              {state.backend
+                ? state.backend === "webgpu"
+                  ? "WebGPU"
+                  : state.isolated
+                    ? "Wasm, multithreaded"
+                    : "Wasm, one thread"
+                : state.engineError
+                  ? "engine failed"
+                  : "starting engine…"}
+            </span>
+          </label>
+          <label className="radio">
+            <input
+              type="radio"
+              name="where"
+              checked={where === "server"}
+              disabled={!serverUp}
+              onChange={() => setWhere("server")}
+            />{" "}
+            Server {serverUp ? "" : "(none answers here)"}
+          </label>
+          <div className="cfg-field">
+            <label htmlFor="limit">Train on the first N samples only</label>
+            <input
+              id="limit"
+              type="number"
+              min={1}
+              value={limit}
+              placeholder="all"
+              onChange={(e) => setLimit(e.target.value === "" ? "" : Math.max(1, Math.round(Number(e.target.value))))}
+            />
+          </div>
+        </fieldset>
+        <div className="toolbar">
+          <button
+            type="button"
+            className="primary"
+            onClick={start}
+            disabled={blocked !== null || (running && where === "server")}
+            data-testid="start"
+            title={
+              running ? "Starts this setup next to the running one, on the same data (compare them live)" : undefined
+            }
+          >
+            {running ? "Start side by side" : "Start training"}
+          </button>
+          <button type="button" className="danger" onClick={abort} disabled={!running} data-testid="abort">
+            Abort
+          </button>
+          {blocked && <span className="problem error">Cannot start: {blocked}.</span>}
+          {state.engineError && <span className="problem error">{state.engineError}</span>}
+          {error && <span className="problem error">{error}</span>}
+        </div>
+        {state.runs.length > 1 && (
+          <div className="toolbar">
+            <label htmlFor="run-select">Showing</label>
+            <select id="run-select" value={state.activeId ?? ""} onChange={(e) => trainer.select(e.target.value)}>
+              {state.runs.map((r) => (
+                <option key={r.id} value={r.id}>
+                  {r.name}
+                  {r.series.end ? ` (${r.series.end.type})` : ""}
+                </option>
+              ))}
+            </select>
+          </div>
+        )}
+      </section>
+      {active && (
+        <section className="panel wide" aria-labelledby="dash-h">
+          <h2 id="dash-h">
+            {active.name} {active.where === "server" ? "· on the server" : "· in this browser"}
+          </h2>
+          <Dashboard run={active} />
+          {active.results && (
+            <Results
+              results={active.results}
+              name={active.name}
+              epochs={active.series.epoch}
+              seconds={active.series.end?.type === "done" ? active.series.end.seconds : null}
+            />
+          )}
+          {active.where === "server" && active.series.end?.type === "done" && (
+            <div className="stats big" data-testid="server-results">
+              <div>
+                <span>Test accuracy</span>
+                <strong>
+                  {active.series.end.testAccuracy !== null
+                    ? `${(active.series.end.testAccuracy * 100).toFixed(2)}%`
+                    : "–"}
+                </strong>
+              </div>
+              <div>
+                <span>Training time</span>
+                <strong>{active.series.end.seconds.toFixed(1)} s</strong>
+              </div>
+              <div className="toolbar">
+                {active.series.end.artifacts.map((name) => (
+                  <a key={name} className="button" href={artifactUrl(active.id, name)} download>
+                    {name}
+                  </a>
+                ))}
+              </div>
+            </div>
+          )}
+          {active.where === "browser" && active.series.end?.type === "done" && (
+            <a className="button primary" href="#/draw">
+              Test this model →
+            </a>
+          )}
+        </section>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,228 @@
+import { useMemo, useState } from "react";
+import { ImageCanvas, toRgb } from "../data/ImageCanvas";
+import type { RunResults } from "./trainer";
+
+function download(name: string, data: BlobPart, type: string) {
+  const url = URL.createObjectURL(new Blob([data], { type }));
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = name;
+  a.click();
+  URL.revokeObjectURL(url);
+}
+
+/** The run's per-epoch metrics as CSV (the same columns as the run folder's metrics.csv). */
+export function metricsCsv(epochs: {
+  epoch: number[];
+  trainLoss: number[];
+  trainAccuracy: number[];
+  valLoss: number[];
+  valAccuracy: number[];
+}): string {
+  const rows = ["epoch,train_loss,train_accuracy,val_loss,val_accuracy"];
+  epochs.epoch.forEach((e, i) => {
+    const cell = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? "" : String(v));
+    rows.push(
+      [
+        e,
+        cell(epochs.trainLoss[i]),
+        cell(epochs.trainAccuracy[i]),
+        cell(epochs.valLoss[i]),
+        cell(epochs.valAccuracy[i]),
+      ].join(","),
+    );
+  });
+  return `${rows.join("\n")}\n`;
+}
+
+/** A confusion matrix whose cells select the images they count. */
+export function ConfusionMatrix({
+  results,
+  onSelect,
+  selected,
+}: {
+  results: RunResults;
+  onSelect?: (cell: [number, number]) => void;
+  selected?: [number, number] | null;
+}) {
+  const classes = results.test.classes;
+  const max = Math.max(1, ...results.confusion.flat());
+  return (
+    <table className="confusion" aria-label="Confusion matrix: rows are actual classes, columns predicted">
+      <thead>
+        <tr>
+          <th scope="col">actual \ predicted</th>
+          {classes.map((c) => (
+            <th scope="col" key={c}>
+              {c}
+            </th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>
+        {results.confusion.map((row, a) => (
+          <tr key={classes[a]}>
+            <th scope="row">{classes[a]}</th>
+            {row.map((count, p) => (
+              <td
+                key={classes[p]}
+                style={{ "--heat": count / max } as React.CSSProperties}
+                className={`${a === p ? "diag" : "off"}${selected && selected[0] === a && selected[1] === p ? " selected" : ""}`}
+              >
+                <button
+                  type="button"
+                  onClick={() => onSelect?.([a, p])}
+                  aria-label={`${count} images of ${classes[a]} predicted as ${classes[p]}`}
+                >
+                  {count}
+                </button>
+              </td>
+            ))}
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+/** Test images with their predictions, green when right and red when wrong. */
+export function PredictionGrid({
+  results,
+  indices,
+  limit = 48,
+}: {
+  results: RunResults;
+  indices: number[];
+  limit?: number;
+}) {
+  const { test } = results;
+  return (
+    <div className="pred-grid">
+      {indices.slice(0, limit).map((i) => {
+        const predicted = results.predictions[i]!;
+        const actual = test.labels[i]!;
+        const ok = predicted === actual;
+        return (
+          <figure key={i} className={ok ? "correct" : "wrong"}>
+            <ImageCanvas
+              width={test.shape[2]}
+              height={test.shape[1]}
+              rgb={toRgb(test.images, i, test.shape)}
+              scale={2}
+              label={`test image ${i}`}
+            />
+            <figcaption>
+              {ok ? test.classes[predicted] : `${test.classes[predicted]} (is ${test.classes[actual]})`}
+            </figcaption>
+          </figure>
+        );
+      })}
+      {indices.length === 0 && <p className="muted">No images.</p>}
+    </div>
+  );
+}
+
+/** Results of a finished run: metrics, confusion matrix, galleries, per-class table, downloads. */
+export function Results({
+  results,
+  seconds,
+  epochs,
+  name,
+}: {
+  results: RunResults;
+  seconds: number | null;
+  epochs: Parameters<typeof metricsCsv>[0];
+  name: string;
+}) {
+  const [cell, setCell] = useState<[number, number] | null>(null);
+  const n = results.test.count;
+  const all = useMemo(() => Array.from({ length: n }, (_, i) => i), [n]);
+  const wrong = useMemo(() => all.filter((i) => results.predictions[i] !== results.test.labels[i]), [all, results]);
+  const inCell = cell
+    ? all.filter((i) => results.test.labels[i] === cell[0] && results.predictions[i] === cell[1])
+    : null;
+  return (
+    <section className="results" aria-label="Results" data-testid="results">
+      <div className="stats big">
+        <div>
+          <span>Test accuracy</span>
+          <strong data-testid="test-accuracy">{(results.accuracy * 100).toFixed(2)}%</strong>
+        </div>
+        <div>
+          <span>Test loss</span>
+          <strong>{results.loss.toFixed(4)}</strong>
+        </div>
+        <div>
+          <span>Training time</span>
+          <strong>{seconds !== null ? `${seconds.toFixed(1)} s` : "–"}</strong>
+        </div>
+      </div>
+      <div className="results-grid">
+        <div>
+          <h3>Confusion matrix</h3>
+          <ConfusionMatrix results={results} onSelect={setCell} selected={cell} />
+          <h3>Per class</h3>
+          <table className="per-class">
+            <thead>
+              <tr>
+                <th>class</th>
+                <th>precision</th>
+                <th>recall</th>
+                <th>support</th>
+              </tr>
+            </thead>
+            <tbody>
+              {results.perClass.map((c, i) => (
+                <tr key={results.test.classes[i]}>
+                  <td>{results.test.classes[i]}</td>
+                  <td>{(c.precision * 100).toFixed(1)}%</td>
+                  <td>{(c.recall * 100).toFixed(1)}%</td>
+                  <td>{c.support}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <div className="toolbar">
+            {results.weights && (
+              <button
+                type="button"
+                onClick={() =>
+                  download(
+                    `${name}.safetensors`,
+                    results.weights!.slice().buffer as ArrayBuffer,
+                    "application/octet-stream",
+                  )
+                }
+              >
+                Download weights
+              </button>
+            )}
+            <button type="button" onClick={() => download(`${name}-metrics.csv`, metricsCsv(epochs), "text/csv")}>
+              Download metrics.csv
+            </button>
+          </div>
+        </div>
+        <div>
+          {inCell && cell ? (
+            <>
+              <h3>
+                {results.test.classes[cell[0]]} predicted as {results.test.classes[cell[1]]} ({inCell.length}){" "}
+                <button type="button" className="ghost" onClick={() => setCell(null)}>
+                  show all
+                </button>
+              </h3>
+              <PredictionGrid results={results} indices={inCell} />
+            </>
+          ) : (
+            <>
+              <h3>Misclassified ({wrong.length})</h3>
+              <PredictionGrid results={results} indices={wrong} limit={24} />
+              <h3>Test images</h3>
+              <PredictionGrid results={results} indices={all} limit={32} />
+            </>
+          )}
+        </div>
+      </div>
+    </section>
+  );
+}

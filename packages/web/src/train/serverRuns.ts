@@ -1,0 +1,78 @@
+import { abortRun, createRun, followRunEvents, getRun } from "../api/client";
+import { DEFAULT_DATASET } from "../data/datasets";
+import type { Studio } from "../state/studio";
+import { trainer } from "./trainer";
+
+const ATTACHED_KEY = "layerlab.attachedRun";
+const closers = new Map<string, () => void>();
+
+/** Follows server run `id` in the shared dashboard; replays everything so a reload misses nothing. */
+export function attachServerRun(id: string, name: string, studio: Studio) {
+  trainer.watch({ id, name, where: "server", studio });
+  sessionStorage.setItem(ATTACHED_KEY, JSON.stringify({ id, name, studio }));
+  closers.get(id)?.();
+  // Replays from the start; the series skips seqs it already has.
+  const close = followRunEvents(
+    id,
+    -1,
+    (e) => trainer.pushEvent(id, e),
+    (message) =>
+      trainer.pushEvent(id, { seq: Number.MAX_SAFE_INTEGER, time: Date.now(), type: "log", level: "warn", message }),
+  );
+  // The queue position comes from the run record; poll it until the run starts.
+  const poll = setInterval(() => {
+    const run = trainer.getState().runs.find((r) => r.id === id);
+    if (!run || run.series.start || run.series.end) {
+      clearInterval(poll);
+      trainer.setQueuePosition(id, null);
+      return;
+    }
+    getRun(id).then(
+      (r) => trainer.setQueuePosition(id, r.queuePosition),
+      () => undefined,
+    );
+  }, 1000);
+  closers.set(id, () => {
+    clearInterval(poll);
+    close();
+  });
+}
+
+/** After a reload: reattaches to the server run this tab was watching, if any. */
+export function reattachServerRun(): boolean {
+  const saved = sessionStorage.getItem(ATTACHED_KEY);
+  if (!saved) return false;
+  try {
+    const { id, name, studio } = JSON.parse(saved) as { id: string; name: string; studio: Studio };
+    attachServerRun(id, name, studio);
+    return true;
+  } catch {
+    sessionStorage.removeItem(ATTACHED_KEY);
+    return false;
+  }
+}
+
+/** The server's built-in shapes are the default choice; other generated variants exist only in this page. */
+function serverDatasetId(studio: Studio): string {
+  const d = studio.dataset;
+  if (d.kind === "server") return d.id;
+  if (d.size !== DEFAULT_DATASET.size || d.shapes.join() !== DEFAULT_DATASET.shapes.join()) {
+    throw new Error(
+      `the server's shapes dataset is ${DEFAULT_DATASET.shapes.join("/")} at ${DEFAULT_DATASET.size}px — pick those shapes, or train this variant in the browser`,
+    );
+  }
+  return "shapes";
+}
+
+/** Queues `studio` on the server and follows it; `limit` trains on the first N samples. */
+export async function startServerRun(studio: Studio, limit?: number): Promise<string> {
+  const dataset = serverDatasetId(studio);
+  const run = await createRun({ spec: studio.spec, config: studio.config, dataset, ...(limit ? { limit } : {}) });
+  attachServerRun(run.id, run.name, studio);
+  return run.id;
+}
+
+/** Asks the server to stop run `id`. */
+export function abortServerRun(id: string): Promise<void> {
+  return abortRun(id);
+}

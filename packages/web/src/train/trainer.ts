@@ -1,0 +1,215 @@
+import type { Backend, TrainEvent } from "@layerlab/spec";
+import { TERMINAL_EVENT_TYPES } from "@layerlab/spec";
+import { appendEvent, emptySeries, type RunSeries } from "../charts/series";
+import type { Studio } from "../state/studio";
+import type { FromWorker, TestImages, ToWorker } from "./protocol";
+
+/** Test metrics and images of a finished run, for the results views. */
+export interface RunResults {
+  loss: number;
+  accuracy: number;
+  confusion: number[][];
+  perClass: { precision: number; recall: number; support: number }[];
+  predictions: Int32Array;
+  test: TestImages;
+  weights: Uint8Array | null;
+}
+
+/** A run this page trained or watched: its setup, its event series and, once done, its results. */
+export interface LocalRun {
+  id: string;
+  name: string;
+  where: "browser" | "server";
+  studio: Studio;
+  series: RunSeries;
+  results: RunResults | null;
+  /** Bumped on every event so views know to redraw. */
+  version: number;
+  /** Where a server run waits (1 = next), while it is queued. */
+  queuePosition?: number | null;
+}
+
+/** What the training views subscribe to. */
+export interface TrainerState {
+  backend: Backend | null;
+  isolated: boolean;
+  engineError: string | null;
+  runs: LocalRun[];
+  activeId: string | null;
+  version: number;
+}
+
+type Listener = () => void;
+
+/**
+ * The page's side of in-browser training: owns the module worker (created on
+ * first use, so the engine is not in the first screen's JavaScript), turns
+ * its messages into per-run series, and answers predictions.
+ */
+export class Trainer {
+  #state: TrainerState = { backend: null, isolated: false, engineError: null, runs: [], activeId: null, version: 0 };
+  #listeners = new Set<Listener>();
+  #worker: Worker | null = null;
+  #pending = new Map<number, (p: { probabilities: Float32Array | null; error?: string }) => void>();
+  #nextId = 1;
+  #count = 0;
+
+  /** The current snapshot (replaced, not mutated, on every change). */
+  getState = (): TrainerState => this.#state;
+
+  /** Subscribes to changes; returns the unsubscribe function. */
+  subscribe = (listener: Listener): (() => void) => {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  };
+
+  #emit(patch: Partial<TrainerState>) {
+    this.#state = { ...this.#state, ...patch, version: this.#state.version + 1 };
+    for (const l of this.#listeners) l();
+  }
+
+  /** Starts the worker and the engine if not yet started. */
+  ensureWorker(): Worker {
+    if (this.#worker) return this.#worker;
+    const worker = new Worker(new URL("./worker.ts", import.meta.url), { type: "module", name: "layerlab-engine" });
+    worker.onmessage = (e: MessageEvent<FromWorker>) => this.#onMessage(e.data);
+    worker.onerror = (e) => this.#emit({ engineError: `the engine worker failed: ${e.message || "unknown error"}` });
+    this.#worker = worker;
+    return worker;
+  }
+
+  #send(msg: ToWorker, transfer: Transferable[] = []) {
+    this.ensureWorker().postMessage(msg, transfer);
+  }
+
+  #active(): LocalRun | undefined {
+    return this.#state.runs.find((r) => r.id === this.#state.activeId);
+  }
+
+  #update(id: string, change: (run: LocalRun) => LocalRun) {
+    this.#emit({ runs: this.#state.runs.map((r) => (r.id === id ? change(r) : r)) });
+  }
+
+  #onMessage(msg: FromWorker) {
+    switch (msg.type) {
+      case "ready":
+        this.#emit({ backend: msg.backend, isolated: msg.isolated });
+        break;
+      case "event":
+        this.pushEvent(msg.runId, msg.event);
+        break;
+      case "results": {
+        const { evaluation, test, weights } = msg;
+        this.#update(msg.runId, (r) => ({ ...r, version: r.version + 1, results: { ...evaluation, test, weights } }));
+        break;
+      }
+      case "prediction":
+        this.#pending.get(msg.id)?.(msg);
+        this.#pending.delete(msg.id);
+        break;
+      case "failed": {
+        const run = this.#state.runs.find((r) => r.id === msg.runId);
+        if (run && !run.series.end) {
+          this.pushEvent(run.id, {
+            seq: run.series.lastSeq + 1,
+            time: Date.now(),
+            type: "error",
+            message: msg.message,
+          });
+        } else {
+          this.#emit({ engineError: msg.message });
+        }
+        break;
+      }
+    }
+  }
+
+  /** Whether the active run is still going. */
+  isRunning(): boolean {
+    const run = this.#active();
+    return Boolean(run && run.where === "browser" && !run.series.end);
+  }
+
+  /** Trains `studio` in this browser; `limit` trains on the first N samples only. */
+  start(studio: Studio, opts: { limit?: number; serverData?: ArrayBuffer; name?: string } = {}): string {
+    this.#count++;
+    const id = `local-${this.#count}`;
+    const run: LocalRun = {
+      id,
+      name: opts.name ?? `browser run ${this.#count}`,
+      where: "browser",
+      studio,
+      series: emptySeries(),
+      results: null,
+      version: 0,
+    };
+    this.#emit({ runs: [...this.#state.runs, run], activeId: id });
+    const msg: ToWorker = {
+      type: "train",
+      runId: id,
+      spec: studio.spec,
+      config: studio.config,
+      dataset: studio.dataset,
+    };
+    if (opts.limit) msg.limit = opts.limit;
+    if (opts.serverData) msg.serverData = opts.serverData;
+    this.#send(msg);
+    return id;
+  }
+
+  /** Asks the worker to stop run `id`; it answers with an `aborted` event. */
+  abort(id: string) {
+    this.#send({ type: "abort", runId: id });
+  }
+
+  /** Adds a run watched elsewhere (a server run) so the same dashboard shows it. */
+  watch(run: Omit<LocalRun, "version" | "series" | "results">): LocalRun {
+    const existing = this.#state.runs.find((r) => r.id === run.id);
+    if (existing) {
+      this.#emit({ activeId: run.id });
+      return existing;
+    }
+    const full: LocalRun = { ...run, series: emptySeries(), results: null, version: 0 };
+    this.#emit({ runs: [...this.#state.runs, full], activeId: run.id });
+    return full;
+  }
+
+  /** Folds a server event into run `id`'s series (replays are skipped by seq). */
+  pushEvent(id: string, event: TrainEvent) {
+    const run = this.#state.runs.find((r) => r.id === id);
+    if (!run || !appendEvent(run.series, event)) return;
+    this.#emit({ runs: this.#state.runs.map((r) => (r.id === id ? { ...r, version: r.version + 1 } : r)) });
+  }
+
+  /** Attaches results fetched from elsewhere to run `id`. */
+  setResults(id: string, results: RunResults) {
+    this.#emit({ runs: this.#state.runs.map((r) => (r.id === id ? { ...r, results, version: r.version + 1 } : r)) });
+  }
+
+  /** Records where server run `id` waits in the queue. */
+  setQueuePosition(id: string, queuePosition: number | null) {
+    this.#emit({ runs: this.#state.runs.map((r) => (r.id === id ? { ...r, queuePosition } : r)) });
+  }
+
+  /** Selects which run the dashboard shows. */
+  select(id: string) {
+    this.#emit({ activeId: id });
+  }
+
+  /** Probabilities of the in-page model for raw pixels in [0, 1]; null with a reason when there is no model. */
+  predict(runId: string, pixels: Float32Array): Promise<{ probabilities: Float32Array | null; error?: string }> {
+    const id = this.#nextId++;
+    return new Promise((resolve) => {
+      this.#pending.set(id, resolve);
+      this.#send({ type: "predict", id, runId, pixels });
+    });
+  }
+}
+
+/** Whether `event` ends a run. */
+export function isTerminal(event: TrainEvent): boolean {
+  return TERMINAL_EVENT_TYPES.includes(event.type);
+}
+
+/** The page's one trainer. */
+export const trainer = new Trainer();

@@ -1,0 +1,76 @@
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { build, type PreviewServer, preview } from "vite";
+
+/** The web package's folder. */
+export const WEB_ROOT = fileURLToPath(new URL("..", import.meta.url));
+/** Where failing tests leave their screenshots (gitignored). */
+export const RESULTS_DIR = fileURLToPath(new URL("../test-results/", import.meta.url));
+
+/** Debian's chromium; .ci/run installs it. */
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+/** The bench harness's flags: no sandbox (containers), nothing that reaches the network. */
+export const CHROMIUM_ARGS = [
+  "--no-sandbox",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--no-first-run",
+  "--disable-quic",
+];
+
+/**
+ * Builds the app into a fresh temporary folder, so test files running in
+ * parallel never empty each other's build (nor packages/web/dist).
+ */
+export async function buildApp(): Promise<{ outDir: string; remove: () => void }> {
+  const outDir = mkdtempSync(join(tmpdir(), "layerlab-web-build-"));
+  await build({ root: WEB_ROOT, logLevel: "silent", build: { outDir, emptyOutDir: true } });
+  return { outDir, remove: () => rmSync(outDir, { recursive: true, force: true }) };
+}
+
+/** Serves a build made by `buildApp` with Vite preview (and its COOP/COEP headers) on a random 127.0.0.1 port. */
+export async function startPreview(outDir: string): Promise<{ url: string; close: () => Promise<void> }> {
+  const port = 20000 + Math.floor(Math.random() * 40000);
+  const server: PreviewServer = await preview({
+    root: WEB_ROOT,
+    configFile: fileURLToPath(new URL("../vite.config.ts", import.meta.url)),
+    logLevel: "silent",
+    build: { outDir },
+    preview: { host: "127.0.0.1", port, strictPort: false, open: false },
+  });
+  const url = server.resolvedUrls?.local[0] ?? `http://127.0.0.1:${port}/`;
+  return { url, close: () => server.close() };
+}
+
+/** Launches headless Chromium. */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+}
+
+/** A new page that records console errors and uncaught exceptions. */
+export async function openPage(
+  browser: Browser,
+  opts: { width?: number; height?: number; dark?: boolean } = {},
+): Promise<{ page: Page; errors: string[] }> {
+  const context = await browser.newContext({
+    viewport: { width: opts.width ?? 1280, height: opts.height ?? 900 },
+    colorScheme: opts.dark ? "dark" : "light",
+  });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
+  page.on("pageerror", (e) => errors.push(String(e)));
+  return { page, errors };
+}
+
+/** Saves a screenshot named after the test, for a failing test to leave behind. */
+export async function screenshotOnFailure(page: Page, name: string): Promise<string> {
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  const path = `${RESULTS_DIR}${name.replace(/[^a-z0-9-]+/gi, "_")}.png`;
+  await page.screenshot({ path, fullPage: true }).catch(() => undefined);
+  return path;
+}

@@ -1,0 +1,192 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { gzipSync } from "node:zlib";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { buildApp, launchChromium, openPage, screenshotOnFailure, startPreview } from "./harness";
+
+/*
+ * End to end in headless Chromium against the production build served by
+ * Vite preview (cross-origin isolated, as the server must serve it). The
+ * tests run in order on one page: the training ones leave runs behind that
+ * the drawing and compare tests use.
+ */
+
+let server: { url: string; close: () => Promise<void> };
+let built: { outDir: string; remove: () => void };
+let browser: Browser;
+let page: Page;
+let errors: string[];
+
+beforeAll(async () => {
+  built = await buildApp();
+  server = await startPreview(built.outDir);
+  browser = await launchChromium();
+  ({ page, errors } = await openPage(browser));
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+  built?.remove();
+});
+
+afterEach(async (ctx) => {
+  if (ctx.task.result?.state === "fail" && page) await screenshotOnFailure(page, ctx.task.name);
+});
+
+/** Moves within the app as a user does, by its navigation: the page (and its runs in memory) stays. */
+async function go(p: Page, route: string): Promise<void> {
+  await p.click(`nav a[href="#/${route}"]`);
+  await expect.poll(() => new URL(p.url()).hash).toBe(`#/${route}`);
+}
+
+async function paramsShown(p: Page): Promise<string> {
+  return (await p.textContent("[data-testid=total-params]")) ?? "";
+}
+
+describe("studio in headless Chromium", () => {
+  it("builds from a template, shows a validation error on the layer and fixes it in one click", async () => {
+    await page.goto(`${server.url}#/build`);
+    await page.click("[data-testid=template-mlp]");
+    await expect.poll(() => page.textContent("[data-testid=spec-status]")).toContain("ready to train");
+    expect(await paramsShown(page)).toBe("108,931"); // 784·128+128 + 128·64+64 + 64·3+3
+    // Removing the flatten feeds an image into a dense layer.
+    await page.click('[aria-label="Remove layer 1"]');
+    const problem = page.locator("[data-testid=layer-0] [data-testid=problem]");
+    await expect.poll(() => problem.count()).toBeGreaterThan(0);
+    expect(await problem.first().textContent()).toMatch(/flatten/i);
+    expect(await page.textContent("[data-testid=spec-status]")).toContain("error");
+    await problem.first().locator("button.fix").click();
+    await expect.poll(() => page.textContent("[data-testid=spec-status]")).toContain("ready to train");
+    expect(await page.textContent("[data-testid=layer-0] .layer-kind")).toBe("flatten");
+    expect(await paramsShown(page)).toBe("108,931");
+    // Undo brings the error back; redo fixes it again.
+    await page.click("text=Undo");
+    await expect.poll(() => page.textContent("[data-testid=spec-status]")).toContain("error");
+    await page.click("text=Redo");
+    await expect.poll(() => page.textContent("[data-testid=spec-status]")).toContain("ready to train");
+  });
+
+  it("round-trips the whole setup through a share link", async () => {
+    await page.fill("#layer-1-units", "77");
+    const params = await paramsShown(page);
+    expect(params).toBe("65,632"); // 784·77+77 + 77·64+64 + 64·3+3
+    await go(page, "train");
+    const before = page.url();
+    await page.fill("#cfg-batchSize", "32");
+    // The address bar follows every edit.
+    await expect.poll(() => page.url()).not.toBe(before);
+    const link = page.url();
+    expect(new URL(link).searchParams.get("setup")).toBeTruthy();
+    const other = await openPage(browser, { width: 390, height: 800 });
+    await other.page.goto(link);
+    expect(await other.page.inputValue("#cfg-batchSize")).toBe("32");
+    await go(other.page, "build");
+    expect(await other.page.inputValue("#layer-1-units")).toBe("77");
+    expect(await paramsShown(other.page)).toBe(params);
+    expect(other.errors).toEqual([]);
+    await other.page.context().close();
+  });
+
+  it("trains one epoch in the browser on a small subset and the charts move", { timeout: 180_000 }, async () => {
+    await expect.poll(() => page.textContent("[data-testid=backend]"), { timeout: 30_000 }).toMatch(/Wasm|WebGPU/);
+    await page.fill("#cfg-epochs", "1");
+    await page.fill("#limit", "1200");
+    await page.click("[data-testid=start]");
+    const points = () => page.getAttribute("[data-testid=chart-batch-loss]", "data-points").then(Number);
+    await expect.poll(points, { timeout: 60_000 }).toBeGreaterThan(0);
+    await expect.poll(() => page.textContent("[data-testid=run-status]"), { timeout: 120_000 }).toBe("done");
+    expect(await points()).toBeGreaterThan(1);
+    const accuracy = await page.textContent("[data-testid=test-accuracy]");
+    expect(Number.parseFloat(accuracy ?? "")).toBeGreaterThan(0);
+    // Every uPlot canvas has drawn something.
+    expect(await page.locator("[data-testid=chart-batch-loss] canvas").count()).toBe(1);
+  });
+
+  it("aborts a second run", { timeout: 120_000 }, async () => {
+    await page.fill("#cfg-epochs", "50");
+    await page.fill("#limit", "");
+    await page.click("[data-testid=start]");
+    await expect
+      .poll(() => page.getAttribute("[data-testid=chart-batch-loss]", "data-points").then(Number), { timeout: 60_000 })
+      .toBeGreaterThan(0);
+    await page.click("[data-testid=abort]");
+    await expect.poll(() => page.textContent("[data-testid=run-status]"), { timeout: 30_000 }).toBe("aborted");
+    expect(await page.isDisabled("[data-testid=start]")).toBe(false);
+  });
+
+  it("draws on the canvas and gets probabilities from the in-page model", async () => {
+    await go(page, "draw");
+    const box = (await page.locator("[data-testid=draw-canvas]").boundingBox())!;
+    // A square-ish stroke in the middle of the canvas.
+    await page.mouse.move(box.x + box.width * 0.3, box.y + box.height * 0.3);
+    await page.mouse.down();
+    for (const [fx, fy] of [
+      [0.7, 0.3],
+      [0.7, 0.7],
+      [0.3, 0.7],
+      [0.3, 0.3],
+    ] as const) {
+      await page.mouse.move(box.x + box.width * fx, box.y + box.height * fy, { steps: 6 });
+    }
+    await page.mouse.up();
+    const prediction = page.locator("[data-testid=prediction]").first();
+    await expect.poll(() => prediction.count(), { timeout: 30_000 }).toBe(1);
+    expect(["circle", "square", "triangle"]).toContain(await prediction.textContent());
+    const percents = await page
+      .locator("[data-testid=probabilities] li span:last-child")
+      .first()
+      .evaluate((el) => el.closest("ul")!.textContent);
+    const sum = [...(percents ?? "").matchAll(/([\d.]+)%/g)].reduce((s, m) => s + Number(m[1]), 0);
+    expect(sum).toBeGreaterThan(99);
+    expect(sum).toBeLessThan(101);
+  });
+
+  it("trains two configurations side by side on the same data", { timeout: 180_000 }, async () => {
+    await go(page, "train");
+    await page.fill("#cfg-epochs", "2");
+    await page.fill("#limit", "1200");
+    await page.click("[data-testid=start]");
+    await page.fill("#cfg-learningRate", "0.003");
+    await expect.poll(() => page.textContent("[data-testid=start]")).toBe("Start side by side");
+    await page.click("[data-testid=start]");
+    const options = page.locator("#run-select option");
+    await expect
+      .poll(() => options.allTextContents(), { timeout: 120_000 })
+      .toEqual([
+        expect.stringContaining("(done)"),
+        expect.stringContaining("(aborted)"),
+        expect.stringContaining("(done)"),
+        expect.stringContaining("(done)"),
+      ]);
+  });
+
+  it("compares two runs: overlaid curves and a table of their differences", async () => {
+    await go(page, "compare");
+    await page.waitForSelector("[data-testid=config-diff]");
+    const diff = await page.textContent("[data-testid=config-diff]");
+    // The last two runs (side by side) differ only in their learning rate.
+    expect(diff).toContain("config.learningRate");
+    expect(diff).not.toContain("config.epochs");
+    expect(await page.locator("[data-testid=compare-charts] .chart").count()).toBe(3);
+  });
+
+  it("keeps the first screen's JavaScript under 300 KB gzipped, with the engine in its own lazy chunk", () => {
+    const assets = join(built.outDir, "assets");
+    const html = readFileSync(join(built.outDir, "index.html"), "utf8");
+    const entry = [...html.matchAll(/src="\/assets\/([^"]+\.js)"/g)].map((m) => m[1]!);
+    expect(entry).toHaveLength(1);
+    const firstScreen = gzipSync(readFileSync(join(assets, entry[0]!))).length;
+    expect(firstScreen).toBeLessThan(300 * 1024);
+    // A message from the engine's train loop marks where the engine landed.
+    const engineMarker = "the saved optimizer state does not fit this run";
+    const worker = readdirSync(assets).find((f) => f.startsWith("worker-"))!;
+    expect(readFileSync(join(assets, worker), "utf8")).toContain(engineMarker);
+    expect(readFileSync(join(assets, entry[0]!), "utf8")).not.toContain(engineMarker);
+  });
+
+  it("logs no console errors", () => {
+    expect(errors).toEqual([]);
+  });
+});

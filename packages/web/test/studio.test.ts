@@ -1,0 +1,200 @@
+import { analyzeSpec, buildTemplate, TrainingConfig } from "@layerlab/spec";
+import { describe, expect, it } from "vitest";
+import { LAYER_FIELDS, parseFieldInput } from "../src/builder/layerFields";
+import { DEFAULT_DATASET } from "../src/data/datasets";
+import { layoutDiagram, MAX_DRAWN_NEURONS } from "../src/diagram/layout";
+import { registryParams, studioForQuery } from "../src/draw/registryLookup";
+import { diffSetups } from "../src/state/configDiff";
+import { decodeSetup, encodeSetup, setupFromUrl, shareLink } from "../src/state/share";
+import { dispatch, fromTemplate, initialStudio, redo, startHistory, undo } from "../src/state/studio";
+import { configForm, configValue } from "../src/train/configFields";
+
+describe("builder commands and history", () => {
+  it("applies commands immutably and undoes/redoes them in order", () => {
+    const h0 = startHistory(initialStudio());
+    const before = JSON.stringify(h0.present);
+    const h1 = dispatch(h0, "addLayer", { kind: "dropout", at: 1 });
+    const h2 = dispatch(h1, "setParam", { layer: 1, field: "rate", value: 0.2 });
+    expect(JSON.stringify(h0.present)).toBe(before); // untouched
+    expect(h2.present.spec.layers![1]).toEqual({ kind: "dropout", rate: 0.2 });
+    const back = undo(undo(h2));
+    expect(back.present).toBe(h0.present);
+    expect(redo(back).present).toBe(h1.present);
+    // A new command after undo drops the redo branch.
+    expect(dispatch(undo(h2), "removeLayer", { at: 0 }).future).toEqual([]);
+  });
+
+  it("moves layers and ignores moves out of range", () => {
+    const h = startHistory(initialStudio());
+    const kinds = (s: typeof h) => s.present.spec.layers!.map((l) => l.kind);
+    expect(kinds(h)).toEqual(["flatten", "dense", "dense", "dense"]);
+    expect(kinds(dispatch(h, "moveLayer", { from: 0, to: 3 }))).toEqual(["dense", "dense", "dense", "flatten"]);
+    expect(dispatch(h, "moveLayer", { from: 0, to: 9 })).toBe(h);
+  });
+
+  it("one-click fix from analyzeSpec makes a broken model valid", () => {
+    let h = startHistory(initialStudio());
+    h = dispatch(h, "removeLayer", { at: 0 }); // dense straight on an image
+    const broken = analyzeSpec(h.present.spec);
+    expect(broken.ok).toBe(false);
+    const problem = broken.problems.find((p) => p.autofix && p.severity === "error")!;
+    h = dispatch(h, "applyFix", { edit: problem.autofix!, fix: problem.fix });
+    expect(analyzeSpec(h.present.spec).ok).toBe(true);
+  });
+
+  it("changing the dataset rewrites input shape and classes", () => {
+    const h = dispatch(startHistory(initialStudio()), "setDataset", {
+      dataset: { ...DEFAULT_DATASET, shapes: ["circle", "square", "triangle", "star"], size: 32 },
+    });
+    expect(h.present.spec.input?.shape).toEqual([1, 32, 32]);
+    expect(h.present.spec.classes).toEqual(["circle", "square", "triangle", "star"]);
+  });
+});
+
+describe("share links", () => {
+  it("round-trips model, config and dataset through a URL", () => {
+    const studio = { ...fromTemplate("cnn", DEFAULT_DATASET), config: { ...TrainingConfig.parse({}), batchSize: 32 } };
+    const link = shareLink("http://127.0.0.1:5173/#/train", studio);
+    const back = setupFromUrl(link);
+    expect(back).toEqual({ ok: true, studio });
+    expect(new URL(link).hash).toBe("#/train");
+  });
+
+  it("reports damaged or foreign links instead of throwing", () => {
+    expect(decodeSetup("%%%")).toMatchObject({ ok: false, error: expect.stringMatching(/damaged/) });
+    const wrongVersion = btoa(JSON.stringify({ v: 99, spec: {}, config: {}, dataset: DEFAULT_DATASET }));
+    expect(decodeSetup(wrongVersion)).toMatchObject({ ok: false, error: expect.stringMatching(/version 99/) });
+    const badData = encodeSetup({
+      ...initialStudio(),
+      dataset: { ...DEFAULT_DATASET, shapes: ["blob" as never, "circle"] },
+    });
+    expect(decodeSetup(badData)).toMatchObject({ ok: false, error: expect.stringMatching(/dataset/) });
+    expect(setupFromUrl("http://x/#/build")).toBeNull();
+  });
+
+  it("keeps non-ASCII names intact", () => {
+    const studio = { ...initialStudio(), spec: { ...initialStudio().spec, name: "Größe ✓ 模型" } };
+    expect(decodeSetup(encodeSetup(studio))).toEqual({ ok: true, studio });
+  });
+});
+
+describe("forms generated from the schemas", () => {
+  it("lists every top-level config field with its help text and bounds", () => {
+    const form = configForm();
+    const paths = form.main.map((f) => f.path);
+    expect(paths).toEqual([
+      "learningRate",
+      "batchSize",
+      "epochs",
+      "weightDecay",
+      "labelSmoothing",
+      "validationSplit",
+      "seed",
+    ]);
+    const lr = form.main[0]!;
+    expect(lr.help).toBe(TrainingConfig.shape.learningRate.description);
+    expect(lr).toMatchObject({ type: "number", max: 10, defaultValue: 1e-3 });
+    expect(form.main.find((f) => f.path === "batchSize")).toMatchObject({ type: "integer", min: 1, max: 65536 });
+    expect(form.optimizer.field.options).toEqual(["sgd", "adam", "adamw", "rmsprop", "adagrad"]);
+    expect(form.optimizer.byName.sgd!.map((f) => f.path)).toEqual(["optimizer.momentum", "optimizer.nesterov"]);
+    expect(form.augmentation.map((f) => f.path)).toContain("augmentation.rotation");
+  });
+
+  it("reads values out of configs written with bare names", () => {
+    expect(configValue({ optimizer: "sgd" }, "optimizer.name")).toBe("sgd");
+    expect(configValue({ optimizer: { name: "adam", beta1: 0.8 } }, "optimizer.beta1")).toBe(0.8);
+    expect(configValue({}, "schedule.name")).toBeUndefined();
+  });
+
+  it("gives every layer kind its editable fields", () => {
+    expect(LAYER_FIELDS.conv2d.map((f) => f.name)).toEqual([
+      "filters",
+      "kernel",
+      "stride",
+      "padding",
+      "bias",
+      "activation",
+    ]);
+    expect(LAYER_FIELDS.flatten).toEqual([]);
+    const units = LAYER_FIELDS.dense[0]!;
+    expect(parseFieldInput(units, "12")).toBe(12);
+    expect(parseFieldInput(units, "")).toBeUndefined(); // required: not a value yet
+    expect(parseFieldInput(LAYER_FIELDS.maxPool2d[1]!, "")).toBeNull(); // optional stride: delete it
+  });
+});
+
+describe("diagram layout", () => {
+  it("draws a small dense net as neuron columns, eliding wide layers", () => {
+    const spec = buildTemplate("mlp", { inputShape: [1, 28, 28], classes: ["a", "b", "c"] });
+    const a = analyzeSpec(spec);
+    const layout = layoutDiagram(a.spec, spec.input.shape, a.layers);
+    expect(layout.view).toBe("neurons");
+    if (layout.view !== "neurons") return;
+    expect(layout.columns.map((c) => c.units)).toEqual([784, 128, 64, 3]);
+    expect(layout.columns[1]!.drawn).toHaveLength(MAX_DRAWN_NEURONS);
+    expect(layout.columns[1]!.drawn).toContain(null);
+    expect(layout.columns[1]!.drawn.at(-1)).toBe(127);
+    expect(layout.columns[3]!.drawn).toEqual([0, 1, 2]);
+  });
+
+  it("draws a conv net as blocks with shapes", () => {
+    const spec = buildTemplate("cnn", { inputShape: [1, 28, 28], classes: ["a", "b"] });
+    const a = analyzeSpec(spec);
+    const layout = layoutDiagram(a.spec, spec.input.shape, a.layers);
+    expect(layout.view).toBe("blocks");
+    if (layout.view !== "blocks") return;
+    expect(layout.blocks).toHaveLength(spec.layers.length);
+    expect(layout.blocks.at(-1)!.shape).toBe("[2]");
+    for (const b of layout.blocks) expect(b.scale).toBeGreaterThanOrEqual(0.25);
+  });
+});
+
+describe("config differences", () => {
+  it("lists only the settings that differ", () => {
+    const rows = diffSetups([
+      { config: { epochs: 1, optimizer: { name: "adam" } }, dataset: "x" },
+      { config: { epochs: 3, optimizer: { name: "adam" } }, dataset: "x" },
+    ]);
+    expect(rows).toEqual([{ path: "config.epochs", values: ["1", "3"] }]);
+  });
+});
+
+describe("registry lookup (seed 001)", () => {
+  const query = {
+    modelKind: "mlp" as const,
+    optimizer: "sgd" as const,
+    batchSize: 32,
+    hidden: [128, 64],
+    epochs: 2,
+    dropout: true,
+    learningRate: "medium-low" as const,
+    dataset: "shapes",
+  };
+
+  it("asks the server for the best finished run with exactly these settings", () => {
+    const p = registryParams(query);
+    expect(Object.fromEntries(p)).toMatchObject({
+      status: "succeeded",
+      modelKind: "mlp",
+      optimizer: "sgd",
+      batchSize: "32",
+      hidden: "128,64",
+      dropout: "true",
+      learningRate: "medium-low",
+      sort: "testAccuracy",
+      order: "desc",
+      limit: "1",
+    });
+  });
+
+  it("'Train this configuration' builds SimpleNN with those layers and an LR inside the range", () => {
+    const studio = studioForQuery(query, DEFAULT_DATASET);
+    const dense = studio.spec.layers!.filter((l) => l.kind === "dense").map((l) => (l as { units: number }).units);
+    expect(dense).toEqual([128, 64, 3]);
+    expect(studio.spec.layers!.filter((l) => l.kind === "dropout")).toHaveLength(2);
+    expect(studio.config).toMatchObject({ optimizer: { name: "sgd" }, batchSize: 32, epochs: 2 });
+    expect(studio.config.learningRate).toBeGreaterThanOrEqual(1e-4);
+    expect(studio.config.learningRate).toBeLessThanOrEqual(5e-4);
+    expect(analyzeSpec(studio.spec).ok).toBe(true);
+  });
+});
