@@ -1,15 +1,8 @@
 import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { generateShapes } from "@layerlab/data-core";
+import { decodeDataset, encodeDataset, generateShapes } from "@layerlab/data-core";
 import { describe, expect, it } from "vitest";
-import {
-  decodeDataset,
-  encodeDataset,
-  loadSavedDataset,
-  readDatasetFile,
-  saveDataset,
-  savedDatasetPath,
-} from "../src/stored";
+import { loadSavedDataset, readDatasetFile, saveDataset, savedDatasetPath } from "../src/stored";
 import { tempDir } from "./fixtures";
 
 describe("saved datasets", () => {

@@ -1,5 +1,4 @@
-import { generateShapes } from "@layerlab/data-core";
-import { encodeDataset } from "@layerlab/data-node";
+import { encodeDataset, generateShapes } from "@layerlab/data-core";
 import type { TrainEvent } from "@layerlab/spec";
 import { describe, expect, it } from "vitest";
 import { appendEvent, decimate, emptySeries, progressOf } from "../src/charts/series";

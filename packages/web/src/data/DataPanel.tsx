@@ -1,0 +1,236 @@
+import {
+  augmentBatch,
+  datasetStatistics,
+  gatherBatch,
+  generateShapes,
+  previewGrid,
+  SHAPE_KINDS,
+  type ShapeKind,
+} from "@layerlab/data-core";
+import { type Augmentation, Augmentation as AugmentationSchema } from "@layerlab/spec";
+import { useEffect, useMemo, useState } from "react";
+import { type DatasetSummary, listDatasets, uploadDataset } from "../api/client";
+import type { StudioApi } from "../state/useStudio";
+import { AugmentationFields } from "../train/ConfigFormView";
+import { DEFAULT_DATASET, type ShapesChoice } from "./datasets";
+import { ImageCanvas, toRgb } from "./ImageCanvas";
+
+const PREVIEW_COUNT = 8;
+
+/** Choose the data (generated shapes or a server dataset), see samples and class counts, set augmentation with a live preview. */
+export function DataPanel({ api, serverUp }: { api: StudioApi; serverUp: boolean }) {
+  const choice = api.studio.dataset;
+  const shapes: ShapesChoice = choice.kind === "shapes" ? choice : DEFAULT_DATASET;
+  const dataset = useMemo(
+    () =>
+      choice.kind === "shapes"
+        ? generateShapes({
+            shapes: choice.shapes,
+            size: choice.size,
+            countPerClass: choice.countPerClass,
+            seed: choice.seed,
+          })
+        : null,
+    [choice],
+  );
+  const stats = useMemo(() => (dataset ? datasetStatistics(dataset) : null), [dataset]);
+  const grid = useMemo(() => (dataset ? previewGrid(dataset, { perClass: 8 }) : null), [dataset]);
+  const [previewSeed, setPreviewSeed] = useState(0);
+  const augmentation = AugmentationSchema.safeParse(api.studio.config.augmentation ?? {}).data as
+    | Augmentation
+    | undefined;
+  const augmented = useMemo(() => {
+    if (!dataset || !augmentation) return [];
+    const indices = Array.from({ length: PREVIEW_COUNT }, (_, i) => (i * 37) % dataset.train.count);
+    const batch = gatherBatch(dataset.train, dataset.shape, indices, {
+      mean: [0, 0, 0],
+      std: [1 / 255, 1 / 255, 1 / 255],
+    });
+    augmentBatch(
+      batch,
+      dataset.shape,
+      augmentation,
+      { seed: previewSeed, epoch: 0, batchIndex: 0 },
+      [0, 0, 0],
+      dataset.allowsHorizontalFlip ?? true,
+    );
+    return indices.map((index, k) => ({ index, rgb: toRgb(batch.x, k, dataset.shape) }));
+  }, [dataset, augmentation, previewSeed]);
+
+  const [serverSets, setServerSets] = useState<DatasetSummary[]>([]);
+  const [upload, setUpload] = useState<{ progress: number; report?: Record<string, unknown>; error?: string } | null>(
+    null,
+  );
+  useEffect(() => {
+    if (serverUp) listDatasets().then(setServerSets, () => setServerSets([]));
+  }, [serverUp]);
+
+  const setShapes = (patch: Partial<ShapesChoice>) => api.run("setDataset", { dataset: { ...shapes, ...patch } });
+  const toggleShape = (kind: ShapeKind) => {
+    const next = shapes.shapes.includes(kind)
+      ? shapes.shapes.filter((s) => s !== kind)
+      : SHAPE_KINDS.filter((s) => s === kind || shapes.shapes.includes(s));
+    if (next.length >= 2) setShapes({ shapes: next });
+  };
+
+  return (
+    <div className="data-panel">
+      <fieldset>
+        <legend>Dataset</legend>
+        <label className="radio">
+          <input
+            type="radio"
+            name="dataset"
+            checked={choice.kind === "shapes"}
+            onChange={() => api.run("setDataset", { dataset: shapes })}
+          />{" "}
+          Synthetic shapes (generated in this page)
+        </label>
+        {serverSets.map((d) => (
+          <label className="radio" key={d.id}>
+            <input
+              type="radio"
+              name="dataset"
+              checked={choice.kind === "server" && choice.id === d.id}
+              onChange={() =>
+                api.run("setDataset", { dataset: { kind: "server", id: d.id, shape: d.shape, classes: d.classes } })
+              }
+            />{" "}
+            {d.name} ({d.trainCount.toLocaleString()} + {d.testCount.toLocaleString()} images, {d.classes.length}{" "}
+            classes)
+          </label>
+        ))}
+        {!serverUp && (
+          <p className="muted">
+            MNIST, Fashion-MNIST, CIFAR-10 and uploads come from the server (`layerlab serve`); none answers here.
+          </p>
+        )}
+      </fieldset>
+      {choice.kind === "shapes" && (
+        <fieldset>
+          <legend>Shapes</legend>
+          <div className="chips">
+            {SHAPE_KINDS.map((k) => (
+              <label key={k} className="chip toggle">
+                <input type="checkbox" checked={shapes.shapes.includes(k)} onChange={() => toggleShape(k)} /> {k}
+              </label>
+            ))}
+          </div>
+          <div className="cfg-grid">
+            <div className="cfg-field">
+              <label htmlFor="shape-size">Image size</label>
+              <input
+                id="shape-size"
+                type="number"
+                min={8}
+                max={64}
+                value={shapes.size}
+                onChange={(e) =>
+                  Number(e.target.value) >= 8 && setShapes({ size: Math.min(64, Math.round(Number(e.target.value))) })
+                }
+              />
+            </div>
+            <div className="cfg-field">
+              <label htmlFor="shape-count">Images per class</label>
+              <input
+                id="shape-count"
+                type="number"
+                min={10}
+                max={5000}
+                value={shapes.countPerClass}
+                onChange={(e) =>
+                  Number(e.target.value) >= 10 &&
+                  setShapes({ countPerClass: Math.min(5000, Math.round(Number(e.target.value))) })
+                }
+              />
+            </div>
+            <div className="cfg-field">
+              <label htmlFor="shape-seed">Seed</label>
+              <input
+                id="shape-seed"
+                type="number"
+                min={0}
+                value={shapes.seed}
+                onChange={(e) => setShapes({ seed: Math.max(0, Math.round(Number(e.target.value))) })}
+              />
+            </div>
+          </div>
+        </fieldset>
+      )}
+      {grid && stats && dataset && (
+        <div className="samples">
+          <ImageCanvas
+            width={grid.width}
+            height={grid.height}
+            rgb={grid.pixels}
+            scale={1.5}
+            label="sample grid, one row per class"
+          />
+          <table className="counts">
+            <thead>
+              <tr>
+                <th>class</th>
+                <th>train</th>
+                <th>test</th>
+              </tr>
+            </thead>
+            <tbody>
+              {dataset.classes.map((c, i) => (
+                <tr key={c}>
+                  <td>{c}</td>
+                  <td>{stats.train.classCounts[i]}</td>
+                  <td>{stats.test.classCounts[i]}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {serverUp && (
+        <fieldset>
+          <legend>Upload a ZIP</legend>
+          <input
+            type="file"
+            accept=".zip,application/zip"
+            onChange={(e) => {
+              const file = e.target.files?.[0];
+              if (!file) return;
+              setUpload({ progress: 0 });
+              uploadDataset(file, (p) => setUpload({ progress: p })).then(
+                (report) => setUpload({ progress: 1, report }),
+                (err) => setUpload({ progress: 0, error: String(err.message ?? err) }),
+              );
+            }}
+          />
+          {upload && <progress max={1} value={upload.progress} aria-label="upload progress" />}
+          {upload?.error && <p className="problem error">{upload.error}</p>}
+          {upload?.report && <pre className="report">{JSON.stringify(upload.report, null, 2)}</pre>}
+        </fieldset>
+      )}
+      <fieldset>
+        <legend>Augmentation</legend>
+        <p className="muted">
+          Pixels are normalised per channel with the training split's mean and standard deviation.
+        </p>
+        <AugmentationFields api={api} />
+        {augmented.length > 0 && dataset && (
+          <div className="aug-preview" data-testid="aug-preview">
+            {augmented.map(({ index, rgb }) => (
+              <ImageCanvas
+                key={index}
+                width={dataset.shape[2]}
+                height={dataset.shape[1]}
+                rgb={rgb}
+                scale={2}
+                label={`augmented training image ${index + 1}`}
+              />
+            ))}
+            <button type="button" onClick={() => setPreviewSeed((s) => s + 1)}>
+              New draw
+            </button>
+          </div>
+        )}
+      </fieldset>
+    </div>
+  );
+}
