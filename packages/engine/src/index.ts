@@ -1,5 +1,6 @@
 export * from "./backend";
 export * from "./evaluate";
+export * from "./gradient-stats";
 export * from "./inference";
 export * from "./io/checkpoint";
 export * from "./io/safetensors";

@@ -299,3 +299,108 @@ describe("train", () => {
     expect(() => train({ spec: mlp(), config: {}, dataset })).toThrow(/expects 1×28×28 inputs .* has 3×32×32/);
   });
 });
+
+describe("gradient statistics", () => {
+  it("follows each batch event with one gradients event: every layer with parameters, finite, schema-valid", async () => {
+    const dataset = await mnistSubset(256, 16);
+    const run = train({
+      spec: mlp(),
+      config: { batchSize: 32, epochs: 1, validationSplit: 0, seed: 4 },
+      dataset,
+      logEvery: 2,
+    });
+    const events = await collect(run);
+    run.dispose();
+    for (const e of events) expect(TrainEvent.safeParse(e).success).toBe(true);
+    expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i));
+    const batches = only(events, "batch");
+    const gradients = only(events, "gradients");
+    expect(gradients.map((g) => g.step)).toEqual(batches.map((b) => b.step));
+    for (const b of batches) expect(events[events.indexOf(b) + 1]?.type).toBe("gradients");
+    for (const g of gradients) {
+      expect(g.layers.map((l) => [l.layer, l.kind])).toEqual([
+        [1, "dense"],
+        [2, "dense"],
+      ]);
+      for (const l of g.layers) {
+        expect(l.gradNorm).toBeGreaterThan(1e-6);
+        expect(l.gradNorm).toBeLessThan(1e3);
+        // Adam's first steps move each weight by about lr = 1e-3 against PyTorch-initialised weights.
+        expect(l.updateRatio).toBeGreaterThan(1e-5);
+        expect(l.updateRatio).toBeLessThan(1e-1);
+      }
+    }
+    expect(only(events, "log").filter((e) => e.level === "warn")).toEqual([]);
+  });
+
+  it("matches a hand computation: plain SGD's update ratio is lr · ‖g‖ / ‖w‖", async () => {
+    const dataset = await mnistSubset(32, 16);
+    const spec = {
+      input: { shape: [1, 28, 28] },
+      layers: [{ kind: "flatten" }, { kind: "dense", units: 10 }],
+      classes,
+    };
+    const run = train({
+      spec,
+      config: { optimizer: "sgd", learningRate: 0.5, batchSize: 32, epochs: 1, validationSplit: 0, seed: 1 },
+      dataset,
+      logEvery: 1,
+      evaluateTest: false,
+    });
+    const initial = run.model.init(1);
+    const norm = async (a: import("@jax-js/jax").numpy.Array) => Math.hypot(...(await a.data()));
+    const weightNorm = Math.hypot(await norm(initial.params["1.weight"]!), await norm(initial.params["1.bias"]!));
+    const events = await collect(run);
+    run.dispose();
+    const [g] = only(events, "gradients");
+    const layer = g!.layers[0]!;
+    expect(layer.updateRatio).toBeCloseTo((0.5 * layer.gradNorm!) / weightNorm, 5);
+  });
+
+  it("can be turned off", async () => {
+    const dataset = await mnistSubset(64, 16);
+    const run = train({
+      spec: mlp(),
+      config: { batchSize: 32, epochs: 1, validationSplit: 0 },
+      dataset,
+      logEvery: 1,
+      gradientStats: false,
+    });
+    const events = await collect(run);
+    run.dispose();
+    expect(only(events, "batch").length).toBe(2);
+    expect(only(events, "gradients")).toEqual([]);
+  });
+
+  it("warns of exploding gradients, naming the layer, when SGD with lr 10 blows up a deep linear net", async () => {
+    const dataset = await mnistSubset(256, 16);
+    const deep = {
+      input: { shape: [1, 28, 28] },
+      layers: [
+        { kind: "flatten" },
+        ...Array.from({ length: 6 }, () => ({ kind: "dense", units: 64 })),
+        { kind: "dense", units: 10 },
+      ],
+      classes,
+    };
+    const run = train({
+      spec: deep,
+      config: { optimizer: "sgd", learningRate: 10, batchSize: 32, epochs: 2, validationSplit: 0, seed: 1 },
+      dataset,
+      logEvery: 1,
+    });
+    const events = await collect(run);
+    run.dispose();
+    for (const e of events) expect(TrainEvent.safeParse(e).success).toBe(true);
+    const warnings = only(events, "log").filter((e) => e.level === "warn");
+    expect(warnings.length).toBeGreaterThan(0);
+    expect(warnings[0]!.message).toMatch(/^Exploding gradients in layer \d \(dense\): the gradient norm/);
+    const exploded = only(events, "gradients")
+      .flatMap((g) => g.layers)
+      .filter((l) => l.gradNorm === null || l.gradNorm > 1e3);
+    expect(exploded.length).toBeGreaterThan(0);
+    // The warning comes before the run gives up.
+    const last = events.at(-1)!;
+    if (last.type === "diverged") expect(events.indexOf(warnings[0]!)).toBeLessThan(events.length - 1);
+  });
+});

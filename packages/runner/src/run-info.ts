@@ -42,6 +42,8 @@ export interface RunInfo {
     wallSeconds: number;
   };
   environment: RunEnvironment;
+  /** Largest resident memory of the training process so far (absent in runs from before it was recorded). */
+  resources?: { peakRssBytes: number };
   /** Process that is training the run now, to refuse a second resume of the same folder. */
   pid: number | null;
 }

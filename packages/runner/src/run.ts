@@ -290,6 +290,8 @@ async function drive(ctx: DriveContext): Promise<RunSummary> {
   };
   const saveInfo = async () => {
     info.timings.wallSeconds = wallBefore + (performance.now() - sessionStart) / 1000;
+    const rss = process.resourceUsage().maxRSS * 1024; // maxRSS is in kilobytes
+    info.resources = { peakRssBytes: Math.max(info.resources?.peakRssBytes ?? 0, rss) };
     await writeRunFile(dir, RUN_FILES.run, jsonText(info));
   };
   const finish = async (status: RunStatus, message: string | null) => {

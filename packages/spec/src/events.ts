@@ -107,6 +107,28 @@ export const DivergedEvent = z.object({
   message: z.string(),
 });
 
+/** One spec layer's gradient statistics over the steps since the last `gradients` event. */
+export const LayerGradientStats = z.object({
+  /** Index of the layer in `spec.layers` (only layers with parameters are listed). */
+  layer: z.number().int().min(0),
+  kind: z.string(),
+  /** L2 norm of the layer's gradient (all its tensors together), root-mean-square over the steps; null when it overflowed (NaN or infinite). */
+  gradNorm: z.number().min(0).nullable(),
+  /** ‖Δw‖ / ‖w‖ of the layer's parameters per step (about 1e-3 is healthy); null when it overflowed. */
+  updateRatio: z.number().min(0).nullable(),
+});
+export type LayerGradientStats = z.infer<typeof LayerGradientStats>;
+
+export const GradientsEvent = z.object({
+  ...base,
+  type: z.literal("gradients"),
+  epoch: z.number().int(),
+  /** Global step of the last step covered, as in the `batch` event it follows. */
+  step: z.number().int(),
+  layers: z.array(LayerGradientStats),
+});
+export type GradientsEvent = z.infer<typeof GradientsEvent>;
+
 export const TrainEvent = z.discriminatedUnion("type", [
   StartEvent,
   BatchEvent,
@@ -117,6 +139,7 @@ export const TrainEvent = z.discriminatedUnion("type", [
   AbortedEvent,
   ErrorEvent,
   DivergedEvent,
+  GradientsEvent,
 ]);
 export type TrainEvent = z.infer<typeof TrainEvent>;
 export type TrainEventType = TrainEvent["type"];

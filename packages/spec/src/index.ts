@@ -10,3 +10,4 @@ export * from "./problems";
 export * from "./shapes";
 export * from "./templates";
 export * from "./validateConfig";
+export * from "./doctor";

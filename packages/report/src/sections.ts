@@ -1,0 +1,156 @@
+import type { RunInfo, RunMetrics } from "@layerlab/runner";
+import type { DoctorFinding, SpecAnalysis, TrainEventOf } from "@layerlab/spec";
+import { bytes, count, esc, fmt, percent, section, table } from "./html";
+
+/** test.json as the runner writes it. */
+export interface TestReport {
+  loss: number;
+  accuracy: number;
+  count: number;
+  classes: string[];
+  /** confusion[actual][predicted] */
+  confusion: number[][];
+  perClass: { class: string; precision: number; recall: number; f1?: number; support?: number }[];
+}
+
+/** One example prediction for the report. */
+export interface Example {
+  dataUrl: string;
+  trueClass: string;
+  predictedClass: string;
+  probability: number;
+}
+
+/** Run name, status, dataset and the headline numbers. */
+export function summarySection(info: RunInfo, metrics: RunMetrics): string {
+  const rows = [
+    ["Run", esc(info.name)],
+    ["Status", esc(info.status) + (info.message ? ` <span class="muted">(${esc(info.message)})</span>` : "")],
+    ["Dataset", `${esc(info.dataset.name)} (${info.dataset.shape.join("×")}, ${info.dataset.classes.length} classes)`],
+    ["Epochs", `${info.epochsDone} of ${info.epochs}`],
+    ["Best epoch", info.bestEpoch === null ? "—" : String(info.bestEpoch)],
+    ["Final validation accuracy", percent(metrics.val_acc.at(-1) ?? null)],
+    ["Test accuracy", percent(info.testAccuracy)],
+    ["Test loss", fmt(info.testLoss)],
+    ["Created", esc(info.timings.createdAt)],
+    ["Run id", `<code>${esc(info.id)}</code>`],
+  ];
+  return section("summary", "Summary", table(["", ""], rows, "kv"));
+}
+
+/** The layers with their shapes, parameters and FLOPs, from the spec analysis. */
+export function specSection(analysis: SpecAnalysis): string {
+  const shape = (s: readonly number[] | null) => (s ? `[${s.join(", ")}]` : "—");
+  const rows = analysis.layers.map((l) => {
+    const def = analysis.spec?.layers[l.index] as Record<string, unknown> | undefined;
+    const details = def
+      ? Object.entries(def)
+          .filter(([k]) => k !== "kind")
+          .map(([k, v]) => `${k}=${typeof v === "object" ? JSON.stringify(v) : v}`)
+          .join(", ")
+      : "";
+    return [
+      String(l.index + 1),
+      esc(l.kind),
+      esc(details),
+      shape(l.inShape),
+      shape(l.outShape),
+      count(l.params),
+      count(l.flops),
+    ];
+  });
+  rows.push([
+    "",
+    "<b>total</b>",
+    "",
+    "",
+    shape(analysis.outShape),
+    `<b>${count(analysis.totals.params)}</b>`,
+    `<b>${count(analysis.totals.flops)}</b>`,
+  ]);
+  return section(
+    "model",
+    "Model",
+    table(["#", "layer", "settings", "input", "output", "parameters", "FLOPs / sample"], rows),
+  );
+}
+
+/** The training config, one row per field (nested objects as JSON). */
+export function hyperparameterSection(config: Record<string, unknown>): string {
+  const rows = Object.entries(config).map(([k, v]) => [
+    esc(k),
+    esc(typeof v === "object" ? JSON.stringify(v) : String(v)),
+  ]);
+  return section("hyperparameters", "Hyperparameters", table(["field", "value"], rows, "kv"));
+}
+
+/** The loss and accuracy curves (the runner's SVG, inline). */
+export function curvesSection(svg: string | null): string {
+  return section("curves", "Curves", svg ?? `<p class="muted">No epoch has finished yet.</p>`);
+}
+
+/** The test confusion matrix as a heat-map table, with per-class precision and recall. */
+export function confusionSection(test: TestReport | null): string {
+  if (!test)
+    return section("confusion", "Confusion matrix", `<p class="muted">The run has no test evaluation (test.json).</p>`);
+  const head = ["actual ↓ / predicted →", ...test.classes.map(esc), "recall"];
+  const rows = test.confusion.map((row, i) => {
+    const total = row.reduce((a, b) => a + b, 0) || 1;
+    const cells = row.map((n) => {
+      const share = n / total;
+      const color = `rgba(31,119,180,${share.toFixed(3)})`;
+      return `<span style="display:block;background:${color};color:${share > 0.5 ? "#fff" : "#222"}">${n}</span>`;
+    });
+    return [esc(test.classes[i]), ...cells, percent(test.perClass[i]?.recall)];
+  });
+  rows.push(["precision", ...test.perClass.map((p) => percent(p.precision)), ""]);
+  const caption = `<p>${count(test.count)} test images, accuracy ${percent(test.accuracy)}, loss ${fmt(test.loss)}.</p>`;
+  return section("confusion", "Confusion matrix", caption + table(head, rows, "confusion"));
+}
+
+/** A few test images with the predicted and the true class, or why there are none. */
+export function examplesSection(examples: Example[] | string): string {
+  if (typeof examples === "string")
+    return section("examples", "Example predictions", `<p class="muted">${esc(examples)}</p>`);
+  const figures = examples.map((e) => {
+    const right = e.predictedClass === e.trueClass;
+    return `<figure><img src="${e.dataUrl}" alt="test image of ${esc(e.trueClass)}"><figcaption class="${right ? "ok" : "bad"}">predicted ${esc(e.predictedClass)} (${percent(e.probability)})<br>true ${esc(e.trueClass)}</figcaption></figure>`;
+  });
+  return section("examples", "Example predictions", `<div class="examples">${figures.join("\n")}</div>`);
+}
+
+/** The training doctor's findings, worst first, with their suggested fixes. */
+export function doctorSection(findings: DoctorFinding[], explanation: string | null): string {
+  const body =
+    findings.length === 0
+      ? `<p class="ok">The doctor found nothing wrong with this run.</p>`
+      : findings
+          .map(
+            (f) =>
+              `<div class="finding ${f.severity}"><b>${esc(f.title)}</b> <span class="muted">(${f.severity})</span><p>${esc(f.evidence)}</p><p>${esc(f.suggestion)}</p>${
+                f.fix ? `<p class="muted">One-click fix: <code>${esc(JSON.stringify(f.fix))}</code></p>` : ""
+              }</div>`,
+          )
+          .join("\n");
+  const llm = explanation ? `<h3>In other words</h3><p>${esc(explanation).replace(/\n+/g, "</p><p>")}</p>` : "";
+  return section("doctor", "Doctor's findings", body + llm);
+}
+
+/** Time per epoch, throughput, peak memory and where it ran. */
+export function resourcesSection(info: RunInfo, epochs: TrainEventOf<"epoch">[]): string {
+  const rows = epochs.map((e) => [String(e.epoch), fmt(e.seconds, 3), count(e.samplesPerSec)]);
+  const env = info.environment;
+  const facts = [
+    ["Training time", `${fmt(info.timings.trainSeconds, 3)} s (wall ${fmt(info.timings.wallSeconds, 3)} s)`],
+    ["Mean samples/s", epochs.length ? count(epochs.reduce((a, e) => a + e.samplesPerSec, 0) / epochs.length) : "—"],
+    ["Peak memory (RSS)", info.resources ? bytes(info.resources.peakRssBytes) : "not recorded"],
+    ["Backend", esc(env.backend ?? "—")],
+    ["CPU", `${esc(env.cpu)} × ${env.cpuCount}`],
+    ["Versions", `Node ${esc(env.node)}, jax-js ${esc(env.jaxJs)}, LayerLab ${esc(env.layerlab)}`],
+  ];
+  return section(
+    "resources",
+    "Resources",
+    table(["", ""], facts, "kv") + table(["epoch", "seconds", "samples/s"], rows),
+  );
+}

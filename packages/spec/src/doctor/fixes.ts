@@ -1,0 +1,113 @@
+import type { TrainingConfig } from "../config";
+import type { SpecEdit } from "../edits";
+import { type Layer, type ModelSpec, normalizeActivation } from "../model";
+import type { ConfigEdit } from "../validateConfig";
+
+/*
+ * The doctor's one-click fixes, built from the parsed spec and config so that
+ * they say concretely what changes ("add dropout 0.3 after dense #1").
+ */
+
+/** A fix and the words for it. */
+export interface NamedFix<F> {
+  words: string;
+  fix: F;
+}
+
+/** A learning rate rounded to one or two significant digits, as a person would type it. */
+export function roundRate(lr: number): number {
+  return Number(lr.toPrecision(lr >= 1e-2 ? 2 : 1));
+}
+
+/** Sets the learning rate to `factor` × the current one. */
+export function scaleLearningRate(config: TrainingConfig, factor: number): NamedFix<ConfigEdit> {
+  const value = roundRate(Math.min(10, config.learningRate * factor));
+  const verb = factor < 1 ? "lower" : "raise";
+  return {
+    words: `${verb} the learning rate from ${config.learningRate} to ${value}`,
+    fix: { op: "setConfigField", field: "learningRate", value },
+  };
+}
+
+/** 1-based number of a layer among the layers of its kind: "dense #2". */
+export function layerName(spec: ModelSpec, index: number): string {
+  const kind = spec.layers[index]!.kind;
+  const nth = spec.layers.slice(0, index + 1).filter((l) => l.kind === kind).length;
+  return `${kind} #${nth}`;
+}
+
+/** Indices of the dense layers before the output layer. */
+function hiddenDense(spec: ModelSpec): number[] {
+  const last = spec.layers.length - 1;
+  return spec.layers.flatMap((l, i) => (l.kind === "dense" && i < last ? [i] : []));
+}
+
+/** Where a layer's block ends: after its activation and batch-norm layers. */
+function afterBlock(spec: ModelSpec, index: number): number {
+  let at = index + 1;
+  while (at < spec.layers.length && ["activation", "batchNorm"].includes(spec.layers[at]!.kind)) at++;
+  return at;
+}
+
+/** Adds dropout after the first hidden dense layer (or before the output layer when there is none). */
+export function addDropout(spec: ModelSpec, rate = 0.3): NamedFix<SpecEdit> | null {
+  if (spec.layers.some((l) => l.kind === "dropout")) return null;
+  const [first] = hiddenDense(spec);
+  if (first !== undefined) {
+    return {
+      words: `add dropout ${rate} after ${layerName(spec, first)}`,
+      fix: { op: "insertLayer", at: afterBlock(spec, first), layer: { kind: "dropout", rate } },
+    };
+  }
+  const output = spec.layers.length - 1;
+  if (output < 1 || spec.layers[output]!.kind !== "dense") return null;
+  return {
+    words: `add dropout ${rate} before the output layer`,
+    fix: { op: "insertLayer", at: output, layer: { kind: "dropout", rate } },
+  };
+}
+
+/** Gives the model more capacity: doubles the widest-needed hidden dense layer, or adds one. */
+export function addCapacity(spec: ModelSpec): NamedFix<SpecEdit> | null {
+  const [first] = hiddenDense(spec);
+  if (first !== undefined) {
+    const layer = spec.layers[first] as Extract<Layer, { kind: "dense" }>;
+    const units = Math.min(4096, layer.units * 2);
+    return {
+      words: `widen ${layerName(spec, first)} from ${layer.units} to ${units} units`,
+      fix: { op: "setField", layer: first, field: "units", value: units },
+    };
+  }
+  const output = spec.layers.length - 1;
+  if (output < 0 || spec.layers[output]!.kind !== "dense") return null;
+  return {
+    words: "add a hidden dense layer of 128 ReLU units before the output layer",
+    fix: { op: "insertLayer", at: output, layer: { kind: "dense", units: 128, activation: "relu" } },
+  };
+}
+
+/** Switches a layer's ReLU (or sigmoid/tanh) to leaky ReLU or ReLU: the field to set depends on the kind. */
+export function setActivation(spec: ModelSpec, index: number, fn: "leakyRelu" | "relu"): NamedFix<SpecEdit> | null {
+  const layer = spec.layers[index];
+  if (!layer) return null;
+  const field =
+    layer.kind === "activation" ? "fn" : layer.kind === "dense" || layer.kind === "conv2d" ? "activation" : null;
+  if (!field) return null;
+  return {
+    words: `use ${fn === "leakyRelu" ? "leaky ReLU" : "ReLU"} in ${layerName(spec, index)}`,
+    fix: { op: "setField", layer: index, field, value: fn },
+  };
+}
+
+/** The first layer with a saturating activation (sigmoid or tanh), whose gradients vanish first. */
+export function firstSaturating(spec: ModelSpec): number | null {
+  const i = spec.layers.findIndex((l) => {
+    if (l.kind === "activation") return l.fn === "sigmoid" || l.fn === "tanh";
+    if ((l.kind === "dense" || l.kind === "conv2d") && l.activation) {
+      const { fn } = normalizeActivation(l.activation);
+      return fn === "sigmoid" || fn === "tanh";
+    }
+    return false;
+  });
+  return i < 0 ? null : i;
+}

@@ -1,0 +1,6 @@
+export * from "./dead-units";
+export * from "./diagnose";
+export * from "./fixes";
+export * from "./rules";
+export * from "./thresholds";
+export * from "./types";

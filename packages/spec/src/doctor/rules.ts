@@ -1,0 +1,337 @@
+import type { TrainingConfig } from "../config";
+import type { SpecEdit } from "../edits";
+import type { ModelSpec } from "../model";
+import type { ConfigEdit } from "../validateConfig";
+import { argMin, lastImprovement, mean, num, pct } from "./curve-math";
+import {
+  addCapacity,
+  addDropout,
+  firstSaturating,
+  layerName,
+  type NamedFix,
+  scaleLearningRate,
+  setActivation,
+} from "./fixes";
+import { EXPLODING_GRADIENT_NORM, VANISHING_GRADIENT_NORM } from "./thresholds";
+import type { DiagnoseInput, DoctorFinding } from "./types";
+
+/** What every rule sees: the input with spec and config parsed (null when they do not parse). */
+export interface RuleContext extends DiagnoseInput {
+  spec: ModelSpec | null;
+  config: TrainingConfig | null;
+  /** Ids of the findings of the rules that ran before. */
+  found: ReadonlySet<string>;
+}
+
+/** A rule: at most one finding. */
+export type Rule = (ctx: RuleContext) => DoctorFinding | null;
+
+/** Epochs the curve rules want before they judge a trend. */
+export const MIN_EPOCHS_FOR_TRENDS = 3;
+/** Epochs without a 1% improvement that make a plateau. */
+export const PLATEAU_EPOCHS = 3;
+/** Share of never-active units above which a ReLU layer is called dead. */
+export const DEAD_UNIT_SHARE = 0.5;
+/** Ratio of the largest to the smallest class above which the classes are called imbalanced. */
+export const IMBALANCE_RATIO = 3;
+
+function finding(
+  base: Omit<DoctorFinding, "fix" | "suggestion">,
+  suggestion: string,
+  named?: NamedFix<SpecEdit | ConfigEdit> | null,
+): DoctorFinding {
+  if (!named) return { ...base, suggestion };
+  const words = named.words.charAt(0).toUpperCase() + named.words.slice(1);
+  return { ...base, suggestion: `${words}. ${suggestion}`, fix: named.fix };
+}
+
+const trainLosses = (ctx: RuleContext) => ctx.history.map((h) => h.trainLoss);
+const valLosses = (ctx: RuleContext) =>
+  ctx.history.every((h) => h.valLoss !== null) ? ctx.history.map((h) => h.valLoss as number) : null;
+
+/** NaN or infinite losses, or a loss that has grown to several times its start. */
+export const divergence: Rule = (ctx) => {
+  const losses = [...trainLosses(ctx), ...(ctx.batches ?? [])];
+  const badEpoch = ctx.history.find(
+    (h) => !Number.isFinite(h.trainLoss) || (h.valLoss !== null && !Number.isFinite(h.valLoss)),
+  );
+  const badFinal =
+    ctx.final?.testLoss !== undefined && ctx.final.testLoss !== null && !Number.isFinite(ctx.final.testLoss);
+  let evidence: string | null = null;
+  if (badEpoch) evidence = `The loss in epoch ${badEpoch.epoch} is ${badEpoch.trainLoss} (not a number or infinite).`;
+  else if (losses.some((l) => !Number.isFinite(l))) evidence = "A batch loss became NaN or infinite.";
+  else if (badFinal) evidence = `The test loss is ${ctx.final?.testLoss}.`;
+  else {
+    const b = ctx.batches ?? [];
+    if (b.length >= 5 && b.at(-1)! > 2 * b[0]! && b.at(-1)! > 2 * Math.min(...b)) {
+      evidence = `The batch loss grew from ${num(b[0]!)} to ${num(b.at(-1)!)}, more than twice where it started.`;
+    } else {
+      const t = trainLosses(ctx);
+      if (t.length >= 2 && t.at(-1)! > 1.5 * t[0]!) {
+        evidence = `The training loss grew from ${num(t[0]!)} in epoch 1 to ${num(t.at(-1)!)} in epoch ${t.length}.`;
+      }
+    }
+  }
+  if (!evidence) return null;
+  return finding(
+    { id: "divergence", severity: "problem", title: "Training diverged", evidence },
+    "The steps are too big for this network: start again with a learning rate ten times lower, or add batch normalisation.",
+    ctx.config && scaleLearningRate(ctx.config, 0.1),
+  );
+};
+
+/** Loss jumping up often between logged batches, or rising between epochs, without getting better overall. */
+export const learningRateTooHigh: Rule = (ctx) => {
+  if (ctx.found.has("divergence")) return null;
+  let evidence: string | null = null;
+  const b = ctx.batches ?? [];
+  if (b.length >= 12) {
+    const jumps = b.slice(1).filter((l, i) => l > 1.3 * b[i]!).length;
+    const third = Math.floor(b.length / 3);
+    const progress = mean(b.slice(-third)) / mean(b.slice(0, third));
+    if (jumps / (b.length - 1) >= 0.2 && progress > 0.85) {
+      evidence = `The batch loss jumped up by more than 30% ${jumps} times in ${b.length} readings, and the last third averages ${num(mean(b.slice(-third)))} against ${num(mean(b.slice(0, third)))} in the first third.`;
+    }
+  }
+  const t = trainLosses(ctx);
+  const rises = t.slice(1).flatMap((l, i) => (l > 1.05 * t[i]! ? [i + 2] : []));
+  if (!evidence && t.length >= MIN_EPOCHS_FOR_TRENDS && rises.length >= 2) {
+    evidence = `The training loss went up in epochs ${rises.join(", ")} instead of going down.`;
+  }
+  if (!evidence) return null;
+  return finding(
+    { id: "lr-too-high", severity: "warning", title: "Learning rate too high", evidence },
+    "The loss bounces around instead of settling: smaller steps let it descend steadily.",
+    ctx.config && scaleLearningRate(ctx.config, 0.3),
+  );
+};
+
+/** Loss falling steadily but slowly, along an almost straight line: the steps are too small. */
+export const learningRateTooLow: Rule = (ctx) => {
+  const t = trainLosses(ctx);
+  if (t.length < 4 || !t.slice(1).every((l, i) => l < t[i]!)) return null;
+  const mid = Math.floor((t.length - 1) / 2);
+  const first = t[0]! - t[mid]!;
+  const second = t[mid]! - t.at(-1)!;
+  const perEpoch = [first / mid, second / (t.length - 1 - mid)];
+  const drop = (t[0]! - t.at(-1)!) / t[0]!;
+  const accuracy = ctx.history.at(-1)!.trainAccuracy;
+  if (perEpoch[1]! < 0.7 * perEpoch[0]! || drop >= 0.5 || accuracy >= 0.9) return null;
+  return finding(
+    {
+      id: "lr-too-low",
+      severity: "warning",
+      title: "Learning rate too low",
+      evidence: `The training loss fell only from ${num(t[0]!)} to ${num(t.at(-1)!)} in ${t.length} epochs (${pct(drop)}), by about ${num((t[0]! - t.at(-1)!) / (t.length - 1))} per epoch, and it is not slowing down; training accuracy is ${pct(accuracy)}.`,
+    },
+    "A steady straight-line descent means each step is small: larger steps get there in fewer epochs.",
+    ctx.config && scaleLearningRate(ctx.config, 3),
+  );
+};
+
+/** Both accuracies low and the loss no longer falling after several epochs: the model is too small or too constrained. */
+export const underfitting: Rule = (ctx) => {
+  const h = ctx.history;
+  if (h.length < MIN_EPOCHS_FOR_TRENDS || ctx.found.has("divergence")) return null;
+  const last = h.at(-1)!;
+  const mid = h[Math.floor((h.length - 1) / 2)]!;
+  const lateDrop = (mid.trainLoss - last.trainLoss) / mid.trainLoss;
+  const lowVal = last.valAccuracy === null || last.valAccuracy < 0.7;
+  if (last.trainAccuracy >= 0.7 || !lowVal || lateDrop >= 0.1) return null;
+  const classes = ctx.spec?.classes.length;
+  const chance = classes ? ` (guessing would give ${pct(1 / classes)})` : "";
+  const val = last.valAccuracy === null ? "" : ` and validation accuracy ${pct(last.valAccuracy)}`;
+  return finding(
+    {
+      id: "underfitting",
+      severity: "warning",
+      title: "Underfitting: the model does not learn the training data",
+      evidence: `After ${h.length} epochs training accuracy is ${pct(last.trainAccuracy)}${val}${chance}, and the training loss fell only ${pct(Math.max(0, lateDrop))} over the second half (${num(mid.trainLoss)} → ${num(last.trainLoss)}).`,
+    },
+    "The model cannot fit even the data it sees: give it more capacity, train longer, or reduce regularisation (dropout, weight decay).",
+    ctx.spec && addCapacity(ctx.spec),
+  );
+};
+
+/** Validation loss rising while training loss falls, or a growing train/validation accuracy gap. */
+export const overfitting: Rule = (ctx) => {
+  const val = valLosses(ctx);
+  const h = ctx.history;
+  if (!val || h.length < MIN_EPOCHS_FOR_TRENDS) return null;
+  const parts: string[] = [];
+  const best = argMin(val);
+  const t = trainLosses(ctx);
+  if (best <= h.length - 3 && val.at(-1)! > 1.1 * val[best]! && t.at(-1)! < t[best]!) {
+    parts.push(
+      `Validation loss was lowest in epoch ${h[best]!.epoch} (${num(val[best]!)}) and has risen to ${num(val.at(-1)!)}, while training loss kept falling (${num(t[best]!)} → ${num(t.at(-1)!)}).`,
+    );
+  }
+  const gap = (e: (typeof h)[number]) => e.trainAccuracy - (e.valAccuracy ?? e.trainAccuracy);
+  const lastGap = gap(h.at(-1)!);
+  if (lastGap > 0.1 && lastGap > gap(h[0]!) + 0.05) {
+    parts.push(
+      `Training accuracy is ${pct(h.at(-1)!.trainAccuracy)} but validation accuracy ${pct(h.at(-1)!.valAccuracy!)}: a gap of ${pct(lastGap)}, up from ${pct(gap(h[0]!))} in epoch 1.`,
+    );
+  }
+  if (parts.length === 0) return null;
+  const named =
+    (ctx.spec && addDropout(ctx.spec)) ??
+    (ctx.config
+      ? {
+          words: `set weight decay to ${ctx.config.weightDecay > 0 ? Math.min(1, ctx.config.weightDecay * 10) : 1e-4}`,
+          fix: {
+            op: "setConfigField",
+            field: "weightDecay",
+            value: ctx.config.weightDecay > 0 ? Math.min(1, ctx.config.weightDecay * 10) : 1e-4,
+          } as ConfigEdit,
+        }
+      : null);
+  return finding(
+    {
+      id: "overfitting",
+      severity: "warning",
+      title: "Overfitting: the model memorises the training data",
+      evidence: parts.join(" "),
+    },
+    `It learns the training images rather than the classes: regularise it, add augmentation, or stop at the best epoch (epoch ${h[best]!.epoch} by validation loss).`,
+    named,
+  );
+};
+
+/** No improvement of the watched loss for several epochs. */
+export const plateau: Rule = (ctx) => {
+  const h = ctx.history;
+  if (h.length < PLATEAU_EPOCHS + 2 || ctx.found.has("overfitting") || ctx.found.has("divergence")) return null;
+  const val = valLosses(ctx);
+  const series = val ?? trainLosses(ctx);
+  const last = lastImprovement(series, 0.01);
+  const stale = h.length - 1 - last;
+  if (stale < PLATEAU_EPOCHS) return null;
+  const which = val ? "validation" : "training";
+  const config = ctx.config;
+  let named: NamedFix<ConfigEdit> | null = null;
+  if (config?.schedule.name === "constant") {
+    named = {
+      words: "use a cosine learning-rate schedule",
+      fix: { op: "setConfigField", field: "schedule", value: { name: "cosine" } },
+    };
+  } else if (config && val && config.earlyStopping === null) {
+    named = {
+      words: "turn on early stopping with patience 3",
+      fix: { op: "setConfigField", field: "earlyStopping", value: { metric: "val_loss", patience: 3 } },
+    };
+  } else if (config) {
+    named = scaleLearningRate(config, 0.3);
+  }
+  return finding(
+    {
+      id: "plateau",
+      severity: "info",
+      title: "Plateau: no progress for several epochs",
+      evidence: `The ${which} loss has not improved by 1% since epoch ${h[last]!.epoch} (${num(series[last]!)}); the last ${stale} epochs ended at ${series
+        .slice(-stale)
+        .map(num)
+        .join(", ")}.`,
+    },
+    "More epochs at this learning rate will not help: decay the learning rate to settle deeper, or stop earlier.",
+    named,
+  );
+};
+
+/** Some classes have several times as many training images as others. */
+export const classImbalance: Rule = (ctx) => {
+  const counts = ctx.classCounts;
+  if (!counts || counts.length < 2) return null;
+  const max = Math.max(...counts);
+  const min = Math.min(...counts);
+  if (min > 0 && max / min < IMBALANCE_RATIO) return null;
+  const name = (i: number) => (ctx.spec?.classes[i] ? `'${ctx.spec.classes[i]}'` : `class ${i}`);
+  const small = name(counts.indexOf(min));
+  const ratio = min > 0 ? `${num(max / min)} times as many` : "while the other has none";
+  return finding(
+    {
+      id: "class-imbalance",
+      severity: "warning",
+      title: "Imbalanced classes",
+      evidence: `${name(counts.indexOf(max))} has ${max} training images and ${small} only ${min} (${ratio}).`,
+    },
+    `The model can score well by mostly ignoring ${small}: collect or augment more images of the small classes, and judge the run by per-class recall in the confusion matrix, not by accuracy alone.`,
+  );
+};
+
+/** ReLU layers in which most units never fire. */
+export const deadRelus: Rule = (ctx) => {
+  const dead = (ctx.deadUnits ?? [])
+    .filter((d) => d.fraction >= DEAD_UNIT_SHARE)
+    .sort((a, b) => b.fraction - a.fraction);
+  if (dead.length === 0) return null;
+  const worst = dead[0]!;
+  const label = (layer: number) => (ctx.spec?.layers[layer] ? layerName(ctx.spec, layer) : `layer ${layer}`);
+  return finding(
+    {
+      id: "dead-relu",
+      severity: worst.fraction >= 0.9 ? "problem" : "warning",
+      title: "Dead ReLUs",
+      evidence: dead
+        .map((d) => `${pct(d.fraction)} of the units of ${label(d.layer)} never fire on the sample batch.`)
+        .join(" "),
+    },
+    "A ReLU that outputs 0 for every input gets no gradient and never recovers (often after too large a learning rate): a leaky ReLU keeps a small gradient, and a lower learning rate avoids killing units.",
+    ctx.spec && setActivation(ctx.spec, worst.layer, "leakyRelu"),
+  );
+};
+
+/** Gradient norms above the exploding threshold (or overflowed) in recent `gradients` events. */
+export const explodingGradients: Rule = (ctx) => {
+  const recent = (ctx.gradients ?? []).slice(-3).flatMap((g) => g.layers);
+  const bad = recent.filter((l) => l.gradNorm === null || l.gradNorm > EXPLODING_GRADIENT_NORM);
+  if (bad.length === 0) return null;
+  const worst = bad.reduce((a, b) => ((a.gradNorm ?? Infinity) >= (b.gradNorm ?? Infinity) ? a : b));
+  const value = worst.gradNorm === null ? "overflowed (NaN or infinite)" : `reached ${num(worst.gradNorm)}`;
+  const label = ctx.spec?.layers[worst.layer] ? layerName(ctx.spec, worst.layer) : `layer ${worst.layer}`;
+  return finding(
+    {
+      id: "exploding-gradients",
+      severity: "problem",
+      title: "Exploding gradients",
+      evidence: `The gradient norm of ${label} ${value}, above ${num(EXPLODING_GRADIENT_NORM)}.`,
+    },
+    "Each update overshoots and the next gradient is larger still: lower the learning rate, add batch normalisation, or use Adam.",
+    ctx.config && scaleLearningRate(ctx.config, 0.1),
+  );
+};
+
+/** Gradient norms below the vanishing threshold in the latest `gradients` event. */
+export const vanishingGradients: Rule = (ctx) => {
+  const latest = ctx.gradients?.at(-1)?.layers ?? [];
+  const tiny = latest.filter((l) => l.gradNorm !== null && l.gradNorm < VANISHING_GRADIENT_NORM);
+  if (tiny.length === 0) return null;
+  const label = (layer: number) => (ctx.spec?.layers[layer] ? layerName(ctx.spec, layer) : `layer ${layer}`);
+  const saturating = ctx.spec ? firstSaturating(ctx.spec) : null;
+  return finding(
+    {
+      id: "vanishing-gradients",
+      severity: "warning",
+      title: "Vanishing gradients",
+      evidence:
+        tiny.map((l) => `The gradient norm of ${label(l.layer)} is ${num(l.gradNorm!)}`).join("; ") +
+        `, below ${num(VANISHING_GRADIENT_NORM)}: these layers have stopped learning.`,
+    },
+    "Gradients shrink on their way back through saturating activations and deep stacks: prefer ReLU, add batch normalisation, or use fewer layers.",
+    ctx.spec && saturating !== null ? setActivation(ctx.spec, saturating, "relu") : null,
+  );
+};
+
+/** Every rule, in the order they run (later rules may look at earlier findings). */
+export const RULES: readonly Rule[] = [
+  divergence,
+  explodingGradients,
+  learningRateTooHigh,
+  overfitting,
+  learningRateTooLow,
+  underfitting,
+  plateau,
+  vanishingGradients,
+  deadRelus,
+  classImbalance,
+];
