@@ -1,6 +1,7 @@
 export * from "./analyze";
 export * from "./builder";
 export * from "./config";
+export * from "./doctor";
 export * from "./edits";
 export * from "./events";
 export * from "./fingerprint";
@@ -10,4 +11,3 @@ export * from "./problems";
 export * from "./shapes";
 export * from "./templates";
 export * from "./validateConfig";
-export * from "./doctor";
