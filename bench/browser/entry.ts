@@ -3,7 +3,7 @@
  * engine in the page and leaves the outcome on `window.__layerlabBench`.
  * The page URL says what to run: `?backend=wasm|webgpu&workloads=mnist-mlp,mnist-cnn&steps=N`.
  */
-import { initBackend, measureTrainingThroughput } from "@layerlab/engine";
+import { keepWasmSingleThreaded, prefersWasmThreads } from "@layerlab/engine/threads";
 import { samplesFor, stepPlan, syntheticMnist, WORKLOAD_NAMES, WORKLOADS, type WorkloadName } from "../workloads";
 import type { PageOutcome } from "./protocol";
 
@@ -32,11 +32,16 @@ async function main(): Promise<PageOutcome> {
   const stepsParam = params.get("steps");
   const steps = stepsParam ? Number(stepsParam) : undefined;
   const names = (params.get("workloads") ?? WORKLOAD_NAMES.join(",")).split(",") as WorkloadName[];
+  // What the studio does: dense nets train on one Wasm thread, conv nets on the worker pool.
+  // The choice is per page (jax-js reads it once), so the driver opens one wasm page per workload.
+  const chosen = WORKLOADS.filter((w) => names.includes(w.name));
+  if (wanted === "wasm" && chosen.every((w) => !prefersWasmThreads(w.spec))) keepWasmSingleThreaded();
+  const { initBackend, measureTrainingThroughput } = await import("@layerlab/engine"); // after the choice above
   // The engine picks WebGPU whenever navigator.gpu exists; the wasm row must not.
   const backend = await initBackend({ allowWebGpu: wanted === "webgpu" });
   if (backend !== wanted) throw new Error(`asked for ${wanted} but the engine started ${backend}`);
   const results: PageOutcome["results"] = [];
-  for (const workload of WORKLOADS.filter((w) => names.includes(w.name))) {
+  for (const workload of chosen) {
     const plan = stepPlan(workload.name, steps);
     const dataset = syntheticMnist(samplesFor(plan));
     const r = await measureTrainingThroughput({ spec: workload.spec, config: workload.config, dataset, ...plan });

@@ -71,7 +71,7 @@ export async function runChromium(opts: ChromiumOptions): Promise<RuntimeReport[
     browser = await chromium.launch({ executablePath, args: [...BASE_ARGS, ...WEBGPU_ARGS], timeout: 60_000 });
     const adapter = await probeWebGpu(browser, server.url);
     log(`chromium: ${browser.version()}, WebGPU adapter: ${adapter.found ? adapter.description : "none"}`);
-    const reports: RuntimeReport[] = [await runBackend(browser, server.url, "wasm", opts)];
+    const reports: RuntimeReport[] = [await runWasmPerWorkload(browser, server.url, opts)];
     if (adapter.found) reports.push(await runBackend(browser, server.url, "webgpu", opts));
     else
       reports.push({ runtime: "chromium-webgpu", status: "skipped", reason: `no WebGPU adapter: ${adapter.reason}` });
@@ -105,6 +105,22 @@ async function probeWebGpu(browser: Browser, url: string): Promise<AdapterProbe>
   } finally {
     await page.close();
   }
+}
+
+/**
+ * The wasm row, one page per workload: each page picks its own Wasm threading
+ * (a dense net on one thread, a conv net on the worker pool), as the studio does.
+ */
+async function runWasmPerWorkload(browser: Browser, url: string, opts: ChromiumOptions): Promise<RuntimeReport> {
+  const results: BenchResult[] = [];
+  const notes: string[] = [];
+  for (const workload of opts.workloads) {
+    const report = await runBackend(browser, url, "wasm", { ...opts, workloads: [workload] });
+    if (report.status !== "ok") return report;
+    results.push(...report.results);
+    notes.push(`${workload}: ${report.note}`);
+  }
+  return { runtime: "chromium-wasm", status: "ok", results, note: notes.join("; ") };
 }
 
 /** Loads the bench page for `backend` in a fresh context and waits for its outcome, a page error or the time limit. */

@@ -10,5 +10,6 @@ export * from "./layers/types";
 export * from "./loss";
 export * from "./model";
 export * from "./optim";
+export * from "./threads";
 export * from "./throughput";
 export * from "./train";

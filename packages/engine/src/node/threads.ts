@@ -1,6 +1,7 @@
 import { resolveObjectURL } from "node:buffer";
 import { availableParallelism } from "node:os";
 import { Worker as NodeWorker } from "node:worker_threads";
+import { prefersWasmThreads } from "../threads";
 
 /*
  * jax-js runs Wasm kernels on a pool of Web Workers sharing one
@@ -86,12 +87,7 @@ export function wasmThreadsStarted(): number {
   return started;
 }
 
-/**
- * The Wasm thread count a model should train with in Node: worker threads
- * for convolutional models, whose large kernels amortise the per-kernel
- * messages (1.5–1.6× on 2 cores), and the main thread alone for dense nets,
- * whose many small kernels run about 2× slower through workers (npm run bench).
- */
+/** The Wasm thread count a model should train with in Node (see `prefersWasmThreads`). */
 export function wasmThreadsFor(spec: { layers: readonly { kind: string }[] }): number {
-  return spec.layers.some((l) => l.kind === "conv2d") ? availableParallelism() : 1;
+  return prefersWasmThreads(spec) ? availableParallelism() : 1;
 }
