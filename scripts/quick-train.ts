@@ -1,8 +1,7 @@
 /*
- * Until the server and the `layerlab` command exist, `npm start` trains a
- * template on MNIST and prints its progress: the shortest path from a fresh
- * clone to a model learning.
- * Usage: npm start -- [--template mlp|cnn|…] [--epochs N] [--limit N]
+ * Trains a template on MNIST and prints its progress, without a run folder
+ * (`npm start` now starts the studio; `npx layerlab train` writes run folders).
+ * Usage: npx tsx scripts/quick-train.ts [--template mlp|cnn|…] [--epochs N] [--limit N]
  */
 import { parseArgs } from "node:util";
 import { loadMnist } from "@layerlab/data-node";
@@ -33,10 +32,22 @@ const run = train({
   ...(values.limit ? { limit: Number(values.limit) } : {}),
 });
 for await (const e of run) {
-  if (e.type === "start") console.log(`${values.template} on MNIST: ${e.paramCount.toLocaleString()} parameters, ${e.trainSamples} training images, backend ${e.backend}`);
-  if (e.type === "batch") process.stdout.write(`\r  epoch ${e.epoch} step ${e.step} loss ${e.loss.toFixed(4)} acc ${(e.accuracy * 100).toFixed(1)}% ${Math.round(e.samplesPerSec)} samples/s   `);
-  if (e.type === "epoch") console.log(`\repoch ${e.epoch}: train loss ${e.trainLoss.toFixed(4)} acc ${(e.trainAccuracy * 100).toFixed(2)}% | val loss ${e.valLoss?.toFixed(4)} acc ${((e.valAccuracy ?? 0) * 100).toFixed(2)}% | ${e.seconds.toFixed(1)} s`);
-  if (e.type === "done") console.log(`test accuracy ${((e.testAccuracy ?? 0) * 100).toFixed(2)}% (loss ${e.testLoss?.toFixed(4)}) in ${e.seconds.toFixed(1)} s`);
+  if (e.type === "start")
+    console.log(
+      `${values.template} on MNIST: ${e.paramCount.toLocaleString()} parameters, ${e.trainSamples} training images, backend ${e.backend}`,
+    );
+  if (e.type === "batch")
+    process.stdout.write(
+      `\r  epoch ${e.epoch} step ${e.step} loss ${e.loss.toFixed(4)} acc ${(e.accuracy * 100).toFixed(1)}% ${Math.round(e.samplesPerSec)} samples/s   `,
+    );
+  if (e.type === "epoch")
+    console.log(
+      `\repoch ${e.epoch}: train loss ${e.trainLoss.toFixed(4)} acc ${(e.trainAccuracy * 100).toFixed(2)}% | val loss ${e.valLoss?.toFixed(4)} acc ${((e.valAccuracy ?? 0) * 100).toFixed(2)}% | ${e.seconds.toFixed(1)} s`,
+    );
+  if (e.type === "done")
+    console.log(
+      `test accuracy ${((e.testAccuracy ?? 0) * 100).toFixed(2)}% (loss ${e.testLoss?.toFixed(4)}) in ${e.seconds.toFixed(1)} s`,
+    );
   if (e.type === "aborted" || e.type === "diverged" || e.type === "error") {
     console.error(`\n${e.type}: ${"message" in e ? e.message : e.reason}`);
     process.exitCode = 1;

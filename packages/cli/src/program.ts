@@ -1,8 +1,11 @@
 import { Command, CommanderError } from "commander";
 import { curvesCommand } from "./commands/curves";
 import { datasetsCommand } from "./commands/datasets";
+import { exportCommand } from "./commands/export";
 import { predictCommand } from "./commands/predict";
+import { reportCommand } from "./commands/report";
 import { runsCommand } from "./commands/runs";
+import { serveCommand } from "./commands/serve";
 import { shapesCommand } from "./commands/shapes";
 import { resumeCommand, trainCommand } from "./commands/train";
 import { CliError, printError, USAGE_EXIT_CODE } from "./errors";
@@ -19,6 +22,9 @@ const COMMANDS = [
   shapesCommand,
   runsCommand,
   curvesCommand,
+  serveCommand,
+  exportCommand,
+  reportCommand,
 ];
 
 /** Applies the CLI-wide settings to a command and all its subcommands. */

@@ -1,10 +1,12 @@
 import { readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { savedDatasetPath } from "@layerlab/data-node";
+import { isRunFolder, jsonText, RUN_FILES, readRunInfo, writeRunFile } from "@layerlab/runner";
 import { TrainEvent } from "@layerlab/spec";
 import type { Registry } from "./db/registry";
 import { applyEvents } from "./events/apply-events";
 import { EventHub } from "./events/hub";
+import { jobInputFor } from "./jobs/job-input";
 import type { JobQueue } from "./jobs/queue";
 import { uploadsDir } from "./routes/datasets";
 import { resolveDataset } from "./runs/dataset-info";
@@ -40,6 +42,20 @@ async function eventsFromFile(dir: string): Promise<TrainEvent[]> {
     }
   }
   return events;
+}
+
+/**
+ * Rewrites run.json of a folder whose training process died so that it says
+ * `interrupted`, as the registry does; returns the epochs its last complete
+ * checkpoint holds and whether run.json changed (null without a run.json).
+ */
+async function markFolderInterrupted(dir: string): Promise<{ epochsDone: number; rewritten: boolean } | null> {
+  if (!isRunFolder(dir)) return null;
+  const info = await readRunInfo(dir).catch(() => null);
+  if (!info) return null;
+  const rewritten = info.status === "running" || info.status === "queued";
+  if (rewritten) await writeRunFile(dir, RUN_FILES.run, jsonText({ ...info, status: "interrupted", pid: null }));
+  return { epochsDone: info.epochsDone, rewritten };
 }
 
 /**
@@ -80,9 +96,17 @@ export async function recoverOnStart(ctx: { registry: Registry; jobs: JobQueue; 
     const now = await registry.getRun(run.id);
     if (now?.status === "running") {
       await registry.transitionRun(run.id, ["running"], "interrupted");
+      // An epoch whose checkpoint the kill cut short is trained again on resume, so it is not done.
+      const folder = await markFolderInterrupted(dir);
+      await registry.updateRun(run.id, { epochs_done: folder?.epochsDone ?? 0 });
       repairs.push(
         `run ${run.id}: was running when the server stopped; marked interrupted (POST /api/runs/${run.id}/resume)`,
       );
+    } else if (now?.status === "interrupted") {
+      // Stopped by a clean shutdown: the registry knows, but run.json still names the dead process.
+      const folder = await markFolderInterrupted(dir);
+      if (folder) await registry.updateRun(run.id, { epochs_done: folder.epochsDone });
+      if (folder?.rewritten) repairs.push(`run ${run.id}: run.json marked interrupted, as the registry has it`);
     } else if (now?.status === "queued") {
       const dataset = await resolveDataset(registry, now.dataset).catch(() => null);
       if (!dataset) {
@@ -90,17 +114,7 @@ export async function recoverOnStart(ctx: { registry: Registry; jobs: JobQueue; 
         repairs.push(`run ${run.id}: its dataset ${now.dataset} is gone; marked failed`);
         continue;
       }
-      jobs.enqueue({
-        runId: run.id,
-        runDir: dir,
-        dataDir,
-        spec: JSON.parse(now.spec),
-        config: JSON.parse(now.config),
-        dataset: dataset.source,
-        limit: now.train_limit,
-        firstSeq: (await registry.lastEventSeq(run.id)) + 1,
-        resume: false,
-      });
+      jobs.enqueue(jobInputFor(now, dataDir, dataset.source));
       repairs.push(`run ${run.id}: queued again`);
     }
   }

@@ -1,12 +1,13 @@
 import type { FastifyInstance } from "fastify";
-import { buildApp } from "./app";
+import { type BuildAppOptions, buildApp } from "./app";
 import { loadServerConfig, type ServerConfig } from "./config";
 
 /** Options of `startServer`; by default everything comes from the environment. */
 export interface StartServerOptions {
   config?: ServerConfig;
   env?: Record<string, string | undefined>;
-  logger?: boolean;
+  /** Fastify's logger option (default: log everything). */
+  logger?: BuildAppOptions["logger"];
 }
 
 /** Builds the app and listens; resolves with the app and its URL. Closes cleanly on SIGINT/SIGTERM. */

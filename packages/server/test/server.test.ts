@@ -262,12 +262,12 @@ describe("live events", () => {
     ws.on("message", (d) => seen.push(JSON.parse(d.toString())));
     const closed = new Promise<void>((resolve) => ws.on("close", () => resolve()));
     await readSse(`${base}/api/runs/${id}/events`, { until: (m) => m.some((x) => x.event === "batch") });
-    let answered = 0;
+    const answers: string[] = [];
     for (let i = 0; i < 5; i++) {
       const health = await api(base, "GET", "/api/health");
-      if (health.status === 200 && health.body.running === 1) answered++;
+      answers.push(`${health.status} ${JSON.stringify(health.body)}`);
     }
-    expect(answered).toBe(5);
+    expect(answers, answers.join("; ")).toEqual(answers.map(() => expect.stringMatching(/^200 .*"running":1/)));
     ws.send(JSON.stringify({ type: "abort" }));
     await closed;
     expect(seen.at(-1)).toMatchObject({ type: "aborted" });
@@ -300,6 +300,9 @@ describe("datasets", () => {
     junk.set("file", new Blob([new TextEncoder().encode("not a zip at all")]), "junk.zip");
     const rejected = await fetch(`${base}/api/datasets`, { method: "POST", body: junk });
     expect(rejected.status).toBe(422);
+    const refusal = ((await rejected.json()) as { error: string }).error;
+    expect(refusal).toContain("junk.zip");
+    expect(refusal).not.toContain(server.dataDir);
     expect(readdirSync(join(server.dataDir, "uploads"))).toEqual([]);
     expect((await api(base, "GET", "/api/datasets")).body.imported).toEqual([]);
     expect((await api(base, "DELETE", "/api/datasets/mnist")).status).toBe(409);

@@ -25,6 +25,19 @@ export interface Prediction {
 /** How an image is brought to the model's input. */
 export type Preprocess = "mnist" | "resize";
 
+/**
+ * The normalization a run trained with: run.json's (server runs, written by
+ * the runner), else normalization.json (uploaded by browser runs), else none.
+ */
+export async function runNormalization(dir: string): Promise<Normalization> {
+  const fromRun = await readFile(join(dir, "run.json"), "utf8").then(
+    (t) => (JSON.parse(t) as { normalization?: Normalization }).normalization,
+    () => undefined,
+  );
+  if (fromRun) return fromRun;
+  return JSON.parse(await readFile(join(dir, "normalization.json"), "utf8").catch(() => '{"mean":[0],"std":[1]}'));
+}
+
 /** Loads and caches trained models by run id (a few at a time). */
 export class Predictor {
   readonly #cache = new Map<string, Promise<Loaded>>();
@@ -49,12 +62,13 @@ export class Predictor {
       entry = (async () => {
         await initBackend();
         const spec = JSON.parse(await readFile(join(dir, "spec.json"), "utf8"));
-        const weights = await readFile(join(dir, "weights.safetensors")).catch(() => {
-          throw new HttpError(404, `run ${runId} has no trained weights yet`);
-        });
-        const normalization = JSON.parse(
-          await readFile(join(dir, "normalization.json"), "utf8").catch(() => '{"mean":[0],"std":[1]}'),
-        );
+        // The best checkpoint, as `layerlab predict` uses (server runs); browser runs upload only weights.safetensors.
+        const weights = await readFile(join(dir, "weights.best.safetensors"))
+          .catch(() => readFile(join(dir, "weights.safetensors")))
+          .catch(() => {
+            throw new HttpError(404, `run ${runId} has no trained weights yet`);
+          });
+        const normalization = await runNormalization(dir);
         const model = buildModel(spec);
         return { model, vars: loadWeights(model, new Uint8Array(weights)), normalization };
       })();

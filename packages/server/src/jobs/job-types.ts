@@ -9,22 +9,21 @@ export interface JobInput {
   /** The run folder, created by the server under DATA_DIR/runs. */
   runDir: string;
   dataDir: string;
+  /** The run's name, recorded in run.json. */
+  name: string;
   spec: unknown;
   config: unknown;
   dataset: JobDataset;
   /** Train on the first N training samples only. */
   limit: number | null;
-  /** Seq of the job's first event (after the events of earlier sessions). */
-  firstSeq: number;
-  /** Continue from the folder's checkpoint instead of starting fresh. */
-  resume: boolean;
 }
 
 /** Messages a job worker posts to the server. */
 export type WorkerMessage =
   | { type: "event"; event: TrainEvent }
   | { type: "artifact"; name: string; bytes: number }
-  | { type: "finished" }
+  /** `wasmThreads`: how many Wasm worker threads jax-js started for this job (0: it ran single-threaded). */
+  | { type: "finished"; wasmThreads: number }
   | { type: "crashed"; message: string };
 
 /** Messages the server posts to a job worker. */

@@ -19,6 +19,8 @@ interface Running {
   /** The store-and-relay chain; events of one run are applied strictly in order. */
   chain: Promise<void>;
   sawTerminal: boolean;
+  /** Why the runner refused the job before training, when it did. */
+  refusal: string | null;
   /** Resolves when the thread has exited and every event is stored. */
   exited: Promise<void>;
 }
@@ -42,9 +44,15 @@ export class JobQueue {
 
   constructor(readonly opts: JobQueueOptions) {}
 
-  /** Adds a job; it starts at once when a slot is free. */
+  /**
+   * Adds a job; it starts at once when a slot is free. The queue is the lock
+   * on a run folder (the runner cannot tell a run in another thread of this
+   * process from an interrupted one), so a run already queued or training is
+   * refused.
+   */
   enqueue(input: JobInput): void {
     if (this.#closed) throw new Error("the job queue is shut down");
+    if (this.position(input.runId) !== null) throw new Error(`run ${input.runId} is already queued or training`);
     this.#waiting.push(input);
     this.#pump();
   }
@@ -74,8 +82,9 @@ export class JobQueue {
   async abort(runId: string, reason = "aborted by user"): Promise<boolean> {
     const i = this.#waiting.findIndex((j) => j.runId === runId);
     if (i >= 0) {
-      const [job] = this.#waiting.splice(i, 1);
-      const event: TrainEvent = { seq: job!.firstSeq, time: Date.now(), type: "aborted", epoch: 0, step: 0, reason };
+      this.#waiting.splice(i, 1);
+      const seq = (await this.opts.registry.lastEventSeq(runId)) + 1;
+      const event: TrainEvent = { seq, time: Date.now(), type: "aborted", epoch: 0, step: 0, reason };
       await applyEvents(this.opts.registry, this.opts.hub, runId, [event]);
       return true;
     }
@@ -85,11 +94,6 @@ export class JobQueue {
     const timer = setTimeout(() => void running.worker.terminate(), ABORT_GRACE_MS);
     timer.unref();
     return true;
-  }
-
-  /** Resolves once a running job's thread has exited and its events are stored. */
-  async settled(runId: string): Promise<void> {
-    await this.#running.get(runId)?.exited;
   }
 
   /** Stops everything: waiting jobs stay queued in the registry, running ones become interrupted. */
@@ -117,6 +121,7 @@ export class JobQueue {
       pending: [],
       chain: Promise.resolve(),
       sawTerminal: false,
+      refusal: null,
       exited: new Promise((r) => {
         resolveExit = r;
       }),
@@ -130,20 +135,21 @@ export class JobQueue {
         );
       });
     };
-    let lastSeq = input.firstSeq - 1;
     worker.on("message", (m: WorkerMessage) => {
       if (m.type === "event") {
-        lastSeq = m.event.seq;
         if (["done", "aborted", "error", "diverged"].includes(m.event.type)) running.sawTerminal = true;
         // Several events arriving in one tick share one transaction.
         if (running.pending.push(m.event) === 1) queueMicrotask(flush);
       } else if (m.type === "artifact") {
         running.chain = running.chain.then(() => registry.putArtifact(input.runId, m.name, m.bytes).catch(() => {}));
       } else if (m.type === "finished") {
+        log.info(`run ${input.runId}: finished (${m.wasmThreads || "no"} Wasm worker threads)`);
         // The engine's own wasm threads can keep the isolate alive; the job is over.
         void worker.terminate();
       } else if (m.type === "crashed") {
-        log.error(`run ${input.runId}: worker crashed: ${m.message}`);
+        running.refusal = m.message;
+        log.error(`run ${input.runId}: the runner refused the job: ${m.message}`);
+        void worker.terminate();
       }
     });
     worker.on("error", (err) => log.error(`run ${input.runId}: worker error: ${err.message}`));
@@ -151,19 +157,15 @@ export class JobQueue {
       running.chain = running.chain.then(async () => {
         if (running.pending.length) await applyEvents(registry, hub, input.runId, running.pending.splice(0));
         if (!running.sawTerminal) {
-          // Killed by close() or by the abort grace timer, or crashed hard.
-          const status = this.#closed ? "interrupted" : "aborted";
-          if (status === "interrupted") {
+          // Killed by close() or by the abort grace timer, refused by the runner, or crashed hard.
+          if (this.#closed) {
             await registry.transitionRun(input.runId, ["running", "queued"], "interrupted");
           } else {
-            const e: TrainEvent = {
-              seq: lastSeq + 1,
-              time: Date.now(),
-              type: "aborted",
-              epoch: 0,
-              step: 0,
-              reason: "the job thread stopped before it finished",
-            };
+            const base = { seq: (await registry.lastEventSeq(input.runId)) + 1, time: Date.now() };
+            const e: TrainEvent =
+              running.refusal !== null
+                ? { ...base, type: "error", message: running.refusal }
+                : { ...base, type: "aborted", epoch: 0, step: 0, reason: "the job thread stopped before it finished" };
             await applyEvents(registry, hub, input.runId, [e]);
           }
         }

@@ -1,7 +1,6 @@
 import { parentPort, workerData } from "node:worker_threads";
-import { enableWasmThreads } from "@layerlab/engine/node";
+import { enableWasmThreads, wasmThreadsFor, wasmThreadsStarted } from "@layerlab/engine/node";
 import type { JobInput, ServerMessage, WorkerMessage } from "./job-types";
-import { runJob } from "./run-job";
 
 /*
  * Entry of a job worker thread: one run per thread, so a CNN's training never
@@ -13,13 +12,10 @@ const port = parentPort;
 if (!port) throw new Error("worker.ts must run in a worker thread");
 const post = (m: WorkerMessage) => port.postMessage(m);
 
-const hasConv = (spec: unknown) =>
-  Array.isArray((spec as { layers?: unknown })?.layers) &&
-  (spec as { layers: { kind?: string }[] }).layers.some((l) => l?.kind === "conv2d");
-
-// Threads double conv speed but halve dense speed (measured), so only conv models get them. Opt-in for now:
-// inside a worker thread jax-js 0.1.25 fails with "memory import 0 has no maximum limit" (see the report).
-if (hasConv(input.spec) && process.env.LAYERLAB_WASM_THREADS === "1") enableWasmThreads();
+// jax-js fixes its memory model when its backend starts, so threads are decided before it is loaded:
+// the runner (and through it jax-js) is imported only below, dynamically.
+enableWasmThreads(wasmThreadsFor(input.spec as { layers: { kind: string }[] }));
+const { runJob } = await import("./run-job");
 
 const controller = new AbortController();
 port.on("message", (m: ServerMessage) => {
@@ -31,6 +27,6 @@ runJob(input, {
   onEvent: (event) => post({ type: "event", event }),
   onArtifact: (name, bytes) => post({ type: "artifact", name, bytes }),
 })
-  .then(() => post({ type: "finished" }))
+  .then(() => post({ type: "finished", wasmThreads: wasmThreadsStarted() }))
   .catch((err: unknown) => post({ type: "crashed", message: (err as Error)?.message ?? String(err) }))
   .finally(() => port.close());

@@ -1,5 +1,5 @@
 import { createReadStream } from "node:fs";
-import { mkdir, stat } from "node:fs/promises";
+import { mkdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { EXPORT_SUBDIR, exportRunFolder } from "@layerlab/export/node";
 import type { FastifyInstance } from "fastify";
@@ -14,6 +14,9 @@ const RUN_FILES = new Set([
   "events.jsonl",
   "normalization.json",
   "config.json",
+  "run.json",
+  "test.json",
+  "weights.best.safetensors",
   "report.html",
 ]);
 /** Export files, made by exportRunFolder on first request: name → format. */
@@ -35,6 +38,12 @@ const CONTENT_TYPES: Record<string, string> = {
   py: "text/x-python",
 };
 
+const exists = (path: string) =>
+  stat(path).then(
+    () => true,
+    () => false,
+  );
+
 /** GET (and, for browser runs, PUT) /api/runs/:id/artifacts/:name. */
 export async function artifactRoutes(app: FastifyInstance): Promise<void> {
   const params = {
@@ -52,6 +61,12 @@ export async function artifactRoutes(app: FastifyInstance): Promise<void> {
       found(isRunId(id) ? await app.registry.getRun(id) : undefined, `run ${id}`);
       const dir = runDir(app.settings.dataDir, id);
       let path: string;
+      if (name === "normalization.json" && !(await exists(join(dir, name)))) {
+        // Server runs keep their normalization in run.json (the runner's folder format).
+        const run = await readFile(join(dir, "run.json"), "utf8").catch(() => null);
+        if (!run) throw new HttpError(404, `run ${id} has no normalization.json (yet)`);
+        return reply.type("application/json").send((JSON.parse(run) as { normalization: unknown }).normalization);
+      }
       if (RUN_FILES.has(name)) {
         path = join(dir, name);
       } else if (name in EXPORTS) {

@@ -49,6 +49,7 @@ export async function datasetRoutes(app: FastifyInstance): Promise<void> {
       const temp = join(uploadsDir(dataDir), `${randomBytes(8).toString("hex")}.zip.tmp`);
       let name: string | undefined;
       let gotFile = false;
+      let fileName = "the upload";
       try {
         for await (const part of req.parts()) {
           if (part.type === "field") {
@@ -60,6 +61,7 @@ export async function datasetRoutes(app: FastifyInstance): Promise<void> {
             continue;
           }
           gotFile = true;
+          fileName = part.filename || "the upload";
           // Streamed to disk: the upload is never held in memory whole.
           await pipeline(part.file, createWriteStream(temp));
           if (part.file.truncated) {
@@ -75,7 +77,8 @@ export async function datasetRoutes(app: FastifyInstance): Promise<void> {
           name: name?.trim() || "uploaded dataset",
           limits: { maxArchiveBytes: maxUploadBytes },
         }).catch((err: unknown) => {
-          if (err instanceof DatasetImportError) throw new HttpError(422, err.message);
+          // The message names the server's temporary file; the client knows its upload by its own name.
+          if (err instanceof DatasetImportError) throw new HttpError(422, err.message.split(temp).join(fileName));
           throw err;
         });
         const id = `ds-${Date.now().toString(36)}-${randomBytes(4).toString("hex")}`;

@@ -3,7 +3,7 @@ import type { FastifyInstance } from "fastify";
 import { LEARNING_RATE_BUCKETS, RUN_SORT_FIELDS, type RunFilter, type RunSortField } from "../db/registry";
 import { RUN_STATUSES, type RunStatus } from "../db/schema";
 import { found, HttpError } from "../http-error";
-import { canResume } from "../jobs/run-job";
+import { jobInputFor } from "../jobs/job-input";
 import { type CreateRunBody, createRun } from "../runs/create-run";
 import { resolveDataset } from "../runs/dataset-info";
 import { isRunId, runDir } from "../runs/run-files";
@@ -214,24 +214,13 @@ export async function runRoutes(app: FastifyInstance): Promise<void> {
       throw new HttpError(409, `run ${run.id} is ${run.status}; only interrupted runs can be resumed`);
     }
     if (run.executor !== "server") throw new HttpError(409, "browser runs are resumed by the browser that trains them");
-    const dir = runDir(app.settings.dataDir, run.id);
-    if (!(await canResume(dir))) {
-      throw new HttpError(409, `run ${run.id} stopped before its first checkpoint; start it again as a new run`);
-    }
     const row = (await app.registry.getRun(run.id))!;
     const dataset = await resolveDataset(app.registry, row.dataset);
-    await app.registry.transitionRun(run.id, ["interrupted"], "queued", { finished_at: null, error: null });
-    app.jobs.enqueue({
-      runId: run.id,
-      runDir: dir,
-      dataDir: app.settings.dataDir,
-      spec: run.spec,
-      config: run.config,
-      dataset: dataset.source,
-      limit: row.train_limit,
-      firstSeq: (await app.registry.lastEventSeq(run.id)) + 1,
-      resume: true,
-    });
+    // The registry's status is the lock: of two resumes racing, only one moves the run out of interrupted.
+    if (!(await app.registry.transitionRun(run.id, ["interrupted"], "queued", { finished_at: null, error: null }))) {
+      throw new HttpError(409, `run ${run.id} is being resumed already`);
+    }
+    app.jobs.enqueue(jobInputFor(row, app.settings.dataDir, dataset.source));
     return reply.code(202).send(await view(run.id));
   });
 }
