@@ -88,6 +88,13 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     return reply.code(status).send({ error: message });
   });
 
+  // Cross-origin isolation gives the page SharedArrayBuffer, so the engine can
+  // train on jax-js's multithreaded Wasm; everything served is same-origin.
+  app.addHook("onSend", async (_req, reply) => {
+    reply.header("cross-origin-opener-policy", "same-origin");
+    reply.header("cross-origin-embedder-policy", "require-corp");
+  });
+
   if (config.token !== null) {
     const token = config.token;
     app.addHook("onRequest", async (req, reply) => {

@@ -31,6 +31,9 @@ describe("health, docs, web app", () => {
     expect(Object.keys(docs.body.paths)).toContain("/api/runs/{id}/events");
     const root = await fetch(`${base}/`);
     expect(await root.text()).toContain("/api/docs");
+    // Cross-origin isolation, so the page's engine gets SharedArrayBuffer and multithreaded Wasm.
+    expect(root.headers.get("cross-origin-opener-policy")).toBe("same-origin");
+    expect(root.headers.get("cross-origin-embedder-policy")).toBe("require-corp");
     const missing = await api(base, "GET", "/api/nothing-here");
     expect(missing.status).toBe(404);
     expect(missing.body.error).toContain("/api/nothing-here");
@@ -61,9 +64,12 @@ describe("runs", () => {
     expect(csv.trim().split("\n")).toHaveLength(3);
     const onnx = await fetch(`${base}/api/runs/${firstRun.id}/artifacts/model.onnx`);
     expect(onnx.status).toBe(200);
-    const missing = await api(base, "GET", `/api/runs/${firstRun.id}/artifacts/report.html`);
-    expect(missing.status).toBe(404);
-    expect(missing.body.error).toContain("report.html");
+    const report = await fetch(`${base}/api/runs/${firstRun.id}/artifacts/report.html`);
+    expect(report.status).toBe(200);
+    const html = await report.text();
+    expect(html).toMatch(/^<!doctype html>/i);
+    expect(html).toContain("first");
+    expect(html).toMatch(/confusion/i);
     const unknown = await api(base, "GET", `/api/runs/${firstRun.id}/artifacts/..%2Fregistry.sqlite`);
     expect(unknown.status).toBe(404);
   });

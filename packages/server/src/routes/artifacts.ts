@@ -2,6 +2,7 @@ import { createReadStream } from "node:fs";
 import { mkdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { EXPORT_SUBDIR, exportRunFolder } from "@layerlab/export/node";
+import { writeReport } from "@layerlab/report";
 import type { FastifyInstance } from "fastify";
 import { found, HttpError } from "../http-error";
 import { isRunId, runDir } from "../runs/run-files";
@@ -67,7 +68,17 @@ export async function artifactRoutes(app: FastifyInstance): Promise<void> {
         if (!run) throw new HttpError(404, `run ${id} has no normalization.json (yet)`);
         return reply.type("application/json").send((JSON.parse(run) as { normalization: unknown }).normalization);
       }
-      if (RUN_FILES.has(name)) {
+      if (name === "report.html") {
+        path = join(dir, name);
+        // Made on request and again once the run has moved on, so it never shows a stale state.
+        const [report, info] = await Promise.all([
+          stat(path).catch(() => null),
+          stat(join(dir, "run.json")).catch(() => null),
+        ]);
+        if (!info) throw new HttpError(404, `run ${id} has no run folder yet, so there is nothing to report`);
+        if (!report || report.mtimeMs < info.mtimeMs)
+          await writeReport(dir, undefined, { dataDir: app.settings.dataDir });
+      } else if (RUN_FILES.has(name)) {
         path = join(dir, name);
       } else if (name in EXPORTS) {
         const exportName = name === "export.safetensors" ? "weights.safetensors" : name;
