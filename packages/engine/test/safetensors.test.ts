@@ -25,6 +25,15 @@ describe("safetensors", () => {
     expect((decoded.tensors["1.num_batches_tracked"]!.data as BigInt64Array)[0]).toBe(42n);
   });
 
+  it("decodes from a Node Buffer that is a view into a larger pool", () => {
+    const bytes = encodeSafetensors(sample());
+    const pool = Buffer.alloc(bytes.length + 100, 7);
+    pool.set(bytes, 37);
+    const view = pool.subarray(37, 37 + bytes.length);
+    const w = decodeSafetensors(view).tensors["0.weight"]!;
+    expect(new Uint8Array(w.data.buffer)).toEqual(new Uint8Array(sample()["0.weight"]!.data.buffer));
+  });
+
   it("writes the layout of the reference format: u64 header length, 8-byte aligned JSON, sorted data", () => {
     const bytes = encodeSafetensors(sample());
     const n = Number(new DataView(bytes.buffer).getBigUint64(0, true));

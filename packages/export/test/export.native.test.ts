@@ -136,6 +136,23 @@ describe("exportRunFolder", () => {
     expect(code).toContain("class LayerLabModel(nn.Sequential)");
   });
 
+  it("exports the best checkpoint when the run has one, the last on request", async () => {
+    const c = TEMPLATE_CASES.find((x) => x.name === "template-mlp-mnist")!;
+    const last = await trainedModel(c.spec, 2);
+    const best = await trainedModel(c.spec, 3);
+    const run = mkdtempSync(join(tmpdir(), "layerlab-run-"));
+    temps.push(run);
+    writeFileSync(join(run, "spec.json"), JSON.stringify(c.spec));
+    writeFileSync(join(run, "weights.safetensors"), last.weights);
+    writeFileSync(join(run, "weights.best.safetensors"), best.weights);
+    const exported = () => readFileSync(join(run, "export", "weights.safetensors"));
+    const tensorsOf = (bytes: Uint8Array) => decodeSafetensors(bytes).tensors["1.weight"]!.data;
+    await exportRunFolder(run, "safetensors");
+    expect(tensorsOf(exported())).toEqual(tensorsOf(best.weights));
+    await exportRunFolder(run, "safetensors", { checkpoint: "last" });
+    expect(tensorsOf(exported())).toEqual(tensorsOf(last.weights));
+  });
+
   it("says which file is missing from a run folder", async () => {
     const run = mkdtempSync(join(tmpdir(), "layerlab-run-"));
     temps.push(run);

@@ -90,8 +90,9 @@ export function decodeSafetensors(bytes: Uint8Array): {
         `safetensors: tensor '${name}' has byte range [${start}, ${end}) that does not fit its shape or the file`,
       );
     }
-    // Copy so the tensor is aligned and independent of the file buffer.
-    const chunk = bytes.slice(dataStart + start, dataStart + end).buffer;
+    // Copy so the tensor is aligned and independent of the file buffer (a Node
+    // Buffer's own slice() shares memory, so copy through a fresh Uint8Array).
+    const chunk = new Uint8Array(bytes.subarray(dataStart + start, dataStart + end)).buffer;
     const data =
       dtype === "F32"
         ? new Float32Array(chunk)

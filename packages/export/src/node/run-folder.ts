@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { decodeSafetensors } from "@layerlab/engine";
@@ -13,7 +14,14 @@ export const EXPORT_SUBDIR = "export";
 export interface RunFolderExportOptions {
   /** The training set's normalization; by default read from the run folder (see `exportRunFolder`). */
   normalization?: Normalization;
+  /**
+   * Which checkpoint to export: the best by the validation metric (the default,
+   * and what `predict` answers with; the last one when there is no best) or the last.
+   */
+  checkpoint?: "best" | "last";
 }
+
+const BEST_WEIGHTS = "weights.best.safetensors";
 
 async function readRunFile(runDir: string, name: string): Promise<Buffer> {
   try {
@@ -61,7 +69,7 @@ async function writeAtomic(path: string, bytes: Uint8Array): Promise<void> {
 }
 
 /**
- * Exports a run folder's model (`spec.json` + `weights.safetensors`) into
+ * Exports a run folder's model (`spec.json` + the best or last weights) into
  * `<runDir>/export/`, each file written atomically; returns the files' paths.
  */
 export async function exportRunFolder(
@@ -70,7 +78,8 @@ export async function exportRunFolder(
   options: RunFolderExportOptions = {},
 ): Promise<string[]> {
   const specText = (await readRunFile(runDir, "spec.json")).toString("utf8");
-  const weights = new Uint8Array(await readRunFile(runDir, "weights.safetensors"));
+  const useBest = options.checkpoint !== "last" && existsSync(join(runDir, BEST_WEIGHTS));
+  const weights = new Uint8Array(await readRunFile(runDir, useBest ? BEST_WEIGHTS : "weights.safetensors"));
   let spec: unknown;
   try {
     spec = JSON.parse(specText);
