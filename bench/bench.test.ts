@@ -34,15 +34,24 @@ describe("npm run bench --json", () => {
     for (const r of out.results) expect(Number.isFinite(r.samplesPerSec)).toBe(true);
   }, 300_000);
 
-  it("trains with the engine inside headless Chromium, on multithreaded Wasm and on WebGPU", () => {
-    // The engine's browser path: the page is cross-origin isolated (jax-js's Wasm worker pool) and
-    // Chromium's SwiftShader adapter gives WebGPU. CI installs Debian's chromium, so no skip here.
-    const run = bench(["--json", "--only", "chromium", "--workloads", "mnist-mlp", "--steps", "10"]);
+  it("trains with the engine inside headless Chromium, on Wasm (threaded for conv nets) and on WebGPU", () => {
+    // The engine's browser path: the page is cross-origin isolated, so a conv net gets jax-js's Wasm
+    // worker pool while a dense net stays on one thread (the studio's policy), and Chromium's
+    // SwiftShader adapter gives WebGPU. CI installs Debian's chromium, so no skip here.
+    const run = bench(["--json", "--only", "chromium", "--steps", "10"]);
     expect(run.status, run.stderr).toBe(0);
     const out = BenchOutput.parse(JSON.parse(run.stdout.trim()));
-    expect(out.results.map((r) => r.runtime).sort()).toEqual(["chromium-wasm", "chromium-webgpu"]);
+    expect(out.results.map((r) => `${r.runtime}/${r.workload}`).sort()).toEqual([
+      "chromium-wasm/mnist-cnn",
+      "chromium-wasm/mnist-mlp",
+      "chromium-webgpu/mnist-cnn",
+      "chromium-webgpu/mnist-mlp",
+    ]);
     for (const r of out.results) expect(r.samplesPerSec).toBeGreaterThan(0);
-    expect(run.stderr).toMatch(/chromium-wasm: done \([1-9]\d* workers/);
+    const wasmPages = [...run.stderr.matchAll(/chromium-wasm: done \((\d+) workers/g)].map((m) => Number(m[1]));
+    expect(wasmPages).toHaveLength(2);
+    expect(wasmPages[0]).toBe(0); // mnist-mlp
+    expect(wasmPages[1]).toBeGreaterThan(0); // mnist-cnn
   }, 300_000);
 
   it("refuses an unknown runtime with a message naming the choices", () => {
