@@ -204,6 +204,22 @@ export function artifactUrl(id: string, name: string): string {
   return `${BASE}/runs/${encodeURIComponent(id)}/artifacts/${encodeURIComponent(name)}`;
 }
 
+/** A server run's test.json: its test metrics, confusion matrix and per-class precision and recall. */
+export interface TestReport {
+  loss: number;
+  accuracy: number;
+  count: number;
+  classes: string[];
+  /** `confusion[actual][predicted]`. */
+  confusion: number[][];
+  perClass: { class: string; precision: number; recall: number; support: number }[];
+}
+
+/** Fetches server run `id`'s test report (written by the runner when the run succeeds). */
+export async function fetchTestReport(id: string): Promise<TestReport> {
+  return call(`/runs/${encodeURIComponent(id)}/artifacts/test.json`);
+}
+
 /** The datasets the server offers. */
 export async function listDatasets(): Promise<DatasetSummary[]> {
   const body = await call<Record<string, unknown>>("/datasets");
@@ -244,6 +260,8 @@ export function uploadDataset(file: File, onProgress: (fraction: number) => void
     };
     xhr.onerror = () => reject(new ApiError("the upload was interrupted — check the connection and try again", 0));
     const form = new FormData();
+    // The file's name (without .zip) names the dataset, as the user knows it.
+    form.append("name", file.name.replace(/\.zip$/i, ""));
     form.append("file", file);
     xhr.send(form);
   });
@@ -273,7 +291,18 @@ export function followRunEvents(
   source.onmessage = handle;
   // The server ends a finished stream with `end`; closing stops EventSource from reconnecting.
   source.addEventListener("end", () => source.close());
-  for (const type of ["start", "batch", "epoch", "log", "checkpoint", "done", "aborted", "error", "diverged"]) {
+  for (const type of [
+    "start",
+    "batch",
+    "epoch",
+    "log",
+    "checkpoint",
+    "done",
+    "aborted",
+    "error",
+    "diverged",
+    "gradients",
+  ]) {
     source.addEventListener(type, handle as EventListener);
   }
   source.onerror = () => {

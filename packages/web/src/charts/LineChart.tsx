@@ -31,6 +31,15 @@ export function alignLines(lines: readonly Line[]): uPlot.AlignedData {
   return [xs, ...columns] as uPlot.AlignedData;
 }
 
+/** Aligned data with every non-positive y left out (a log axis cannot show it). */
+function positiveOnly(data: uPlot.AlignedData): uPlot.AlignedData {
+  const [x, ...ys] = data;
+  return [
+    x,
+    ...ys.map((col) => (col as (number | null)[]).map((v) => (v !== null && v > 0 ? v : null))),
+  ] as uPlot.AlignedData;
+}
+
 /** A live line chart on uPlot; redraws only the data when `version` changes. */
 export function LineChart(props: {
   title: string;
@@ -38,12 +47,15 @@ export function LineChart(props: {
   version: number;
   xLabel: string;
   yRange?: [number, number] | null;
+  /** A logarithmic y axis (values ≤ 0 are left out), for quantities spanning decades such as gradient norms. */
+  logY?: boolean;
   height?: number;
   testId?: string;
 }) {
   const host = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
-  const shapeKey = `${props.lines.map((l) => l.label).join("|")}:${props.yRange?.join(",") ?? ""}`;
+  const shapeKey = `${props.lines.map((l) => l.label).join("|")}:${props.yRange?.join(",") ?? ""}:${props.logY ?? false}`;
+  const data = () => (props.logY ? positiveOnly(alignLines(props.lines)) : alignLines(props.lines));
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: the plot is rebuilt only when its series or axis range change; data updates go through setData below.
   useEffect(() => {
@@ -54,7 +66,10 @@ export function LineChart(props: {
       width,
       height: props.height ?? 200,
       title: props.title,
-      scales: { x: { time: false }, y: props.yRange ? { range: () => props.yRange as [number, number] } : {} },
+      scales: {
+        x: { time: false },
+        y: props.yRange ? { range: () => props.yRange as [number, number] } : props.logY ? { distr: 3 } : {},
+      },
       axes: [
         { label: props.xLabel, stroke: "var(--muted)", grid: { stroke: "var(--grid)" } },
         { stroke: "var(--muted)", grid: { stroke: "var(--grid)" } },
@@ -72,7 +87,7 @@ export function LineChart(props: {
       legend: { live: false },
       cursor: { drag: { x: true, y: false } },
     };
-    const p = new uPlot(opts, alignLines(props.lines), el);
+    const p = new uPlot(opts, data(), el);
     plot.current = p;
     const resize = new ResizeObserver(() =>
       p.setSize({ width: Math.max(240, el.clientWidth), height: props.height ?? 200 }),
@@ -87,7 +102,7 @@ export function LineChart(props: {
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: `version` is the signal that the (mutated in place) arrays grew.
   useEffect(() => {
-    plot.current?.setData(alignLines(props.lines));
+    plot.current?.setData(data());
   }, [props.version, shapeKey]);
 
   return (

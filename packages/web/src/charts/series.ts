@@ -1,4 +1,4 @@
-import type { TrainEvent } from "@layerlab/spec";
+import type { LayerGradientStats, TrainEvent } from "@layerlab/spec";
 
 /** Columns of the live charts, appended to as events arrive (x first, then one array per series). */
 export interface RunSeries {
@@ -6,6 +6,8 @@ export interface RunSeries {
   batch: { step: number[]; loss: number[]; accuracy: number[]; learningRate: number[] };
   /** Per epoch: epoch, train and validation loss and accuracy (NaN where there is no validation). */
   epoch: { epoch: number[]; trainLoss: number[]; valLoss: number[]; trainAccuracy: number[]; valAccuracy: number[] };
+  /** Per `gradients` event: global step, and per layer (by spec index) its gradient norm and update ratio (NaN where it overflowed). */
+  gradients: GradientSeries;
   /** Highest `seq` seen, -1 before any: events at or below it are replays and are skipped. */
   lastSeq: number;
   start: (TrainEvent & { type: "start" }) | null;
@@ -15,11 +17,23 @@ export interface RunSeries {
   startedAt: number | null;
 }
 
+/** Gradient statistics over time, one column per layer with parameters. */
+export interface GradientSeries {
+  step: number[];
+  layers: Map<number, { kind: string; gradNorm: number[]; updateRatio: number[] }>;
+  /** The latest event's layers, as the doctor takes them (kept short: the doctor looks at recent ones). */
+  recent: { layers: LayerGradientStats[] }[];
+}
+
+/** How many recent `gradients` events the doctor gets. */
+const RECENT_GRADIENTS = 200;
+
 /** An empty series set. */
 export function emptySeries(): RunSeries {
   return {
     batch: { step: [], loss: [], accuracy: [], learningRate: [] },
     epoch: { epoch: [], trainLoss: [], valLoss: [], trainAccuracy: [], valAccuracy: [] },
+    gradients: { step: [], layers: new Map(), recent: [] },
     lastSeq: -1,
     start: null,
     lastBatch: null,
@@ -61,6 +75,30 @@ export function appendEvent(s: RunSeries, e: TrainEvent): boolean {
       s.epoch.trainAccuracy.push(e.trainAccuracy);
       s.epoch.valAccuracy.push(e.valAccuracy ?? Number.NaN);
       break;
+    case "gradients": {
+      const g = s.gradients;
+      const at = g.step.length;
+      g.step.push(e.step);
+      for (const l of e.layers) {
+        let col = g.layers.get(l.layer);
+        if (!col) {
+          // A layer first seen late gets NaN for the steps before, so columns stay aligned with `step`.
+          col = { kind: l.kind, gradNorm: new Array(at).fill(Number.NaN), updateRatio: new Array(at).fill(Number.NaN) };
+          g.layers.set(l.layer, col);
+        }
+        col.gradNorm.push(l.gradNorm ?? Number.NaN);
+        col.updateRatio.push(l.updateRatio ?? Number.NaN);
+      }
+      for (const col of g.layers.values()) {
+        if (col.gradNorm.length < at + 1) {
+          col.gradNorm.push(Number.NaN);
+          col.updateRatio.push(Number.NaN);
+        }
+      }
+      g.recent.push({ layers: e.layers });
+      if (g.recent.length > RECENT_GRADIENTS) g.recent.splice(0, g.recent.length - RECENT_GRADIENTS);
+      break;
+    }
     case "log":
       s.logs.push({ level: e.level, message: e.message, time: e.time });
       break;

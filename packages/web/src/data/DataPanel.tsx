@@ -14,14 +14,78 @@ import type { StudioApi } from "../state/useStudio";
 import { AugmentationFields } from "../train/ConfigFormView";
 import { DEFAULT_DATASET, type ShapesChoice } from "./datasets";
 import { ImageCanvas, toRgb } from "./ImageCanvas";
+import { useServerDataset } from "./useServerDataset";
 
 const PREVIEW_COUNT = 8;
+
+/** The server's import report of an uploaded ZIP (data-node's ImportReport): layout, shape, per-class counts, skipped files. */
+function ImportReport({ report }: { report: Record<string, unknown> }) {
+  const r = (report.report ?? {}) as {
+    layout?: string;
+    shape?: number[];
+    classes?: string[];
+    counts?: { train?: Record<string, number>; test?: Record<string, number> };
+    skipped?: { path?: string; reason?: string }[];
+    warnings?: string[];
+  };
+  const classes = r.classes ?? [];
+  return (
+    <div className="import-report" data-testid="import-report">
+      <p>
+        <strong>Imported {String(report.name ?? report.id ?? "the dataset")}</strong>
+        {r.layout && ` · layout ${r.layout}`}
+        {r.shape && ` · ${r.shape.join("×")}`}
+      </p>
+      {classes.length > 0 && (
+        <table className="counts">
+          <thead>
+            <tr>
+              <th>class</th>
+              <th>train</th>
+              <th>test</th>
+            </tr>
+          </thead>
+          <tbody>
+            {classes.map((c) => (
+              <tr key={c}>
+                <td>{c}</td>
+                <td>{r.counts?.train?.[c] ?? 0}</td>
+                <td>{r.counts?.test?.[c] ?? 0}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {(r.warnings ?? []).length > 0 && (
+        <ul className="problem warn">
+          {r.warnings!.map((w) => (
+            <li key={w}>{w}</li>
+          ))}
+        </ul>
+      )}
+      {(r.skipped ?? []).length > 0 && (
+        <details>
+          <summary>{r.skipped!.length} files skipped</summary>
+          <ul>
+            {r.skipped!.slice(0, 50).map((f, i) => (
+              // biome-ignore lint/suspicious/noArrayIndexKey: a fixed list.
+              <li key={i}>
+                {f.path}: {f.reason}
+              </li>
+            ))}
+          </ul>
+        </details>
+      )}
+    </div>
+  );
+}
 
 /** Choose the data (generated shapes or a server dataset), see samples and class counts, set augmentation with a live preview. */
 export function DataPanel({ api, serverUp }: { api: StudioApi; serverUp: boolean }) {
   const choice = api.studio.dataset;
   const shapes: ShapesChoice = choice.kind === "shapes" ? choice : DEFAULT_DATASET;
-  const dataset = useMemo(
+  const server = useServerDataset(choice);
+  const generated = useMemo(
     () =>
       choice.kind === "shapes"
         ? generateShapes({
@@ -33,6 +97,7 @@ export function DataPanel({ api, serverUp }: { api: StudioApi; serverUp: boolean
         : null,
     [choice],
   );
+  const dataset = generated ?? server.dataset;
   const stats = useMemo(() => (dataset ? datasetStatistics(dataset) : null), [dataset]);
   const grid = useMemo(() => (dataset ? previewGrid(dataset, { perClass: 8 }) : null), [dataset]);
   const [previewSeed, setPreviewSeed] = useState(0);
@@ -61,9 +126,11 @@ export function DataPanel({ api, serverUp }: { api: StudioApi; serverUp: boolean
   const [upload, setUpload] = useState<{ progress: number; report?: Record<string, unknown>; error?: string } | null>(
     null,
   );
+  const [listVersion, setListVersion] = useState(0);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `listVersion` re-lists after an upload adds a dataset.
   useEffect(() => {
     if (serverUp) listDatasets().then(setServerSets, () => setServerSets([]));
-  }, [serverUp]);
+  }, [serverUp, listVersion]);
 
   const setShapes = (patch: Partial<ShapesChoice>) => api.run("setDataset", { dataset: { ...shapes, ...patch } });
   const toggleShape = (kind: ShapeKind) => {
@@ -157,8 +224,12 @@ export function DataPanel({ api, serverUp }: { api: StudioApi; serverUp: boolean
           </div>
         </fieldset>
       )}
+      {server.loading && (
+        <p className="muted">Downloading {choice.kind === "server" ? choice.id : ""} for a preview…</p>
+      )}
+      {server.error && <p className="problem error">{server.error}</p>}
       {grid && stats && dataset && (
-        <div className="samples">
+        <div className="samples" data-testid="data-samples">
           <ImageCanvas
             width={grid.width}
             height={grid.height}
@@ -197,14 +268,23 @@ export function DataPanel({ api, serverUp }: { api: StudioApi; serverUp: boolean
               if (!file) return;
               setUpload({ progress: 0 });
               uploadDataset(file, (p) => setUpload({ progress: p })).then(
-                (report) => setUpload({ progress: 1, report }),
+                (report) => {
+                  setUpload({ progress: 1, report });
+                  setListVersion((v) => v + 1);
+                },
                 (err) => setUpload({ progress: 0, error: String(err.message ?? err) }),
               );
             }}
           />
-          {upload && <progress max={1} value={upload.progress} aria-label="upload progress" />}
-          {upload?.error && <p className="problem error">{upload.error}</p>}
-          {upload?.report && <pre className="report">{JSON.stringify(upload.report, null, 2)}</pre>}
+          {upload && (
+            <progress max={1} value={upload.progress} aria-label="upload progress" data-testid="upload-progress" />
+          )}
+          {upload?.error && (
+            <p className="problem error" data-testid="upload-error">
+              {upload.error}
+            </p>
+          )}
+          {upload?.report && <ImportReport report={upload.report} />}
         </fieldset>
       )}
       <fieldset>

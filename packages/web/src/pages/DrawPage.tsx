@@ -1,11 +1,13 @@
-import { useMemo, useRef, useState } from "react";
+import { useEffect, useMemo, useRef, useState } from "react";
 import { predictWithRun, type RunSummary } from "../api/client";
 import { DrawCanvas, type DrawCanvasHandle } from "../draw/DrawCanvas";
 import { latestOnly } from "../draw/liveInference";
 import { preprocessMnist, resizeInk } from "../draw/preprocess";
 import { RegistryPicker } from "../draw/RegistryPicker";
+import { InsidePanel } from "../inside/InsidePanel";
 import type { Studio } from "../state/studio";
 import type { StudioApi } from "../state/useStudio";
+import type { Inspection } from "../train/protocol";
 import { trainer } from "../train/trainer";
 import { useServerAvailable, useTrainer } from "../train/useTrainer";
 
@@ -112,8 +114,38 @@ export function DrawPage({ api }: { api: StudioApi }) {
       ),
     [selectedKey],
   );
+  // The inside views follow the first in-page model: only the worker has its activations.
+  const insideModel = selected.find((m) => m.where === "browser" && m.studio) ?? null;
+  const [inside, setInside] = useState<{ inspection: Inspection | null; error: string | null }>({
+    inspection: null,
+    error: null,
+  });
+  const lastInk = useRef<{ data: Float32Array; size: number } | null>(null);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: one throttle per inside model, rebuilt only when it changes.
+  const inspector = useMemo(() => {
+    if (!insideModel?.studio) return null;
+    const { id, studio } = insideModel;
+    return latestOnly(
+      async (ink: { data: Float32Array; size: number }) => {
+        const x = inputOf(studio, ink.data, ink.size);
+        if (!x) return { inspection: null, error: "the inside views need a square input" };
+        const got = await trainer.inspect(id, x);
+        return { inspection: got.inspection, error: got.error ?? null };
+      },
+      (out) => setInside(out),
+    );
+  }, [insideModel?.id]);
+  // While the model trains, its weights move under a still drawing: refresh the inside views once a second.
+  const insideTraining = insideModel?.training ?? false;
+  useEffect(() => {
+    if (!inspector || !insideTraining) return;
+    const timer = setInterval(() => lastInk.current && inspector(lastInk.current), 1000);
+    return () => clearInterval(timer);
+  }, [inspector, insideTraining]);
   const onInk = (data: Float32Array, size: number) => {
+    lastInk.current = { data, size };
     for (const m of selected) predictors[m.id]?.({ data, size });
+    inspector?.({ data, size });
   };
   const upload = async (file: File) => {
     const bitmap = await createImageBitmap(file);
@@ -189,6 +221,7 @@ export function DrawPage({ api }: { api: StudioApi }) {
           ))}
         </div>
       </section>
+      {insideModel && <InsidePanel modelName={insideModel.name} inspection={inside.inspection} error={inside.error} />}
     </div>
   );
 }

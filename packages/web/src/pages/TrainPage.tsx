@@ -5,7 +5,10 @@ import { DataPanel } from "../data/DataPanel";
 import type { StudioApi } from "../state/useStudio";
 import { ConfigFormView } from "../train/ConfigFormView";
 import { Dashboard } from "../train/Dashboard";
+import { DoctorPanel } from "../train/DoctorPanel";
+import { GradientFlow } from "../train/GradientFlow";
 import { Results } from "../train/Results";
+import { ServerTestReport } from "../train/ServerTestReport";
 import { abortServerRun, reattachServerRun, startServerRun } from "../train/serverRuns";
 import { trainer } from "../train/trainer";
 import { useServerAvailable, useTrainer } from "../train/useTrainer";
@@ -139,6 +142,8 @@ export function TrainPage({ api }: { api: StudioApi }) {
             {active.name} {active.where === "server" ? "· on the server" : "· in this browser"}
           </h2>
           <Dashboard run={active} />
+          <GradientFlow series={active.series} version={active.version} />
+          <DoctorPanel run={active} api={api} />
           {active.results && (
             <Results
               results={active.results}
@@ -170,6 +175,7 @@ export function TrainPage({ api }: { api: StudioApi }) {
               </div>
             </div>
           )}
+          {active.where === "server" && active.series.end?.type === "done" && <ServerTestReport runId={active.id} />}
           {active.where === "browser" && active.series.end?.type === "done" && (
             <a className="button primary" href="#/draw">
               Test this model →

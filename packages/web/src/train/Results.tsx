@@ -41,7 +41,8 @@ export function ConfusionMatrix({
   onSelect,
   selected,
 }: {
-  results: RunResults;
+  /** A run's results, or just the counts and class names (a server run's test.json). */
+  results: { confusion: number[][]; test: { classes: string[] } };
   onSelect?: (cell: [number, number]) => void;
   selected?: [number, number] | null;
 }) {

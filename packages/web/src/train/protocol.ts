@@ -24,7 +24,25 @@ export type ToWorker =
     }
   | { type: "abort"; runId: string }
   /** Raw pixels in [0, 1], `[C, H, W]`; the worker normalises them as the run did. */
-  | { type: "predict"; id: number; runId: string; pixels: Float32Array };
+  | { type: "predict"; id: number; runId: string; pixels: Float32Array }
+  /** Same input as `predict`; answers every layer's output and the weighted layers' weights. */
+  | { type: "inspect"; id: number; runId: string; pixels: Float32Array };
+
+/** One layer's output for one input (batch dimension dropped), as the inside views need it. */
+export interface LayerOutput {
+  layer: number;
+  kind: string;
+  shape: number[];
+  data: Float32Array;
+}
+
+/** What the model does with one input: every layer's output, and each weighted layer's `weight` ([out, in] or [out, in, kh, kw]). */
+export interface Inspection {
+  /** The normalised input the model saw, `[C, H, W]`. */
+  input: { shape: number[]; data: Float32Array };
+  layers: LayerOutput[];
+  weights: Record<number, { shape: number[]; data: Float32Array }>;
+}
 
 /** Messages the training worker sends to the page. */
 export type FromWorker =
@@ -38,4 +56,5 @@ export type FromWorker =
       weights: Uint8Array;
     }
   | { type: "prediction"; id: number; probabilities: Float32Array | null; error?: string }
+  | { type: "inspection"; id: number; inspection: Inspection | null; error?: string }
   | { type: "failed"; runId?: string; message: string };

@@ -2,7 +2,7 @@ import type { Backend, TrainEvent } from "@layerlab/spec";
 import { TERMINAL_EVENT_TYPES } from "@layerlab/spec";
 import { appendEvent, emptySeries, type RunSeries } from "../charts/series";
 import type { Studio } from "../state/studio";
-import type { FromWorker, TestImages, ToWorker } from "./protocol";
+import type { FromWorker, Inspection, TestImages, ToWorker } from "./protocol";
 
 /** Test metrics and images of a finished run, for the results views. */
 export interface RunResults {
@@ -51,6 +51,7 @@ export class Trainer {
   #listeners = new Set<Listener>();
   #worker: Worker | null = null;
   #pending = new Map<number, (p: { probabilities: Float32Array | null; error?: string }) => void>();
+  #pendingInspections = new Map<number, (p: { inspection: Inspection | null; error?: string }) => void>();
   #nextId = 1;
   #count = 0;
 
@@ -106,6 +107,10 @@ export class Trainer {
       case "prediction":
         this.#pending.get(msg.id)?.(msg);
         this.#pending.delete(msg.id);
+        break;
+      case "inspection":
+        this.#pendingInspections.get(msg.id)?.(msg);
+        this.#pendingInspections.delete(msg.id);
         break;
       case "failed": {
         const run = this.#state.runs.find((r) => r.id === msg.runId);
@@ -202,6 +207,15 @@ export class Trainer {
     return new Promise((resolve) => {
       this.#pending.set(id, resolve);
       this.#send({ type: "predict", id, runId, pixels });
+    });
+  }
+
+  /** Every layer's output and the weights of the in-page model for raw pixels in [0, 1]; null with a reason when there is no model. */
+  inspect(runId: string, pixels: Float32Array): Promise<{ inspection: Inspection | null; error?: string }> {
+    const id = this.#nextId++;
+    return new Promise((resolve) => {
+      this.#pendingInspections.set(id, resolve);
+      this.#send({ type: "inspect", id, runId, pixels });
     });
   }
 }

@@ -1,8 +1,16 @@
 /// <reference lib="webworker" />
 import { type Dataset, generateShapes } from "@layerlab/data-core";
-import { createEvaluator, disposeVars, initBackend, type TrainRun, train } from "@layerlab/engine";
+import {
+  activations,
+  createEvaluator,
+  disposeVars,
+  initBackend,
+  type TrainRun,
+  train,
+  varsToHost,
+} from "@layerlab/engine";
 import { decodeDatasetPayload } from "../data/payload";
-import type { FromWorker, ToWorker } from "./protocol";
+import type { FromWorker, Inspection, ToWorker } from "./protocol";
 
 /*
  * Runs the engine off the main thread: the page stays responsive while WebGPU
@@ -83,39 +91,75 @@ async function startTraining(msg: Extract<ToWorker, { type: "train" }>) {
   if (runs.get(msg.runId) !== entry) run.dispose();
 }
 
-async function predictNow(msg: Extract<ToWorker, { type: "predict" }>) {
-  const kept = runs.get(msg.runId);
-  if (!kept) {
-    post({
-      type: "prediction",
-      id: msg.id,
-      probabilities: null,
-      error: "this model is no longer in memory — train it again",
-    });
-    return;
-  }
-  const { run } = kept;
+/** Normalises raw pixels in [0, 1] (`[C, H, W]`) as run `run` normalised its training data. */
+function normalise(run: TrainRun, pixels: Float32Array): Float32Array {
   const [channels] = run.model.spec.input.shape;
   const { mean, std } = run.normalization;
-  const x = new Float32Array(msg.pixels.length);
-  const plane = msg.pixels.length / (channels ?? 1);
+  const x = new Float32Array(pixels.length);
+  const plane = pixels.length / (channels ?? 1);
   for (let i = 0; i < x.length; i++) {
     const c = Math.floor(i / plane);
-    x[i] = (msg.pixels[i]! - mean[c]!) / std[c]!;
+    x[i] = (pixels[i]! - mean[c]!) / std[c]!;
   }
-  let vars: ReturnType<TrainRun["currentVars"]>;
+  return x;
+}
+
+/** The latest weights of run `runId`, or the reason there are none (the caller disposes them). */
+function latestVars(runId: string): { run: TrainRun; vars: ReturnType<TrainRun["currentVars"]> } | string {
+  const kept = runs.get(runId);
+  if (!kept) return "this model is no longer in memory — train it again";
   try {
-    vars = run.currentVars();
+    return { run: kept.run, vars: kept.run.currentVars() };
   } catch {
-    post({ type: "prediction", id: msg.id, probabilities: null, error: "the model has no weights yet" });
+    return "the model has no weights yet";
+  }
+}
+
+async function predictNow(msg: Extract<ToWorker, { type: "predict" }>) {
+  const got = latestVars(msg.runId);
+  if (typeof got === "string") {
+    post({ type: "prediction", id: msg.id, probabilities: null, error: got });
     return;
   }
+  const { run, vars } = got;
   const evaluator = createEvaluator(run.model);
   try {
-    const probabilities = await evaluator.probabilities(vars, x, 1);
+    const probabilities = await evaluator.probabilities(vars, normalise(run, msg.pixels), 1);
     post({ type: "prediction", id: msg.id, probabilities }, [probabilities.buffer]);
   } finally {
     evaluator.dispose();
+    disposeVars(vars);
+  }
+}
+
+async function inspectNow(msg: Extract<ToWorker, { type: "inspect" }>) {
+  const got = latestVars(msg.runId);
+  if (typeof got === "string") {
+    post({ type: "inspection", id: msg.id, inspection: null, error: got });
+    return;
+  }
+  const { run, vars } = got;
+  try {
+    const x = normalise(run, msg.pixels);
+    const outputs = await activations(run.model, vars, x, 1);
+    const host = await varsToHost({ params: vars.params, state: {} });
+    const weights: Inspection["weights"] = {};
+    for (const [name, t] of Object.entries(host)) {
+      const m = /^(\d+)\.weight$/.exec(name);
+      if (m && t.shape.length >= 2) weights[Number(m[1])] = { shape: [...t.shape], data: t.data as Float32Array };
+    }
+    const inspection: Inspection = {
+      input: { shape: [...run.model.spec.input.shape], data: x },
+      layers: outputs.map((o) => ({ layer: o.layer, kind: o.kind, shape: o.shape.slice(1), data: o.data })),
+      weights,
+    };
+    const transfer = [
+      x.buffer,
+      ...inspection.layers.map((l) => l.data.buffer),
+      ...Object.values(weights).map((w) => w.data.buffer),
+    ];
+    post({ type: "inspection", id: msg.id, inspection }, [...new Set(transfer)] as ArrayBuffer[]);
+  } finally {
     disposeVars(vars);
   }
 }
@@ -127,6 +171,8 @@ self.onmessage = (e: MessageEvent<ToWorker>) => {
   else if (msg.type === "abort") runs.get(msg.runId)?.controller.abort("aborted by the user");
   else if (msg.type === "predict")
     predictNow(msg).catch((err) => post({ type: "prediction", id: msg.id, probabilities: null, error: String(err) }));
+  else if (msg.type === "inspect")
+    inspectNow(msg).catch((err) => post({ type: "inspection", id: msg.id, inspection: null, error: String(err) }));
 };
 
 initBackend()

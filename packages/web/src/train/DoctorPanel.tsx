@@ -1,0 +1,59 @@
+import { applyConfigEdit, applyEdit, type DoctorFinding, diagnose, isConfigEdit } from "@layerlab/spec";
+import { useMemo } from "react";
+import type { StudioApi } from "../state/useStudio";
+import { doctorInput } from "./doctorInput";
+import type { LocalRun } from "./trainer";
+
+/** Whether two setups are the same model and config (the fix was computed against the run's). */
+function sameSetup(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/**
+ * The training doctor for one run: findings in plain words with their
+ * evidence, worst first, each fix one click away. A fix is a studio command,
+ * so Undo takes it back; when the builder has moved on from the run's setup,
+ * the fix reopens the run's setup with the fix applied (one command, too).
+ */
+export function DoctorPanel({ run, api }: { run: LocalRun; api: StudioApi }) {
+  const findings = useMemo(() => diagnose(doctorInput(run)), [run, run.version]);
+  const current = sameSetup(api.studio.spec, run.studio.spec) && sameSetup(api.studio.config, run.studio.config);
+  const apply = (f: DoctorFinding) => {
+    const fix = f.fix!;
+    if (current) {
+      if (isConfigEdit(fix)) api.run("setConfigField", { field: fix.field, value: fix.value });
+      else api.run("applyFix", { edit: fix, fix: f.suggestion });
+      return;
+    }
+    const studio = isConfigEdit(fix)
+      ? { ...run.studio, config: applyConfigEdit(run.studio.config, fix) }
+      : { ...run.studio, spec: applyEdit(run.studio.spec, fix) };
+    api.run("loadStudio", { studio });
+  };
+  return (
+    <section className="doctor" data-testid="doctor" aria-label="Training doctor">
+      <h3>Training doctor</h3>
+      {findings.length === 0 && (
+        <p className="muted" data-testid="doctor-healthy">
+          {run.series.epoch.epoch.length === 0
+            ? "The doctor looks at the curves after the first epoch."
+            : "Nothing looks wrong so far."}
+        </p>
+      )}
+      <ul className="findings">
+        {findings.map((f) => (
+          <li key={f.id} className={`finding ${f.severity}`} data-testid={`finding-${f.id}`}>
+            <strong>{f.title}</strong>
+            <p className="evidence">{f.evidence}</p>
+            <p>{f.suggestion}</p>
+            {f.fix && (
+              <button type="button" className="fix" onClick={() => apply(f)}>
+                Apply{current ? "" : " to this run's setup"}
+              </button>
+            )}
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}

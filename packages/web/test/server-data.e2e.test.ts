@@ -1,0 +1,221 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { crc32 } from "node:zlib";
+import { buildApp, loadServerConfig } from "@layerlab/server";
+import type { FastifyInstance } from "fastify";
+import type { Browser, Page } from "playwright-core";
+import sharp from "sharp";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { buildApp as buildWeb, launchChromium, openPage, screenshotOnFailure } from "./harness";
+
+/*
+ * The studio's data and registry views against the real LayerLab server: a
+ * ZIP upload with its progress and import report, a server dataset's samples
+ * and class counts, a server run's test results (test.json), and the runs
+ * page's rename, tag, compare and delete.
+ */
+
+let app: FastifyInstance;
+let url: string;
+let dataDir: string;
+let browser: Browser;
+let page: Page;
+let errors: string[];
+let built: { outDir: string; remove: () => void };
+
+beforeAll(async () => {
+  built = await buildWeb();
+  dataDir = mkdtempSync(join(tmpdir(), "layerlab-web-data-e2e-"));
+  const config = loadServerConfig({ DATA_DIR: dataDir, PORT: "0", WEB_DIR: built.outDir });
+  app = await buildApp({ config, logger: false });
+  url = await app.listen({ host: "127.0.0.1", port: 0 });
+  browser = await launchChromium();
+  ({ page, errors } = await openPage(browser));
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await app?.close();
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  built?.remove();
+});
+
+afterEach(async (ctx) => {
+  if (ctx.task.result?.state === "fail" && page) await screenshotOnFailure(page, `server-data ${ctx.task.name}`);
+});
+
+/** A ZIP with stored (uncompressed) entries: enough for the importer, no zip library needed. */
+function storedZip(files: Record<string, Buffer>): Buffer {
+  const locals: Buffer[] = [];
+  const centrals: Buffer[] = [];
+  let offset = 0;
+  for (const [name, data] of Object.entries(files)) {
+    const nameBytes = Buffer.from(name);
+    const crc = crc32(data);
+    const local = Buffer.alloc(30);
+    local.writeUInt32LE(0x04034b50, 0);
+    local.writeUInt16LE(20, 4);
+    local.writeUInt32LE(crc, 14);
+    local.writeUInt32LE(data.length, 18);
+    local.writeUInt32LE(data.length, 22);
+    local.writeUInt16LE(nameBytes.length, 26);
+    const central = Buffer.alloc(46);
+    central.writeUInt32LE(0x02014b50, 0);
+    central.writeUInt16LE(20, 4);
+    central.writeUInt16LE(20, 6);
+    central.writeUInt32LE(crc, 16);
+    central.writeUInt32LE(data.length, 20);
+    central.writeUInt32LE(data.length, 24);
+    central.writeUInt16LE(nameBytes.length, 28);
+    central.writeUInt32LE(offset, 42);
+    locals.push(local, nameBytes, data);
+    centrals.push(central, nameBytes);
+    offset += 30 + nameBytes.length + data.length;
+  }
+  const dir = Buffer.concat(centrals);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(Object.keys(files).length, 8);
+  end.writeUInt16LE(Object.keys(files).length, 10);
+  end.writeUInt32LE(dir.length, 12);
+  end.writeUInt32LE(offset, 16);
+  return Buffer.concat([...locals, dir, end]);
+}
+
+/** A 16×16 greyscale PNG: a bright square (class "light") or a dark one ("dark"), shifted by `k`. */
+function squarePng(bright: boolean, k: number): Promise<Buffer> {
+  const pixels = Buffer.alloc(16 * 16, bright ? 30 : 200);
+  for (let y = 4; y < 10; y++) for (let x = 3 + (k % 5); x < 9 + (k % 5); x++) pixels[y * 16 + x] = bright ? 250 : 10;
+  return sharp(pixels, { raw: { width: 16, height: 16, channels: 1 } })
+    .png()
+    .toBuffer();
+}
+
+async function startRun(name: string, learningRate: number): Promise<string> {
+  const res = await fetch(`${url}/api/runs`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({
+      name,
+      template: "mlp",
+      dataset: "shapes",
+      executor: "server",
+      limit: 200,
+      config: { epochs: 2, batchSize: 32, learningRate },
+    }),
+  });
+  expect(res.status).toBeLessThan(300);
+  return ((await res.json()) as { id: string }).id;
+}
+
+async function waitSucceeded(id: string): Promise<void> {
+  await expect
+    .poll(async () => ((await (await fetch(`${url}/api/runs/${id}`)).json()) as { status: string }).status, {
+      timeout: 120_000,
+      interval: 250,
+    })
+    .toBe("succeeded");
+}
+
+/** The runs table's row showing `name`. */
+const row = (p: Page, name: string) => p.locator("[data-testid=runs-table] tbody tr", { hasText: name });
+
+describe("data and registry views against the LayerLab server", () => {
+  it("uploads a ZIP with a progress bar, shows the import report, then the dataset's samples and class counts", {
+    timeout: 120_000,
+  }, async () => {
+    const files: Record<string, Buffer> = {};
+    for (let k = 0; k < 12; k++) files[`light/${k}.png`] = await squarePng(true, k);
+    for (let k = 0; k < 8; k++) files[`dark/${k}.png`] = await squarePng(false, k);
+    await page.goto(`${url}/#/train`);
+    const upload = page.locator('input[type=file][accept*="zip"]');
+    await expect.poll(() => upload.count(), { timeout: 20_000 }).toBe(1);
+    await upload.setInputFiles({ name: "squares.zip", mimeType: "application/zip", buffer: storedZip(files) });
+    await expect.poll(() => page.locator("[data-testid=import-report]").count(), { timeout: 60_000 }).toBe(1);
+    expect(await page.getAttribute("[data-testid=upload-progress]", "value")).toBe("1");
+    const report = (await page.textContent("[data-testid=import-report]")) ?? "";
+    expect(report).toMatch(/Imported squares/);
+    // Every image landed in train or test, under its folder's class.
+    const counts = await page
+      .locator("[data-testid=import-report] tbody tr")
+      .evaluateAll((rows) => rows.map((r) => Array.from(r.querySelectorAll("td"), (td) => td.textContent)));
+    const total = (c: string) => counts.filter((r) => r[0] === c).reduce((s, r) => s + Number(r[1]) + Number(r[2]), 0);
+    expect(total("light")).toBe(12);
+    expect(total("dark")).toBe(8);
+    // The new dataset is offered at once; choosing it shows its samples and class counts.
+    const choice = page.locator("label.radio", { hasText: "squares" }).locator("input");
+    await expect.poll(() => choice.count(), { timeout: 10_000 }).toBe(1);
+    await choice.check();
+    const samples = page.locator("[data-testid=data-samples]");
+    await expect.poll(() => samples.count(), { timeout: 30_000 }).toBe(1);
+    const shown = await samples
+      .locator("tbody tr")
+      .evaluateAll((rows) => rows.map((r) => Array.from(r.querySelectorAll("td"), (td) => td.textContent)));
+    expect(shown).toEqual(counts);
+    expect(await samples.locator("canvas").count()).toBe(1);
+  });
+
+  it("shows a server run's confusion matrix and per-class precision/recall from its test.json", {
+    timeout: 150_000,
+  }, async () => {
+    const id = await startRun("results run", 0.01);
+    await waitSucceeded(id);
+    const test = (await (await fetch(`${url}/api/runs/${id}/artifacts/test.json`)).json()) as {
+      count: number;
+      classes: string[];
+      confusion: number[][];
+    };
+    await page.click('nav a[href="#/runs"]');
+    await expect.poll(() => row(page, "results run").count(), { timeout: 20_000 }).toBe(1);
+    await row(page, "results run").locator("button", { hasText: "Open" }).click();
+    const report = page.locator("[data-testid=server-test-report]");
+    await expect.poll(() => report.count(), { timeout: 30_000 }).toBe(1);
+    const cells = await report.locator(".confusion td").allTextContents();
+    expect(cells.map(Number)).toEqual(test.confusion.flat());
+    expect(cells.map(Number).reduce((a, b) => a + b, 0)).toBe(test.count);
+    expect(await report.locator(".per-class tbody tr").count()).toBe(test.classes.length);
+  });
+
+  it("renames, tags, compares and deletes runs from the runs page", { timeout: 200_000 }, async () => {
+    const a = await startRun("run alpha", 0.02);
+    const b = await startRun("run beta", 0.005);
+    await waitSucceeded(a);
+    await waitSucceeded(b);
+    await page.click('nav a[href="#/build"]');
+    await page.click('nav a[href="#/runs"]');
+    await expect.poll(() => row(page, "run beta").count(), { timeout: 20_000 }).toBe(1);
+
+    page.once("dialog", (d) => d.accept("run alpha renamed"));
+    await row(page, "run alpha").locator("button", { hasText: "Rename" }).click();
+    await expect.poll(() => row(page, "run alpha renamed").count()).toBe(1);
+    const renamed = (await (await fetch(`${url}/api/runs/${a}`)).json()) as { name: string };
+    expect(renamed.name).toBe("run alpha renamed");
+
+    page.once("dialog", (d) => d.accept("keeper"));
+    await row(page, "run beta").locator("button", { hasText: "Tag" }).click();
+    await expect.poll(() => row(page, "run beta").locator(".tag").allTextContents()).toEqual(["keeper"]);
+    // The filter finds runs by tag.
+    await page.fill('[aria-label="Filter runs"]', "keeper");
+    await expect.poll(() => page.locator("[data-testid=runs-table] tbody tr").count()).toBe(1);
+    await page.fill('[aria-label="Filter runs"]', "");
+
+    await page.check('[aria-label="select run alpha renamed"]');
+    await page.check('[aria-label="select run beta"]');
+    await page.click("text=Compare selected");
+    await expect.poll(() => new URL(page.url()).hash).toBe("#/compare");
+    await page.waitForSelector("[data-testid=config-diff]");
+    expect(await page.textContent("[data-testid=config-diff]")).toContain("config.learningRate");
+
+    await page.click('nav a[href="#/runs"]');
+    await expect.poll(() => row(page, "run beta").count(), { timeout: 20_000 }).toBe(1);
+    page.once("dialog", (d) => d.accept());
+    await row(page, "run beta").locator("button", { hasText: "Delete" }).click();
+    await expect.poll(() => row(page, "run beta").count(), { timeout: 20_000 }).toBe(0);
+    expect((await fetch(`${url}/api/runs/${b}`)).status).toBe(404);
+  });
+
+  it("logs no console errors", () => {
+    expect(errors).toEqual([]);
+  });
+});
