@@ -31,6 +31,7 @@ describe("MNIST (slow)", () => {
       if (e.type === "error" || e.type === "diverged") throw new Error(e.message);
     }
     run.dispose();
+    console.log(`test accuracy ${done?.testAccuracy}`);
     expect(done?.testAccuracy).toBeGreaterThanOrEqual(0.97);
     expect(run.test?.count).toBe(10000);
   });
