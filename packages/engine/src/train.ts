@@ -198,6 +198,16 @@ export function train(opts: TrainOptions): TrainRun {
           let stats: np.Array | null;
           [vars, optState, acc, stats] = step(vars, optState as OptState[], acc, x, y, key, lr, logging && !!groups);
           globalStep++;
+          // jax-js is lazy: a step's kernels wait in a queue until something reads. Left to pile up
+          // between log points they ran ~5× slower (MLP on MNIST, logEvery 100: 7.6k → 38k
+          // samples/s), so every step is submitted now — on WebGPU without waiting for the GPU.
+          const submitted = acc.loss.ref.blockUntilReady();
+          if (backend === "webgpu")
+            void submitted.then(
+              (a) => a.dispose(),
+              () => {},
+            );
+          else (await submitted).dispose();
           if (logging) {
             const lossTotal = (await acc.loss.ref.data())[0]!;
             const correctTotal = (await acc.correct.ref.data())[0]!;
