@@ -71,6 +71,14 @@ describe("studio against the LayerLab server", () => {
     // The reattached chart holds every batch event, none twice.
     expect(await points()).toBe(batches);
     expect(await page.textContent("[data-testid=server-results]")).toMatch(/Test accuracy\s*\d+\.\d+%/);
+    // The export links next to the artifacts answer (the server builds each on first request).
+    for (const name of ["report.html", "model.onnx"]) {
+      const href = await page.getAttribute(`[data-testid='export-${name}']`, "href");
+      expect(href).toBe(`/api/runs/${runId}/artifacts/${name}`);
+      const res = await fetch(new URL(href!, url));
+      expect(res.status).toBe(200);
+      expect((await res.arrayBuffer()).byteLength).toBeGreaterThan(0);
+    }
   });
 
   it("tests the server model by drawing", { timeout: 60_000 }, async () => {

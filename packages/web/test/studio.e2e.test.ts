@@ -104,8 +104,31 @@ describe("studio in headless Chromium", () => {
     expect(await page.locator("[data-testid=chart-batch-loss] canvas").count()).toBe(1);
   });
 
+  it("runs a dense model's Wasm kernels on one thread in the cross-origin-isolated page", async () => {
+    expect(await page.evaluate(() => self.crossOriginIsolated)).toBe(true);
+    const engine = (await page.textContent("[data-testid=run-engine]")) ?? "";
+    // Headless Chromium here has no WebGPU; where it has, the thread count does not apply.
+    if (engine !== "WebGPU") expect(engine).toBe("Wasm, 1 thread");
+  });
+
+  it("exports the browser run's model.onnx from its results, built in the page", { timeout: 60_000 }, async () => {
+    const [download] = await Promise.all([
+      page.waitForEvent("download", { timeout: 30_000 }),
+      page.click("[data-testid='export-model.onnx']"),
+    ]);
+    expect(download.suggestedFilename()).toBe("model.onnx");
+    const bytes = readFileSync((await download.path())!);
+    // ModelProto's field 1 (ir_version, varint) comes first: tag (1 << 3) | 0.
+    expect(bytes[0]).toBe(0x08);
+    const text = bytes.toString("latin1");
+    expect(text).toContain("input");
+    expect(text).toContain("probabilities");
+    expect(await page.locator(".results .problem.error").count()).toBe(0);
+  });
+
   it("aborts a second run", { timeout: 120_000 }, async () => {
-    await page.fill("#cfg-epochs", "50");
+    // Enough epochs that the run cannot end before the click: a dense net on one Wasm thread does 50 in a few seconds.
+    await page.fill("#cfg-epochs", "2000");
     await page.fill("#limit", "");
     await page.click("[data-testid=start]");
     await expect
@@ -172,6 +195,26 @@ describe("studio in headless Chromium", () => {
     expect(await page.locator("[data-testid=compare-charts] .chart").count()).toBe(3);
   });
 
+  it("runs a conv model's Wasm kernels on jax-js's worker pool", { timeout: 180_000 }, async () => {
+    await go(page, "build");
+    await page.click("[data-testid=template-conv-nn]");
+    await expect.poll(() => page.textContent("[data-testid=spec-status]")).toContain("ready to train");
+    await go(page, "train");
+    await page.fill("#cfg-epochs", "1");
+    await page.fill("#limit", "200");
+    await page.click("[data-testid=start]");
+    const engine = page.locator("[data-testid=run-engine]");
+    await expect.poll(() => engine.textContent(), { timeout: 60_000 }).toMatch(/^(WebGPU|Wasm, \d+ threads?)$/);
+    const text = (await engine.textContent()) ?? "";
+    const threads = Number(/(\d+) thread/.exec(text)?.[1] ?? Number.NaN);
+    const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+    if (text !== "WebGPU") {
+      expect(cores).toBeGreaterThan(1);
+      expect(threads).toBe(cores);
+    }
+    await expect.poll(() => page.textContent("[data-testid=run-status]"), { timeout: 150_000 }).toBe("done");
+  });
+
   it("keeps the first screen's JavaScript under 300 KB gzipped, with the engine in its own lazy chunk", () => {
     const assets = join(built.outDir, "assets");
     const html = readFileSync(join(built.outDir, "index.html"), "utf8");
@@ -181,9 +224,12 @@ describe("studio in headless Chromium", () => {
     expect(firstScreen).toBeLessThan(300 * 1024);
     // A message from the engine's train loop marks where the engine landed.
     const engineMarker = "the saved optimizer state does not fit this run";
-    const worker = readdirSync(assets).find((f) => f.startsWith("worker-"))!;
+    // worker.ts only picks the Wasm threading mode; the engine loads after it, in its own chunk.
+    const worker = readdirSync(assets).find((f) => f.startsWith("engineWorker-"))!;
     expect(readFileSync(join(assets, worker), "utf8")).toContain(engineMarker);
     expect(readFileSync(join(assets, entry[0]!), "utf8")).not.toContain(engineMarker);
+    const workerEntry = readdirSync(assets).find((f) => f.startsWith("worker-"))!;
+    expect(readFileSync(join(assets, workerEntry), "utf8")).not.toContain(engineMarker);
   });
 
   it("logs no console errors", () => {

@@ -6,11 +6,12 @@ import type { StudioApi } from "../state/useStudio";
 import { ConfigFormView } from "../train/ConfigFormView";
 import { Dashboard } from "../train/Dashboard";
 import { DoctorPanel } from "../train/DoctorPanel";
+import { SERVER_EXPORTS, ServerExports } from "../train/Exports";
 import { GradientFlow } from "../train/GradientFlow";
 import { Results } from "../train/Results";
 import { ServerTestReport } from "../train/ServerTestReport";
 import { abortServerRun, reattachServerRun, startServerRun } from "../train/serverRuns";
-import { trainer } from "../train/trainer";
+import { engineLabel, trainer } from "../train/trainer";
 import { useServerAvailable, useTrainer } from "../train/useTrainer";
 
 /** Data, config, where to train, Start/Abort, the live dashboard and the results. */
@@ -140,6 +141,11 @@ export function TrainPage({ api }: { api: StudioApi }) {
         <section className="panel wide" aria-labelledby="dash-h">
           <h2 id="dash-h">
             {active.name} {active.where === "server" ? "· on the server" : "· in this browser"}
+            {active.engine && (
+              <span className="badge" data-testid="run-engine">
+                {engineLabel(active.engine)}
+              </span>
+            )}
           </h2>
           <Dashboard run={active} />
           <GradientFlow series={active.series} version={active.version} />
@@ -148,6 +154,7 @@ export function TrainPage({ api }: { api: StudioApi }) {
             <Results
               results={active.results}
               name={active.name}
+              spec={active.where === "browser" ? active.studio.spec : undefined}
               epochs={active.series.epoch}
               seconds={active.series.end?.type === "done" ? active.series.end.seconds : null}
             />
@@ -167,11 +174,14 @@ export function TrainPage({ api }: { api: StudioApi }) {
                 <strong>{active.series.end.seconds.toFixed(1)} s</strong>
               </div>
               <div className="toolbar">
-                {active.series.end.artifacts.map((name) => (
-                  <a key={name} className="button" href={artifactUrl(active.id, name)} download>
-                    {name}
-                  </a>
-                ))}
+                {active.series.end.artifacts
+                  .filter((name) => !SERVER_EXPORTS.includes(name))
+                  .map((name) => (
+                    <a key={name} className="button" href={artifactUrl(active.id, name)} download>
+                      {name}
+                    </a>
+                  ))}
+                <ServerExports runId={active.id} />
               </div>
             </div>
           )}

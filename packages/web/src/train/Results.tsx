@@ -1,5 +1,7 @@
+import type { ModelSpecInput } from "@layerlab/spec";
 import { useMemo, useState } from "react";
 import { ImageCanvas, toRgb } from "../data/ImageCanvas";
+import { BrowserExports } from "./Exports";
 import type { RunResults } from "./trainer";
 
 function download(name: string, data: BlobPart, type: string) {
@@ -129,11 +131,14 @@ export function Results({
   seconds,
   epochs,
   name,
+  spec,
 }: {
   results: RunResults;
   seconds: number | null;
   epochs: Parameters<typeof metricsCsv>[0];
   name: string;
+  /** The run's model spec; with the weights it lets the page build exports. */
+  spec?: ModelSpecInput;
 }) {
   const [cell, setCell] = useState<[number, number] | null>(null);
   const n = results.test.count;
@@ -202,6 +207,11 @@ export function Results({
               Download metrics.csv
             </button>
           </div>
+          {results.weights && spec && (
+            <div className="toolbar">
+              <BrowserExports spec={spec} weights={results.weights} normalization={results.normalization} />
+            </div>
+          )}
         </div>
         <div>
           {inCell && cell ? (

@@ -11,8 +11,19 @@ export interface TestImages {
   count: number;
 }
 
+/** How a training worker runs Wasm kernels: on one thread (dense nets) or on jax-js's worker pool (conv nets). */
+export type WasmMode = "single" | "pool";
+
+/** A run's per-channel normalisation of its training data. */
+export interface RunNormalization {
+  mean: number[];
+  std: number[];
+}
+
 /** Messages the page sends to the training worker. */
 export type ToWorker =
+  /** Must come first: the worker loads the engine only after it. */
+  | { type: "configure"; mode: WasmMode }
   | {
       type: "train";
       runId: string;
@@ -46,7 +57,9 @@ export interface Inspection {
 
 /** Messages the training worker sends to the page. */
 export type FromWorker =
-  | { type: "ready"; backend: Backend; isolated: boolean; threads: number }
+  | { type: "ready"; backend: Backend; isolated: boolean; threads: number; mode: WasmMode }
+  /** Run `runId` is training; `threads` is how many threads run its Wasm kernels (1 on WebGPU). */
+  | { type: "started"; runId: string; engine: { backend: Backend; threads: number } }
   | { type: "event"; runId: string; event: TrainEvent }
   | {
       type: "results";
@@ -54,6 +67,7 @@ export type FromWorker =
       evaluation: Omit<Evaluation, "predictions"> & { predictions: Int32Array };
       test: TestImages;
       weights: Uint8Array;
+      normalization: RunNormalization;
     }
   | { type: "prediction"; id: number; probabilities: Float32Array | null; error?: string }
   | { type: "inspection"; id: number; inspection: Inspection | null; error?: string }

@@ -1,8 +1,9 @@
+import { prefersWasmThreads } from "@layerlab/engine/threads";
 import type { Backend, TrainEvent } from "@layerlab/spec";
 import { TERMINAL_EVENT_TYPES } from "@layerlab/spec";
 import { appendEvent, emptySeries, type RunSeries } from "../charts/series";
 import type { Studio } from "../state/studio";
-import type { FromWorker, Inspection, TestImages, ToWorker } from "./protocol";
+import type { FromWorker, Inspection, RunNormalization, TestImages, ToWorker, WasmMode } from "./protocol";
 
 /** Test metrics and images of a finished run, for the results views. */
 export interface RunResults {
@@ -13,6 +14,30 @@ export interface RunResults {
   predictions: Int32Array;
   test: TestImages;
   weights: Uint8Array | null;
+  /** The training set's per-channel mean/std (browser runs; exports record it). */
+  normalization?: RunNormalization;
+}
+
+/** Where a browser run's kernels run: the backend and, on Wasm, how many threads. */
+export interface RunEngine {
+  backend: Backend;
+  threads: number;
+}
+
+/** The badge text for `engine`: "WebGPU", "Wasm, 1 thread" or "Wasm, N threads". */
+export function engineLabel(engine: RunEngine): string {
+  if (engine.backend === "webgpu") return "WebGPU";
+  const name = engine.backend === "wasm" ? "Wasm" : engine.backend;
+  return `${name}, ${engine.threads} thread${engine.threads === 1 ? "" : "s"}`;
+}
+
+/**
+ * Which worker trains `spec`: in a cross-origin-isolated page jax-js would run
+ * every Wasm kernel on its pool, which pays off for conv nets only, so dense
+ * nets go to a worker kept on one thread. Elsewhere there is no pool: one worker.
+ */
+export function wasmModeFor(spec: { layers: readonly { kind: string }[] }, isolated: boolean): WasmMode {
+  return isolated && !prefersWasmThreads(spec) ? "single" : "pool";
 }
 
 /** A run this page trained or watched: its setup, its event series and, once done, its results. */
@@ -25,6 +50,8 @@ export interface LocalRun {
   results: RunResults | null;
   /** Bumped on every event so views know to redraw. */
   version: number;
+  /** Where a browser run trains, once its worker says. */
+  engine?: RunEngine;
   /** Where a server run waits (1 = next), while it is queued. */
   queuePosition?: number | null;
 }
@@ -49,7 +76,9 @@ type Listener = () => void;
 export class Trainer {
   #state: TrainerState = { backend: null, isolated: false, engineError: null, runs: [], activeId: null, version: 0 };
   #listeners = new Set<Listener>();
-  #worker: Worker | null = null;
+  #workers = new Map<WasmMode, Worker>();
+  /** Which worker holds each browser run's model. */
+  #runWorker = new Map<string, WasmMode>();
   #pending = new Map<number, (p: { probabilities: Float32Array | null; error?: string }) => void>();
   #pendingInspections = new Map<number, (p: { inspection: Inspection | null; error?: string }) => void>();
   #nextId = 1;
@@ -69,18 +98,28 @@ export class Trainer {
     for (const l of this.#listeners) l();
   }
 
-  /** Starts the worker and the engine if not yet started. */
-  ensureWorker(): Worker {
-    if (this.#worker) return this.#worker;
-    const worker = new Worker(new URL("./worker.ts", import.meta.url), { type: "module", name: "layerlab-engine" });
+  /** Starts the worker in `mode` (the pooled one by default, as the page's badge shows) and its engine if not yet started. */
+  ensureWorker(mode: WasmMode = "pool"): Worker {
+    const existing = this.#workers.get(mode);
+    if (existing) return existing;
+    const worker = new Worker(new URL("./worker.ts", import.meta.url), {
+      type: "module",
+      name: `layerlab-engine-${mode}`,
+    });
     worker.onmessage = (e: MessageEvent<FromWorker>) => this.#onMessage(e.data);
     worker.onerror = (e) => this.#emit({ engineError: `the engine worker failed: ${e.message || "unknown error"}` });
-    this.#worker = worker;
+    worker.postMessage({ type: "configure", mode } satisfies ToWorker);
+    this.#workers.set(mode, worker);
     return worker;
   }
 
-  #send(msg: ToWorker, transfer: Transferable[] = []) {
-    this.ensureWorker().postMessage(msg, transfer);
+  #send(msg: ToWorker, mode: WasmMode = "pool", transfer: Transferable[] = []) {
+    this.ensureWorker(mode).postMessage(msg, transfer);
+  }
+
+  /** The worker holding run `runId`'s model. */
+  #modeOf(runId: string): WasmMode {
+    return this.#runWorker.get(runId) ?? "pool";
   }
 
   #active(): LocalRun | undefined {
@@ -94,14 +133,23 @@ export class Trainer {
   #onMessage(msg: FromWorker) {
     switch (msg.type) {
       case "ready":
-        this.#emit({ backend: msg.backend, isolated: msg.isolated });
+        // The page's badge describes the default (pooled) worker.
+        if (msg.mode === "pool" || this.#state.backend === null)
+          this.#emit({ backend: msg.backend, isolated: msg.isolated });
+        break;
+      case "started":
+        this.#update(msg.runId, (r) => ({ ...r, engine: msg.engine, version: r.version + 1 }));
         break;
       case "event":
         this.pushEvent(msg.runId, msg.event);
         break;
       case "results": {
-        const { evaluation, test, weights } = msg;
-        this.#update(msg.runId, (r) => ({ ...r, version: r.version + 1, results: { ...evaluation, test, weights } }));
+        const { evaluation, test, weights, normalization } = msg;
+        this.#update(msg.runId, (r) => ({
+          ...r,
+          version: r.version + 1,
+          results: { ...evaluation, test, weights, normalization },
+        }));
         break;
       }
       case "prediction":
@@ -158,13 +206,15 @@ export class Trainer {
     };
     if (opts.limit) msg.limit = opts.limit;
     if (opts.serverData) msg.serverData = opts.serverData;
-    this.#send(msg);
+    const mode = wasmModeFor(studio.spec, globalThis.crossOriginIsolated === true);
+    this.#runWorker.set(id, mode);
+    this.#send(msg, mode);
     return id;
   }
 
   /** Asks the worker to stop run `id`; it answers with an `aborted` event. */
   abort(id: string) {
-    this.#send({ type: "abort", runId: id });
+    this.#send({ type: "abort", runId: id }, this.#modeOf(id));
   }
 
   /** Adds a run watched elsewhere (a server run) so the same dashboard shows it. */
@@ -206,7 +256,7 @@ export class Trainer {
     const id = this.#nextId++;
     return new Promise((resolve) => {
       this.#pending.set(id, resolve);
-      this.#send({ type: "predict", id, runId, pixels });
+      this.#send({ type: "predict", id, runId, pixels }, this.#modeOf(runId));
     });
   }
 
@@ -215,7 +265,7 @@ export class Trainer {
     const id = this.#nextId++;
     return new Promise((resolve) => {
       this.#pendingInspections.set(id, resolve);
-      this.#send({ type: "inspect", id, runId, pixels });
+      this.#send({ type: "inspect", id, runId, pixels }, this.#modeOf(runId));
     });
   }
 }

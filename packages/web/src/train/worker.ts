@@ -1,187 +1,27 @@
 /// <reference lib="webworker" />
-import { type Dataset, generateShapes } from "@layerlab/data-core";
-import {
-  activations,
-  createEvaluator,
-  disposeVars,
-  initBackend,
-  type TrainRun,
-  train,
-  varsToHost,
-} from "@layerlab/engine";
-import { decodeDatasetPayload } from "../data/payload";
-import type { FromWorker, Inspection, ToWorker } from "./protocol";
+import { keepWasmSingleThreaded } from "@layerlab/engine/threads";
+import type { ToWorker } from "./protocol";
 
 /*
- * Runs the engine off the main thread: the page stays responsive while WebGPU
- * or Wasm trains, and live predictions use the latest weights between steps.
+ * The training worker's entry. jax-js picks Wasm threading when it loads, so
+ * this file imports no jax-js (only @layerlab/engine/threads): the page's
+ * first message, "configure", says which mode this worker runs — dense nets
+ * on one thread, conv nets on jax-js's worker pool — and only then is the
+ * engine imported. Messages arriving meanwhile wait in `queued`.
  */
-const post = (message: FromWorker, transfer: Transferable[] = []) => self.postMessage(message, transfer);
-
-interface WorkerRun {
-  run: TrainRun;
-  controller: AbortController;
-  finished: boolean;
-}
-/** Runs whose weights are kept for predictions; the oldest are freed beyond this many. */
-const KEEP_RUNS = 4;
-const runs = new Map<string, WorkerRun>();
-
-async function startTraining(msg: Extract<ToWorker, { type: "train" }>) {
-  // Runs train side by side (seed 002): each loop yields between steps, so they interleave.
-  while (runs.size >= KEEP_RUNS) {
-    const [oldest, kept] = runs.entries().next().value!;
-    runs.delete(oldest);
-    // A run still training frees itself when its loop ends (below); disposing mid-step would pull arrays from under it.
-    if (kept.finished) kept.run.dispose();
-    else kept.controller.abort("too many runs in this page: the oldest was stopped");
-  }
-  let dataset: Dataset;
-  if (msg.dataset.kind === "shapes") {
-    const { shapes, size, countPerClass, seed } = msg.dataset;
-    dataset = generateShapes({ shapes, size, countPerClass, seed });
-  } else if (msg.serverData) {
-    dataset = decodeDatasetPayload(msg.serverData, msg.dataset.id);
-  } else {
-    post({
-      type: "failed",
-      runId: msg.runId,
-      message: `dataset '${msg.dataset.id}' was not downloaded — reload the page and try again`,
-    });
-    return;
-  }
-  const controller = new AbortController();
-  let run: TrainRun;
-  try {
-    run = train({
-      spec: msg.spec,
-      config: msg.config,
-      dataset,
-      signal: controller.signal,
-      limit: msg.limit,
-      logEvery: 5,
-    });
-  } catch (err) {
-    post({ type: "failed", runId: msg.runId, message: err instanceof Error ? err.message : String(err) });
-    return;
-  }
-  const entry: WorkerRun = { run, controller, finished: false };
-  runs.set(msg.runId, entry);
-  for await (const event of run) {
-    post({ type: "event", runId: msg.runId, event });
-    if (event.type === "done" && run.test) {
-      const t = dataset.test;
-      const weights = await run.lastWeights();
-      post({
-        type: "results",
-        runId: msg.runId,
-        evaluation: run.test,
-        test: {
-          shape: [...dataset.shape],
-          classes: [...dataset.classes],
-          images: t.images.slice(),
-          labels: t.labels.slice(),
-          count: t.count,
-        },
-        weights,
-      });
-    }
-  }
-  entry.finished = true;
-  if (runs.get(msg.runId) !== entry) run.dispose();
-}
-
-/** Normalises raw pixels in [0, 1] (`[C, H, W]`) as run `run` normalised its training data. */
-function normalise(run: TrainRun, pixels: Float32Array): Float32Array {
-  const [channels] = run.model.spec.input.shape;
-  const { mean, std } = run.normalization;
-  const x = new Float32Array(pixels.length);
-  const plane = pixels.length / (channels ?? 1);
-  for (let i = 0; i < x.length; i++) {
-    const c = Math.floor(i / plane);
-    x[i] = (pixels[i]! - mean[c]!) / std[c]!;
-  }
-  return x;
-}
-
-/** The latest weights of run `runId`, or the reason there are none (the caller disposes them). */
-function latestVars(runId: string): { run: TrainRun; vars: ReturnType<TrainRun["currentVars"]> } | string {
-  const kept = runs.get(runId);
-  if (!kept) return "this model is no longer in memory — train it again";
-  try {
-    return { run: kept.run, vars: kept.run.currentVars() };
-  } catch {
-    return "the model has no weights yet";
-  }
-}
-
-async function predictNow(msg: Extract<ToWorker, { type: "predict" }>) {
-  const got = latestVars(msg.runId);
-  if (typeof got === "string") {
-    post({ type: "prediction", id: msg.id, probabilities: null, error: got });
-    return;
-  }
-  const { run, vars } = got;
-  const evaluator = createEvaluator(run.model);
-  try {
-    const probabilities = await evaluator.probabilities(vars, normalise(run, msg.pixels), 1);
-    post({ type: "prediction", id: msg.id, probabilities }, [probabilities.buffer]);
-  } finally {
-    evaluator.dispose();
-    disposeVars(vars);
-  }
-}
-
-async function inspectNow(msg: Extract<ToWorker, { type: "inspect" }>) {
-  const got = latestVars(msg.runId);
-  if (typeof got === "string") {
-    post({ type: "inspection", id: msg.id, inspection: null, error: got });
-    return;
-  }
-  const { run, vars } = got;
-  try {
-    const x = normalise(run, msg.pixels);
-    const outputs = await activations(run.model, vars, x, 1);
-    const host = await varsToHost({ params: vars.params, state: {} });
-    const weights: Inspection["weights"] = {};
-    for (const [name, t] of Object.entries(host)) {
-      const m = /^(\d+)\.weight$/.exec(name);
-      if (m && t.shape.length >= 2) weights[Number(m[1])] = { shape: [...t.shape], data: t.data as Float32Array };
-    }
-    const inspection: Inspection = {
-      input: { shape: [...run.model.spec.input.shape], data: x },
-      layers: outputs.map((o) => ({ layer: o.layer, kind: o.kind, shape: o.shape.slice(1), data: o.data })),
-      weights,
-    };
-    const transfer = [
-      x.buffer,
-      ...inspection.layers.map((l) => l.data.buffer),
-      ...Object.values(weights).map((w) => w.data.buffer),
-    ];
-    post({ type: "inspection", id: msg.id, inspection }, [...new Set(transfer)] as ArrayBuffer[]);
-  } finally {
-    disposeVars(vars);
-  }
-}
+const queued: ToWorker[] = [];
+let configured = false;
 
 self.onmessage = (e: MessageEvent<ToWorker>) => {
   const msg = e.data;
-  if (msg.type === "train")
-    startTraining(msg).catch((err) => post({ type: "failed", runId: msg.runId, message: String(err) }));
-  else if (msg.type === "abort") runs.get(msg.runId)?.controller.abort("aborted by the user");
-  else if (msg.type === "predict")
-    predictNow(msg).catch((err) => post({ type: "prediction", id: msg.id, probabilities: null, error: String(err) }));
-  else if (msg.type === "inspect")
-    inspectNow(msg).catch((err) => post({ type: "inspection", id: msg.id, inspection: null, error: String(err) }));
+  if (msg.type !== "configure") {
+    queued.push(msg);
+    return;
+  }
+  if (configured) return;
+  configured = true;
+  if (msg.mode === "single") keepWasmSingleThreaded();
+  import("./engineWorker")
+    .then(({ startEngine }) => startEngine(msg.mode, queued))
+    .catch((err) => self.postMessage({ type: "failed", message: `the engine could not start: ${String(err)}` }));
 };
-
-initBackend()
-  .then((backend) =>
-    post({
-      type: "ready",
-      backend,
-      isolated: self.crossOriginIsolated,
-      threads: self.navigator.hardwareConcurrency ?? 1,
-    }),
-  )
-  .catch((err) => post({ type: "failed", message: `the engine could not start: ${String(err)}` }));

@@ -1,0 +1,221 @@
+/// <reference lib="webworker" />
+import { type Dataset, generateShapes } from "@layerlab/data-core";
+import {
+  activations,
+  createEvaluator,
+  disposeVars,
+  initBackend,
+  type TrainRun,
+  train,
+  varsToHost,
+} from "@layerlab/engine";
+import type { Backend } from "@layerlab/spec";
+import { decodeDatasetPayload } from "../data/payload";
+import type { FromWorker, Inspection, ToWorker, WasmMode } from "./protocol";
+
+/*
+ * The engine side of the training worker, loaded by worker.ts once it has
+ * chosen the Wasm threading mode: the page stays responsive while WebGPU or
+ * Wasm trains, and live predictions use the latest weights between steps.
+ */
+const post = (message: FromWorker, transfer: Transferable[] = []) => self.postMessage(message, transfer);
+
+interface WorkerRun {
+  run: TrainRun;
+  controller: AbortController;
+  finished: boolean;
+}
+/** Runs whose weights are kept for predictions; the oldest are freed beyond this many. */
+const KEEP_RUNS = 4;
+const runs = new Map<string, WorkerRun>();
+
+// On one Wasm thread every kernel runs synchronously and the train loop only
+// awaits resolved promises: without a real task boundary an abort, prediction
+// or second run's message would wait for the whole run. A MessageChannel
+// round trip gives one without setTimeout's 4 ms clamp.
+const tick = new MessageChannel();
+const waitingForTick: (() => void)[] = [];
+tick.port1.onmessage = () => waitingForTick.shift()?.();
+
+/** Resolves in a later task, after the messages already queued for this worker. */
+function nextTask(): Promise<void> {
+  return new Promise((resolve) => {
+    waitingForTick.push(resolve);
+    tick.port2.postMessage(null);
+  });
+}
+
+async function startTraining(msg: Extract<ToWorker, { type: "train" }>) {
+  // Runs train side by side (seed 002): each loop yields between steps, so they interleave.
+  while (runs.size >= KEEP_RUNS) {
+    const [oldest, kept] = runs.entries().next().value!;
+    runs.delete(oldest);
+    // A run still training frees itself when its loop ends (below); disposing mid-step would pull arrays from under it.
+    if (kept.finished) kept.run.dispose();
+    else kept.controller.abort("too many runs in this page: the oldest was stopped");
+  }
+  let dataset: Dataset;
+  if (msg.dataset.kind === "shapes") {
+    const { shapes, size, countPerClass, seed } = msg.dataset;
+    dataset = generateShapes({ shapes, size, countPerClass, seed });
+  } else if (msg.serverData) {
+    dataset = decodeDatasetPayload(msg.serverData, msg.dataset.id);
+  } else {
+    post({
+      type: "failed",
+      runId: msg.runId,
+      message: `dataset '${msg.dataset.id}' was not downloaded — reload the page and try again`,
+    });
+    return;
+  }
+  const controller = new AbortController();
+  let run: TrainRun;
+  try {
+    run = train({
+      spec: msg.spec,
+      config: msg.config,
+      dataset,
+      signal: controller.signal,
+      limit: msg.limit,
+      logEvery: 5,
+    });
+  } catch (err) {
+    post({ type: "failed", runId: msg.runId, message: err instanceof Error ? err.message : String(err) });
+    return;
+  }
+  const entry: WorkerRun = { run, controller, finished: false };
+  runs.set(msg.runId, entry);
+  post({ type: "started", runId: msg.runId, engine: await engineInfo });
+  for await (const event of run) {
+    post({ type: "event", runId: msg.runId, event });
+    await nextTask();
+    if (event.type === "done" && run.test) {
+      const t = dataset.test;
+      const weights = await run.lastWeights();
+      post({
+        type: "results",
+        runId: msg.runId,
+        evaluation: run.test,
+        test: {
+          shape: [...dataset.shape],
+          classes: [...dataset.classes],
+          images: t.images.slice(),
+          labels: t.labels.slice(),
+          count: t.count,
+        },
+        weights,
+        normalization: { mean: [...run.normalization.mean], std: [...run.normalization.std] },
+      });
+    }
+  }
+  entry.finished = true;
+  if (runs.get(msg.runId) !== entry) run.dispose();
+}
+
+/** Normalises raw pixels in [0, 1] (`[C, H, W]`) as run `run` normalised its training data. */
+function normalise(run: TrainRun, pixels: Float32Array): Float32Array {
+  const [channels] = run.model.spec.input.shape;
+  const { mean, std } = run.normalization;
+  const x = new Float32Array(pixels.length);
+  const plane = pixels.length / (channels ?? 1);
+  for (let i = 0; i < x.length; i++) {
+    const c = Math.floor(i / plane);
+    x[i] = (pixels[i]! - mean[c]!) / std[c]!;
+  }
+  return x;
+}
+
+/** The latest weights of run `runId`, or the reason there are none (the caller disposes them). */
+function latestVars(runId: string): { run: TrainRun; vars: ReturnType<TrainRun["currentVars"]> } | string {
+  const kept = runs.get(runId);
+  if (!kept) return "this model is no longer in memory — train it again";
+  try {
+    return { run: kept.run, vars: kept.run.currentVars() };
+  } catch {
+    return "the model has no weights yet";
+  }
+}
+
+async function predictNow(msg: Extract<ToWorker, { type: "predict" }>) {
+  const got = latestVars(msg.runId);
+  if (typeof got === "string") {
+    post({ type: "prediction", id: msg.id, probabilities: null, error: got });
+    return;
+  }
+  const { run, vars } = got;
+  const evaluator = createEvaluator(run.model);
+  try {
+    const probabilities = await evaluator.probabilities(vars, normalise(run, msg.pixels), 1);
+    post({ type: "prediction", id: msg.id, probabilities }, [probabilities.buffer]);
+  } finally {
+    evaluator.dispose();
+    disposeVars(vars);
+  }
+}
+
+async function inspectNow(msg: Extract<ToWorker, { type: "inspect" }>) {
+  const got = latestVars(msg.runId);
+  if (typeof got === "string") {
+    post({ type: "inspection", id: msg.id, inspection: null, error: got });
+    return;
+  }
+  const { run, vars } = got;
+  try {
+    const x = normalise(run, msg.pixels);
+    const outputs = await activations(run.model, vars, x, 1);
+    const host = await varsToHost({ params: vars.params, state: {} });
+    const weights: Inspection["weights"] = {};
+    for (const [name, t] of Object.entries(host)) {
+      const m = /^(\d+)\.weight$/.exec(name);
+      if (m && t.shape.length >= 2) weights[Number(m[1])] = { shape: [...t.shape], data: t.data as Float32Array };
+    }
+    const inspection: Inspection = {
+      input: { shape: [...run.model.spec.input.shape], data: x },
+      layers: outputs.map((o) => ({ layer: o.layer, kind: o.kind, shape: o.shape.slice(1), data: o.data })),
+      weights,
+    };
+    const transfer = [
+      x.buffer,
+      ...inspection.layers.map((l) => l.data.buffer),
+      ...Object.values(weights).map((w) => w.data.buffer),
+    ];
+    post({ type: "inspection", id: msg.id, inspection }, [...new Set(transfer)] as ArrayBuffer[]);
+  } finally {
+    disposeVars(vars);
+  }
+}
+
+/** What a run trains on in this worker; set by `startEngine`. */
+let engineInfo: Promise<EngineInfo>;
+
+/** The backend and how many threads run its Wasm kernels (1 on WebGPU, where the GPU does the work). */
+export interface EngineInfo {
+  backend: Backend;
+  threads: number;
+}
+
+function handle(msg: ToWorker) {
+  if (msg.type === "train")
+    startTraining(msg).catch((err) => post({ type: "failed", runId: msg.runId, message: String(err) }));
+  else if (msg.type === "abort") runs.get(msg.runId)?.controller.abort("aborted by the user");
+  else if (msg.type === "predict")
+    predictNow(msg).catch((err) => post({ type: "prediction", id: msg.id, probabilities: null, error: String(err) }));
+  else if (msg.type === "inspect")
+    inspectNow(msg).catch((err) => post({ type: "inspection", id: msg.id, inspection: null, error: String(err) }));
+}
+
+/**
+ * Starts the engine in mode `mode` (worker.ts has already hidden `Worker` for
+ * "single"), answers the messages that arrived meanwhile, then listens.
+ */
+export function startEngine(mode: WasmMode, queued: ToWorker[]): void {
+  const pooled = mode === "pool" && self.crossOriginIsolated && typeof Worker !== "undefined";
+  // jax-js sizes its pool by hardwareConcurrency (4 when unknown).
+  const poolSize = Math.max(1, self.navigator.hardwareConcurrency || 4);
+  engineInfo = initBackend().then((backend) => ({ backend, threads: backend === "wasm" && pooled ? poolSize : 1 }));
+  self.onmessage = (e: MessageEvent<ToWorker>) => handle(e.data);
+  for (const msg of queued) handle(msg);
+  engineInfo
+    .then(({ backend, threads }) => post({ type: "ready", backend, isolated: self.crossOriginIsolated, threads, mode }))
+    .catch((err) => post({ type: "failed", message: `the engine could not start: ${String(err)}` }));
+}
