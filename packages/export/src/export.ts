@@ -1,4 +1,4 @@
-import { encodeSafetensors } from "@layerlab/engine";
+import { encodeSafetensors } from "@layerlab/engine/safetensors";
 import type { ModelSpec } from "@layerlab/spec";
 import { type Normalization, readModel } from "./model-view";
 import { encodeOnnx } from "./onnx";

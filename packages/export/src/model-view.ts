@@ -1,5 +1,5 @@
 import type { Normalization } from "@layerlab/data-core";
-import { decodeSafetensors } from "@layerlab/engine";
+import { decodeSafetensors } from "@layerlab/engine/safetensors";
 import { formatPath, inferOutShape, type Layer, ModelSpec, type Shape } from "@layerlab/spec";
 
 /** A float32 tensor as exported: its shape (PyTorch layout) and data. */

@@ -1,4 +1,4 @@
-import { decodeSafetensors } from "@layerlab/engine";
+import { decodeSafetensors } from "@layerlab/engine/safetensors";
 import type { ModelSpec } from "@layerlab/spec";
 import { NORMALIZATION_METADATA_KEY } from "./export";
 import { type Normalization, readModel } from "./model-view";

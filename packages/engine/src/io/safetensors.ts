@@ -1,3 +1,4 @@
+// The safetensors codec, importable without jax-js (the exporter and the page use it on their own).
 /*
  * safetensors, the weights format LayerLab reads and writes: an 8-byte
  * little-endian header length, a JSON header naming each tensor's dtype, shape

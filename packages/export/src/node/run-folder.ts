@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { decodeSafetensors } from "@layerlab/engine";
+import { decodeSafetensors } from "@layerlab/engine/safetensors";
 import { type ExportFile, type ExportFormat, exportModel, NORMALIZATION_METADATA_KEY } from "../export";
 import type { Normalization } from "../model-view";
 import { parseNormalization } from "../native";
