@@ -262,6 +262,106 @@ describe("diagnose", () => {
     expect(findings.every((f) => f.fix === undefined)).toBe(true);
   });
 
+  describe("a run that learned nothing (Adam at 0.5, 2 epochs, 3 shapes)", () => {
+    const shapes: ModelSpecInput = {
+      input: { shape: [1, 16, 16] },
+      layers: [{ kind: "flatten" }, { kind: "dense", units: 32, activation: "relu" }, { kind: "dense", units: 3 }],
+      classes: ["circle", "square", "triangle"],
+    };
+    const hot = { optimizer: "adam", learningRate: 0.5, epochs: 2 };
+    const report: DiagnoseInput = {
+      spec: shapes,
+      config: hot,
+      history: history([
+        [10.2, 0.34, 12.1, 0.33],
+        [13.6, 0.33, 14.2, 0.33],
+      ]),
+      final: { testAccuracy: 0.32, testLoss: 14 },
+    };
+
+    it("is a problem, with the numbers against chance and ln 3, and a fix that lowers the rate tenfold", () => {
+      const f = only(report, "learned-nothing");
+      expect(f.severity).toBe("problem");
+      expect(f.evidence).toContain("test accuracy is 32.0%, no better than guessing among 3 classes (33.3%)");
+      // ln 3 = 1.0986…; 13.6 / 1.0986 = 12.4.
+      expect(f.evidence).toContain("training loss ends at 13.6, 12.4 times 1.1 (ln 3)");
+      expect(f.evidence).toContain("test loss is 14");
+      expect(f.evidence).toContain("rose from 10.2 in epoch 1 to 13.6 in epoch 2");
+      expect(f.suggestion).toContain("Lower the learning rate from 0.5 to 0.05");
+      expect(f.suggestion).toContain("Adam at 0.5 is far above its usual range (about 1e-3");
+      expect(f.fix).toEqual({ op: "setConfigField", field: "learningRate", value: 0.05 });
+      expect(TrainingConfig.parse(applyConfigEdit(hot, f.fix as never)).learningRate).toBeLessThanOrEqual(0.05);
+      expect(diagnose(report)[0]!.id).toBe("learned-nothing");
+      // One finding, one fix: the config-only warning stays quiet once training showed the damage.
+      expect(diagnose(report).map((x) => x.id)).not.toContain("lr-out-of-range");
+    });
+
+    it("is caught from the final test metrics alone when there is no history", () => {
+      const f = only({ ...report, history: [] }, "learned-nothing");
+      expect(f.evidence).toContain("test accuracy is 32.0%");
+      expect(f.evidence).toContain("test loss is 14");
+    });
+
+    it("is caught without a spec from a loss that ended above where it started", () => {
+      const f = only({ config: hot, history: report.history }, "learned-nothing");
+      expect(f.evidence).toBe("The training loss rose from 10.2 in epoch 1 to 13.6 in epoch 2.");
+    });
+
+    it("needs two epochs before judging accuracy from the curves alone", () => {
+      const one = history([[1.09, 0.34, 1.08, 0.34]]);
+      expect(ids({ spec: shapes, config, history: one })).toEqual([]);
+      const two = history([
+        [1.09, 0.34, 1.08, 0.34],
+        [1.08, 0.35, 1.07, 0.35],
+      ]);
+      expect(only({ spec: shapes, config, history: two }, "learned-nothing").evidence).toContain(
+        "validation accuracy in epoch 2 is 35.0%",
+      );
+    });
+
+    it("the config check warns before training and sets Adam's usual 1e-3", () => {
+      const f = only({ spec: shapes, config: hot, history: [] }, "lr-out-of-range");
+      expect(f.severity).toBe("warning");
+      expect(f.evidence).toContain("0.5 with Adam, whose usual range is about 1e-3");
+      expect(f.fix).toEqual({ op: "setConfigField", field: "learningRate", value: 1e-3 });
+    });
+
+    it("the config check's thresholds: adaptive optimizers from 0.05, SGD from 1", () => {
+      const check = (optimizer: string, learningRate: number) =>
+        ids({ config: { optimizer, learningRate }, history: [] }).includes("lr-out-of-range");
+      expect(check("adam", 0.05)).toBe(true);
+      expect(check("adam", 0.03)).toBe(false);
+      expect(check("adamw", 0.1)).toBe(true);
+      expect(check("rmsprop", 0.05)).toBe(true);
+      expect(check("sgd", 0.5)).toBe(false);
+      expect(check("sgd", 1)).toBe(true);
+      expect(only({ config: { optimizer: "sgd", learningRate: 2 }, history: [] }, "lr-out-of-range").fix).toEqual({
+        op: "setConfigField",
+        field: "learningRate",
+        value: 0.1,
+      });
+    });
+
+    it("a healthy short run (2 epochs, loss 1.0 → 0.4, accuracy 85%) triggers nothing", () => {
+      const short = history([
+        [1.0, 0.6, 0.7, 0.75],
+        [0.4, 0.85, 0.42, 0.85],
+      ]);
+      expect(diagnose({ spec: shapes, config, history: short, final: { testAccuracy: 0.85, testLoss: 0.4 } })).toEqual(
+        [],
+      );
+    });
+
+    it("a high test loss next to a low training loss is overfitting, not this", () => {
+      const overconfident = history([
+        [0.6, 0.8, 0.9, 0.75],
+        [0.05, 0.99, 2.5, 0.8],
+      ]);
+      const input = { spec: shapes, config, history: overconfident, final: { testAccuracy: 0.8, testLoss: 2.5 } };
+      expect(ids(input)).not.toContain("learned-nothing");
+    });
+  });
+
   it("reads metrics.json's arrays as a history", () => {
     const h = historyFromMetrics({
       epoch: [1, 2],

@@ -12,6 +12,7 @@ import {
   scaleLearningRate,
   setActivation,
 } from "./fixes";
+import { LEARNING_RATE_RANGES } from "./learning-rates";
 import { EXPLODING_GRADIENT_NORM, VANISHING_GRADIENT_NORM } from "./thresholds";
 import type { DiagnoseInput, DoctorFinding } from "./types";
 
@@ -34,6 +35,12 @@ export const PLATEAU_EPOCHS = 3;
 export const DEAD_UNIT_SHARE = 0.5;
 /** Ratio of the largest to the smallest class above which the classes are called imbalanced. */
 export const IMBALANCE_RATIO = 3;
+/** An accuracy at most this many times 1/C (C classes) counts as guessing. */
+export const CHANCE_MARGIN = 1.1;
+/** A loss above this many times ln C (the loss of a uniform guess) is far worse than guessing. */
+export const GUESS_LOSS_FACTOR = 1.5;
+/** A last epoch loss above this many times the first one (and the highest yet) means training made things worse. */
+export const WORSE_THAN_START = 1.1;
 
 function finding(
   base: Omit<DoctorFinding, "fix" | "suggestion">,
@@ -129,10 +136,121 @@ export const learningRateTooLow: Rule = (ctx) => {
   );
 };
 
+/** A metric reading and the words for where it comes from. */
+interface Reading {
+  value: number;
+  where: string;
+}
+
+/**
+ * The run's latest accuracy: the final test accuracy once there, else the last
+ * epoch's validation (or training) accuracy. One epoch is too early to call it.
+ */
+function endAccuracy(ctx: RuleContext): Reading | null {
+  const test = ctx.final?.testAccuracy;
+  if (test !== undefined && test !== null) return { value: test, where: "test accuracy" };
+  const last = ctx.history.at(-1);
+  if (!last || ctx.history.length < 2) return null;
+  return last.valAccuracy !== null
+    ? { value: last.valAccuracy, where: `validation accuracy in epoch ${last.epoch}` }
+    : { value: last.trainAccuracy, where: `training accuracy in epoch ${last.epoch}` };
+}
+
+/** The run's latest held-out loss: the final test loss once there, else the last epoch's validation loss. */
+function endHeldOutLoss(ctx: RuleContext): Reading | null {
+  const test = ctx.final?.testLoss;
+  if (test !== undefined && test !== null) return { value: test, where: "test loss" };
+  const last = ctx.history.at(-1);
+  return last && last.valLoss !== null
+    ? { value: last.valLoss, where: `validation loss in epoch ${last.epoch}` }
+    : null;
+}
+
+/**
+ * After training the model is no better than guessing: accuracy at chance
+ * (1/C), a loss far above ln C (what predicting 1/C for every class scores,
+ * i.e. the loss at initialisation), or a loss that ended above where it began.
+ * Short runs count too: the final test metrics stand in for the curves.
+ */
+export const learnedNothing: Rule = (ctx) => {
+  if (ctx.found.has("divergence")) return null;
+  const parts: string[] = [];
+  const classes = ctx.spec?.classes.length ?? 0;
+  const lastTrain = ctx.history.at(-1)?.trainLoss;
+  if (classes >= 2) {
+    const chance = 1 / classes;
+    const guess = Math.log(classes);
+    const far = GUESS_LOSS_FACTOR * guess;
+    const accuracy = endAccuracy(ctx);
+    if (accuracy && accuracy.value <= CHANCE_MARGIN * chance) {
+      parts.push(
+        `The ${accuracy.where} is ${pct(accuracy.value)}, no better than guessing among ${classes} classes (${pct(chance)}).`,
+      );
+    }
+    if (lastTrain !== undefined && lastTrain > far) {
+      parts.push(
+        `The training loss ends at ${num(lastTrain)}, ${num(lastTrain / guess)} times ${num(guess)} (ln ${classes}), the loss of a uniform guess and of an untrained model.`,
+      );
+    }
+    // A high held-out loss next to a low training loss is overfitting, not this.
+    const held = endHeldOutLoss(ctx);
+    const notFitting = lastTrain === undefined || lastTrain >= guess || parts.length > 0;
+    if (held && held.value > far && notFitting) {
+      parts.push(`The ${held.where} is ${num(held.value)}, against ${num(guess)} for a uniform guess.`);
+    }
+  }
+  const t = trainLosses(ctx);
+  if (t.length >= 2 && t.at(-1)! > WORSE_THAN_START * t[0]! && t.at(-1)! >= Math.max(...t)) {
+    parts.push(`The training loss rose from ${num(t[0]!)} in epoch 1 to ${num(t.at(-1)!)} in epoch ${t.length}.`);
+  }
+  if (parts.length === 0) return null;
+  const config = ctx.config;
+  const range = config && LEARNING_RATE_RANGES[config.optimizer.name];
+  const advice =
+    config && range
+      ? config.learningRate >= range.tooHigh
+        ? ` ${range.label} at ${config.learningRate} is far above its usual range (${range.usual}); SGD usually wants 0.01–0.1.`
+        : ` ${range.label} usually wants ${range.usual} and SGD 0.01–0.1; if the rate is already there, check that the labels match the images.`
+      : " Adam usually wants about 1e-3, SGD 0.01–0.1.";
+  return finding(
+    {
+      id: "learned-nothing",
+      severity: "problem",
+      title: "The model learned nothing: it does no better than guessing",
+      evidence: parts.join(" "),
+    },
+    `Steps that are too big throw the weights past every minimum, so the model ends worse than where it started.${advice}`,
+    config && scaleLearningRate(config, 0.1),
+  );
+};
+
+/** From the config alone, before any training: a learning rate far above the optimizer's usual range. */
+export const learningRateOutOfRange: Rule = (ctx) => {
+  const config = ctx.config;
+  // Once training showed the damage, that finding (with its own fix) says it better.
+  if (!config || ctx.found.has("divergence") || ctx.found.has("learned-nothing")) return null;
+  const range = LEARNING_RATE_RANGES[config.optimizer.name];
+  if (config.learningRate < range.tooHigh) return null;
+  return finding(
+    {
+      id: "lr-out-of-range",
+      severity: "warning",
+      title: `Learning rate far too high for ${range.label}`,
+      evidence: `The learning rate is ${config.learningRate} with ${range.label}, whose usual range is ${range.usual}; from ${range.tooHigh} up training usually diverges or stalls at chance.`,
+    },
+    `Start from ${range.label}'s usual value and tune by factors of 3 from there.`,
+    {
+      words: `set the learning rate to ${range.typical}`,
+      fix: { op: "setConfigField", field: "learningRate", value: range.typical },
+    },
+  );
+};
+
 /** Both accuracies low and the loss no longer falling after several epochs: the model is too small or too constrained. */
 export const underfitting: Rule = (ctx) => {
   const h = ctx.history;
-  if (h.length < MIN_EPOCHS_FOR_TRENDS || ctx.found.has("divergence")) return null;
+  // A model stuck at chance is a learning-rate or data problem, not one of capacity.
+  if (h.length < MIN_EPOCHS_FOR_TRENDS || ctx.found.has("divergence") || ctx.found.has("learned-nothing")) return null;
   const last = h.at(-1)!;
   const mid = h[Math.floor((h.length - 1) / 2)]!;
   const lateDrop = (mid.trainLoss - last.trainLoss) / mid.trainLoss;
@@ -325,6 +443,7 @@ export const vanishingGradients: Rule = (ctx) => {
 /** Every rule, in the order they run (later rules may look at earlier findings). */
 export const RULES: readonly Rule[] = [
   divergence,
+  learnedNothing,
   explodingGradients,
   learningRateTooHigh,
   overfitting,
@@ -334,4 +453,5 @@ export const RULES: readonly Rule[] = [
   vanishingGradients,
   deadRelus,
   classImbalance,
+  learningRateOutOfRange,
 ];
