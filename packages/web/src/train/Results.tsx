@@ -2,6 +2,7 @@ import type { ModelSpecInput } from "@layerlab/spec";
 import { useMemo, useState } from "react";
 import { ImageCanvas, toRgb } from "../data/ImageCanvas";
 import { BrowserExports } from "./Exports";
+import { PerClassTable } from "./PerClassTable";
 import type { RunResults } from "./trainer";
 
 function download(name: string, data: BlobPart, type: string) {
@@ -168,26 +169,7 @@ export function Results({
           <h3>Confusion matrix</h3>
           <ConfusionMatrix results={results} onSelect={setCell} selected={cell} />
           <h3>Per class</h3>
-          <table className="per-class">
-            <thead>
-              <tr>
-                <th>class</th>
-                <th>precision</th>
-                <th>recall</th>
-                <th>support</th>
-              </tr>
-            </thead>
-            <tbody>
-              {results.perClass.map((c, i) => (
-                <tr key={results.test.classes[i]}>
-                  <td>{results.test.classes[i]}</td>
-                  <td>{(c.precision * 100).toFixed(1)}%</td>
-                  <td>{(c.recall * 100).toFixed(1)}%</td>
-                  <td>{c.support}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <PerClassTable rows={results.perClass.map((c, i) => ({ ...c, name: results.test.classes[i]! }))} />
           <div className="toolbar">
             {results.weights && (
               <button

@@ -1,5 +1,6 @@
 import { useEffect, useState } from "react";
 import { fetchTestReport, type TestReport } from "../api/client";
+import { PerClassTable } from "./PerClassTable";
 import { ConfusionMatrix } from "./Results";
 
 /** A finished server run's confusion matrix and per-class precision/recall, from its test.json artifact. */
@@ -26,26 +27,7 @@ export function ServerTestReport({ runId }: { runId: string }) {
       </div>
       <div>
         <h3>Per class</h3>
-        <table className="per-class">
-          <thead>
-            <tr>
-              <th>class</th>
-              <th>precision</th>
-              <th>recall</th>
-              <th>support</th>
-            </tr>
-          </thead>
-          <tbody>
-            {report.perClass.map((c) => (
-              <tr key={c.class}>
-                <td>{c.class}</td>
-                <td>{(c.precision * 100).toFixed(1)}%</td>
-                <td>{(c.recall * 100).toFixed(1)}%</td>
-                <td>{c.support}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <PerClassTable rows={report.perClass.map((c) => ({ ...c, name: c.class }))} />
       </div>
     </div>
   );

@@ -93,9 +93,20 @@ export class Trainer {
     return () => this.#listeners.delete(listener);
   };
 
+  #notifyScheduled = false;
+
   #emit(patch: Partial<TrainerState>) {
     this.#state = { ...this.#state, ...patch, version: this.#state.version + 1 };
-    for (const l of this.#listeners) l();
+    // A dense net on one Wasm thread sends thousands of events a second: render once a frame,
+    // not once an event, or the page stops answering clicks (Abort!) while it trains.
+    if (this.#notifyScheduled) return;
+    this.#notifyScheduled = true;
+    const notify = () => {
+      this.#notifyScheduled = false;
+      for (const l of this.#listeners) l();
+    };
+    if (typeof requestAnimationFrame === "function") requestAnimationFrame(notify);
+    else queueMicrotask(notify);
   }
 
   /** Starts the worker in `mode` (the pooled one by default, as the page's badge shows) and its engine if not yet started. */
