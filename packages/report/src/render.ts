@@ -20,6 +20,7 @@ import {
   type DoctorFinding,
   diagnose,
   historyFromMetrics,
+  type TestReport,
   type TrainEvent,
   type TrainEventOf,
 } from "@layerlab/spec";
@@ -35,7 +36,6 @@ import {
   resourcesSection,
   specSection,
   summarySection,
-  type TestReport,
 } from "./sections";
 
 /** The report's file name inside a run folder. */

@@ -1,17 +1,6 @@
 import type { RunInfo, RunMetrics } from "@layerlab/runner";
-import type { DoctorFinding, SpecAnalysis, TrainEventOf } from "@layerlab/spec";
+import type { DoctorFinding, SpecAnalysis, TestReport, TrainEventOf } from "@layerlab/spec";
 import { bytes, count, esc, fmt, percent, section, table } from "./html";
-
-/** test.json as the runner writes it. */
-export interface TestReport {
-  loss: number;
-  accuracy: number;
-  count: number;
-  classes: string[];
-  /** confusion[actual][predicted] */
-  confusion: number[][];
-  perClass: { class: string; precision: number; recall: number; f1?: number; support?: number }[];
-}
 
 /** One example prediction for the report. */
 export interface Example {

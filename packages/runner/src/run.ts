@@ -17,6 +17,7 @@ import {
   analyzeSpec,
   configFingerprint,
   type ModelSpec,
+  type TestReport,
   type TrainEvent,
   type TrainEventOf,
   type TrainingConfig,
@@ -422,7 +423,7 @@ function improves(e: TrainEventOf<"epoch">, best: number | null, config: Trainin
 }
 
 /** test.json: the test split's confusion matrix and per-class precision and recall. */
-function testReport(test: Evaluation, classes: string[]) {
+function testReport(test: Evaluation, classes: string[]): TestReport {
   return {
     loss: test.loss,
     accuracy: test.accuracy,
@@ -430,7 +431,7 @@ function testReport(test: Evaluation, classes: string[]) {
     classes,
     /** confusion[actual][predicted] */
     confusion: test.confusion,
-    perClass: test.perClass.map((p, i) => ({ class: classes[i], ...p })),
+    perClass: test.perClass.map((p, i) => ({ class: classes[i]!, ...p })),
   };
 }
 

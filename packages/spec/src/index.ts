@@ -10,4 +10,5 @@ export * from "./model";
 export * from "./problems";
 export * from "./shapes";
 export * from "./templates";
+export * from "./test-report";
 export * from "./validateConfig";

@@ -2,8 +2,10 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { buildApp as buildServer, loadServerConfig } from "@layerlab/server";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { build, type PreviewServer, preview } from "vite";
+import { afterAll, afterEach, beforeAll } from "vitest";
 
 /** The web package's folder. */
 export const WEB_ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -73,4 +75,56 @@ export async function screenshotOnFailure(page: Page, name: string): Promise<str
   const path = `${RESULTS_DIR}${name.replace(/[^a-z0-9-]+/gi, "_")}.png`;
   await page.screenshot({ path, fullPage: true }).catch(() => undefined);
   return path;
+}
+
+/** What an end-to-end test file drives: the served studio, one page, and what it logged. */
+export interface StudioSession {
+  /** The studio's origin, without a trailing "/". */
+  url: string;
+  page: Page;
+  /** Console errors and uncaught exceptions of `page`. */
+  errors: string[];
+  /** The app build being served. */
+  outDir: string;
+  /** For more pages (another viewport, a share link opened elsewhere). */
+  browser: Browser;
+}
+
+/**
+ * Registers a test file's lifecycle: build the app, serve it — with Vite
+ * preview, or with the real LayerLab server on a data folder of its own —
+ * open one page, screenshot failing tests, and tear it all down. The returned
+ * object is filled in before the first test runs.
+ */
+export function serveStudio(name: string, opts: { server?: boolean } = {}): StudioSession {
+  const session = {} as StudioSession;
+  const cleanups: (() => unknown)[] = [];
+  beforeAll(async () => {
+    const built = await buildApp();
+    cleanups.push(built.remove);
+    session.outDir = built.outDir;
+    if (opts.server) {
+      const dataDir = mkdtempSync(join(tmpdir(), `layerlab-web-${name}-`));
+      cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+      const config = loadServerConfig({ DATA_DIR: dataDir, PORT: "0", WEB_DIR: built.outDir });
+      const app = await buildServer({ config, logger: false });
+      cleanups.push(() => app.close());
+      session.url = await app.listen({ host: "127.0.0.1", port: 0 });
+    } else {
+      const server = await startPreview(built.outDir);
+      cleanups.push(server.close);
+      session.url = server.url.replace(/\/$/, "");
+    }
+    session.browser = await launchChromium();
+    cleanups.push(() => session.browser.close());
+    Object.assign(session, await openPage(session.browser));
+  }, 120_000);
+  afterAll(async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+  });
+  afterEach(async (ctx) => {
+    if (ctx.task.result?.state === "fail" && session.page)
+      await screenshotOnFailure(session.page, `${name} ${ctx.task.name}`);
+  });
+  return session;
 }

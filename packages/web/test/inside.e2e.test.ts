@@ -1,8 +1,8 @@
 import { analyzeSpec } from "@layerlab/spec";
-import type { Browser, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { Page } from "playwright-core";
+import { beforeAll, describe, expect, it } from "vitest";
 import { setupFromUrl } from "../src/state/share";
-import { buildApp, launchChromium, openPage, screenshotOnFailure, startPreview } from "./harness";
+import { serveStudio } from "./harness";
 
 /*
  * The "look inside" views on the drawing page, in headless Chromium against
@@ -10,27 +10,11 @@ import { buildApp, launchChromium, openPage, screenshotOnFailure, startPreview }
  * and a conv net's feature-map grid has the spec's channels and sizes.
  */
 
-let server: { url: string; close: () => Promise<void> };
-let built: { outDir: string; remove: () => void };
-let browser: Browser;
+const studio = serveStudio("inside");
 let page: Page;
 let errors: string[];
-
-beforeAll(async () => {
-  built = await buildApp();
-  server = await startPreview(built.outDir);
-  browser = await launchChromium();
-  ({ page, errors } = await openPage(browser));
-}, 120_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  built?.remove();
-});
-
-afterEach(async (ctx) => {
-  if (ctx.task.result?.state === "fail" && page) await screenshotOnFailure(page, `inside ${ctx.task.name}`);
+beforeAll(() => {
+  ({ page, errors } = studio);
 });
 
 async function go(p: Page, route: string): Promise<void> {
@@ -69,7 +53,7 @@ async function drawSquare(p: Page): Promise<void> {
 
 describe("look inside the model", () => {
   it("renders the dense net in 3D with a live model", { timeout: 200_000 }, async () => {
-    await page.goto(`${server.url}#/build`);
+    await page.goto(`${studio.url}#/build`);
     await trainTemplate("mlp", 600);
     // The dashboard charted the engine's per-layer gradient statistics.
     const gradPoints = await page.getAttribute("[data-testid=chart-grad-norm]", "data-points");

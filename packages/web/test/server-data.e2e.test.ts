@@ -1,13 +1,8 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { crc32 } from "node:zlib";
-import { buildApp, loadServerConfig } from "@layerlab/server";
-import type { FastifyInstance } from "fastify";
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import sharp from "sharp";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { buildApp as buildWeb, launchChromium, openPage, screenshotOnFailure } from "./harness";
+import { beforeAll, describe, expect, it } from "vitest";
+import { serveStudio } from "./harness";
 
 /*
  * The studio's data and registry views against the real LayerLab server: a
@@ -16,33 +11,12 @@ import { buildApp as buildWeb, launchChromium, openPage, screenshotOnFailure } f
  * page's rename, tag, compare and delete.
  */
 
-let app: FastifyInstance;
-let url: string;
-let dataDir: string;
-let browser: Browser;
+const studio = serveStudio("server-data", { server: true });
 let page: Page;
 let errors: string[];
-let built: { outDir: string; remove: () => void };
-
-beforeAll(async () => {
-  built = await buildWeb();
-  dataDir = mkdtempSync(join(tmpdir(), "layerlab-web-data-e2e-"));
-  const config = loadServerConfig({ DATA_DIR: dataDir, PORT: "0", WEB_DIR: built.outDir });
-  app = await buildApp({ config, logger: false });
-  url = await app.listen({ host: "127.0.0.1", port: 0 });
-  browser = await launchChromium();
-  ({ page, errors } = await openPage(browser));
-}, 120_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await app?.close();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-  built?.remove();
-});
-
-afterEach(async (ctx) => {
-  if (ctx.task.result?.state === "fail" && page) await screenshotOnFailure(page, `server-data ${ctx.task.name}`);
+let url: string;
+beforeAll(() => {
+  ({ page, errors, url } = studio);
 });
 
 /** A ZIP with stored (uncompressed) entries: enough for the importer, no zip library needed. */

@@ -1,11 +1,6 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { buildApp, loadServerConfig } from "@layerlab/server";
-import type { FastifyInstance } from "fastify";
-import type { Browser, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { buildApp as buildWeb, launchChromium, openPage, screenshotOnFailure } from "./harness";
+import type { Page } from "playwright-core";
+import { beforeAll, describe, expect, it } from "vitest";
+import { serveStudio } from "./harness";
 
 /*
  * The studio served by the real LayerLab server (packages/server) on a random
@@ -13,32 +8,11 @@ import { buildApp as buildWeb, launchChromium, openPage, screenshotOnFailure } f
  * watch the same live view, reload mid-run and reattach without losing events.
  */
 
-let app: FastifyInstance;
-let url: string;
-let dataDir: string;
-let browser: Browser;
+const studio = serveStudio("server", { server: true });
 let page: Page;
-let built: { outDir: string; remove: () => void };
-
-beforeAll(async () => {
-  built = await buildWeb();
-  dataDir = mkdtempSync(join(tmpdir(), "layerlab-web-e2e-"));
-  const config = loadServerConfig({ DATA_DIR: dataDir, PORT: "0", WEB_DIR: built.outDir });
-  app = await buildApp({ config, logger: false });
-  url = await app.listen({ host: "127.0.0.1", port: 0 });
-  browser = await launchChromium();
-  ({ page } = await openPage(browser));
-}, 120_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await app?.close();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-  built?.remove();
-});
-
-afterEach(async (ctx) => {
-  if (ctx.task.result?.state === "fail" && page) await screenshotOnFailure(page, `server ${ctx.task.name}`);
+let url: string;
+beforeAll(() => {
+  ({ page, url } = studio);
 });
 
 /** Every event of run `id` the server has recorded, replayed from its history. */

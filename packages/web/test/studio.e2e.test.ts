@@ -1,9 +1,9 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import type { Browser, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { buildApp, launchChromium, openPage, screenshotOnFailure, startPreview } from "./harness";
+import type { Page } from "playwright-core";
+import { beforeAll, describe, expect, it } from "vitest";
+import { openPage, serveStudio } from "./harness";
 
 /*
  * End to end in headless Chromium against the production build served by
@@ -12,27 +12,11 @@ import { buildApp, launchChromium, openPage, screenshotOnFailure, startPreview }
  * the drawing and compare tests use.
  */
 
-let server: { url: string; close: () => Promise<void> };
-let built: { outDir: string; remove: () => void };
-let browser: Browser;
+const studio = serveStudio("studio");
 let page: Page;
 let errors: string[];
-
-beforeAll(async () => {
-  built = await buildApp();
-  server = await startPreview(built.outDir);
-  browser = await launchChromium();
-  ({ page, errors } = await openPage(browser));
-}, 120_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  built?.remove();
-});
-
-afterEach(async (ctx) => {
-  if (ctx.task.result?.state === "fail" && page) await screenshotOnFailure(page, ctx.task.name);
+beforeAll(() => {
+  ({ page, errors } = studio);
 });
 
 /** Moves within the app as a user does, by its navigation: the page (and its runs in memory) stays. */
@@ -47,7 +31,7 @@ async function paramsShown(p: Page): Promise<string> {
 
 describe("studio in headless Chromium", () => {
   it("builds from a template, shows a validation error on the layer and fixes it in one click", async () => {
-    await page.goto(`${server.url}#/build`);
+    await page.goto(`${studio.url}#/build`);
     await page.click("[data-testid=template-mlp]");
     await expect.poll(() => page.textContent("[data-testid=spec-status]")).toContain("ready to train");
     expect(await paramsShown(page)).toBe("108,931"); // 784·128+128 + 128·64+64 + 64·3+3
@@ -79,7 +63,7 @@ describe("studio in headless Chromium", () => {
     await expect.poll(() => page.url()).not.toBe(before);
     const link = page.url();
     expect(new URL(link).searchParams.get("setup")).toBeTruthy();
-    const other = await openPage(browser, { width: 390, height: 800 });
+    const other = await openPage(studio.browser, { width: 390, height: 800 });
     await other.page.goto(link);
     expect(await other.page.inputValue("#cfg-batchSize")).toBe("32");
     await go(other.page, "build");
@@ -216,8 +200,8 @@ describe("studio in headless Chromium", () => {
   });
 
   it("keeps the first screen's JavaScript under 300 KB gzipped, with the engine in its own lazy chunk", () => {
-    const assets = join(built.outDir, "assets");
-    const html = readFileSync(join(built.outDir, "index.html"), "utf8");
+    const assets = join(studio.outDir, "assets");
+    const html = readFileSync(join(studio.outDir, "index.html"), "utf8");
     const entry = [...html.matchAll(/src="\/assets\/([^"]+\.js)"/g)].map((m) => m[1]!);
     expect(entry).toHaveLength(1);
     const firstScreen = gzipSync(readFileSync(join(assets, entry[0]!))).length;

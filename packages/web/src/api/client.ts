@@ -1,4 +1,4 @@
-import type { ModelSpec, TrainEvent, TrainingConfig } from "@layerlab/spec";
+import type { ModelSpec, TestReport, TrainEvent, TrainingConfig } from "@layerlab/spec";
 
 /*
  * Every HTTP call the studio makes, in one module, so adapting to the
@@ -202,17 +202,6 @@ export function deleteRun(id: string): Promise<void> {
 /** The URL of a run's artifact (weights.safetensors, metrics.csv, model.onnx, …). */
 export function artifactUrl(id: string, name: string): string {
   return `${BASE}/runs/${encodeURIComponent(id)}/artifacts/${encodeURIComponent(name)}`;
-}
-
-/** A server run's test.json: its test metrics, confusion matrix and per-class precision and recall. */
-export interface TestReport {
-  loss: number;
-  accuracy: number;
-  count: number;
-  classes: string[];
-  /** `confusion[actual][predicted]`. */
-  confusion: number[][];
-  perClass: { class: string; precision: number; recall: number; support: number }[];
 }
 
 /** Fetches server run `id`'s test report (written by the runner when the run succeeds). */

@@ -37,24 +37,9 @@ function ImportReport({ report }: { report: Record<string, unknown> }) {
         {r.shape && ` · ${r.shape.join("×")}`}
       </p>
       {classes.length > 0 && (
-        <table className="counts">
-          <thead>
-            <tr>
-              <th>class</th>
-              <th>train</th>
-              <th>test</th>
-            </tr>
-          </thead>
-          <tbody>
-            {classes.map((c) => (
-              <tr key={c}>
-                <td>{c}</td>
-                <td>{r.counts?.train?.[c] ?? 0}</td>
-                <td>{r.counts?.test?.[c] ?? 0}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <ClassCountsTable
+          rows={classes.map((c) => ({ name: c, train: r.counts?.train?.[c] ?? 0, test: r.counts?.test?.[c] ?? 0 }))}
+        />
       )}
       {(r.warnings ?? []).length > 0 && (
         <ul className="problem warn">
@@ -237,24 +222,13 @@ export function DataPanel({ api, serverUp }: { api: StudioApi; serverUp: boolean
             scale={1.5}
             label="sample grid, one row per class"
           />
-          <table className="counts">
-            <thead>
-              <tr>
-                <th>class</th>
-                <th>train</th>
-                <th>test</th>
-              </tr>
-            </thead>
-            <tbody>
-              {dataset.classes.map((c, i) => (
-                <tr key={c}>
-                  <td>{c}</td>
-                  <td>{stats.train.classCounts[i]}</td>
-                  <td>{stats.test.classCounts[i]}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <ClassCountsTable
+            rows={dataset.classes.map((c, i) => ({
+              name: c,
+              train: stats.train.classCounts[i] ?? 0,
+              test: stats.test.classCounts[i] ?? 0,
+            }))}
+          />
         </div>
       )}
       {serverUp && (
@@ -312,5 +286,29 @@ export function DataPanel({ api, serverUp }: { api: StudioApi; serverUp: boolean
         )}
       </fieldset>
     </div>
+  );
+}
+
+/** Images per class in the train and test splits. */
+function ClassCountsTable({ rows }: { rows: readonly { name: string; train: number; test: number }[] }) {
+  return (
+    <table className="counts">
+      <thead>
+        <tr>
+          <th>class</th>
+          <th>train</th>
+          <th>test</th>
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map((r) => (
+          <tr key={r.name}>
+            <td>{r.name}</td>
+            <td>{r.train}</td>
+            <td>{r.test}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }

@@ -1,5 +1,6 @@
+import type { TestReport } from "@layerlab/spec";
 import { useEffect, useState } from "react";
-import { fetchTestReport, type TestReport } from "../api/client";
+import { fetchTestReport } from "../api/client";
 import { PerClassTable } from "./PerClassTable";
 import { ConfusionMatrix } from "./Results";
 
