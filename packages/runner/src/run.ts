@@ -285,8 +285,11 @@ async function drive(ctx: DriveContext): Promise<RunSummary> {
   let metrics = ctx.metrics;
   const sessionStart = performance.now();
   const wallBefore = info.timings.wallSeconds;
-  const emit = async (event: TrainEvent) => {
+  // A terminal event is logged, then run.json is finished, and only then are
+  // listeners told: whoever reacts to "done" finds the folder complete.
+  const emit = async (event: TrainEvent, beforeNotify?: () => Promise<void>) => {
     const written = await log.append(event);
+    await beforeNotify?.();
     controls.onEvent?.(written);
   };
   const saveInfo = async () => {
@@ -328,21 +331,18 @@ async function drive(ctx: DriveContext): Promise<RunSummary> {
           info.testLoss = event.testLoss;
           info.testAccuracy = event.testAccuracy;
           const artifacts = Object.values(RUN_FILES).filter((f) => f === RUN_FILES.run || existsSync(join(dir, f)));
-          await emit({ ...event, artifacts });
-          await finish("succeeded", event.stoppedEarly ? "stopped early: validation stopped improving" : null);
+          const message = event.stoppedEarly ? "stopped early: validation stopped improving" : null;
+          await emit({ ...event, artifacts }, () => finish("succeeded", message));
           break;
         }
         case "aborted":
-          await emit(event);
-          await finish("aborted", event.reason);
+          await emit(event, () => finish("aborted", event.reason));
           break;
         case "diverged":
-          await emit(event);
-          await finish("diverged", event.message);
+          await emit(event, () => finish("diverged", event.message));
           break;
         case "error":
-          await emit(event);
-          await finish("failed", event.message);
+          await emit(event, () => finish("failed", event.message));
           break;
         default:
           await emit(event);
