@@ -1,5 +1,7 @@
 import { jit, nn, numpy as np } from "@jax-js/jax";
 import { type Batch, gatherBatch, type ImageSet, type Normalization } from "@layerlab/data-core";
+import { type DeadUnits, deadUnitFractions } from "@layerlab/spec";
+import { activations } from "./inference";
 import { refVars } from "./io/checkpoint";
 import { softmaxCrossEntropy } from "./loss";
 import type { Model, ModelVars } from "./model";
@@ -14,6 +16,8 @@ export interface Evaluation {
   perClass: { precision: number; recall: number; support: number }[];
   /** Predicted class of every evaluated image, in order. */
   predictions: Int32Array;
+  /** Share of each ReLU layer's units that never fired on the first evaluated images (the doctor's dead-ReLU rule). */
+  deadUnits: DeadUnits[];
 }
 
 /** Eval-mode forward passes of one model, compiled once and reused. Call `dispose()` when done. */
@@ -71,7 +75,12 @@ export interface EvaluateOptions {
   indices?: ArrayLike<number>;
   /** Reuse a compiled evaluator (else one is made and disposed). */
   evaluator?: Evaluator;
+  /** How many of the images to look for dead ReLU units on (default 128; 0 skips it). */
+  deadUnitSample?: number;
 }
+
+/** A unit is dead when none of these images fires it; more images cost activation memory for every layer at once. */
+const DEAD_UNIT_SAMPLE = 128;
 
 /** Loss, accuracy, confusion matrix and per-class precision/recall of `vars` on `set`. Does not consume `vars`. */
 export async function evaluate(
@@ -114,6 +123,17 @@ export async function evaluate(
       support,
     };
   });
+  const sample = Math.min(opts.deadUnitSample ?? DEAD_UNIT_SAMPLE, count);
+  let deadUnits: DeadUnits[] = [];
+  if (sample > 0) {
+    const batch = gatherBatch(
+      set,
+      shape,
+      Array.prototype.slice.call(indices, 0, sample) as number[],
+      opts.normalization,
+    );
+    deadUnits = deadUnitFractions(await activations(model, vars, batch.x, sample), model.spec);
+  }
   return {
     loss: count === 0 ? Number.NaN : lossSum / count,
     accuracy: count === 0 ? Number.NaN : correct / count,
@@ -121,5 +141,6 @@ export async function evaluate(
     confusion,
     perClass,
     predictions,
+    deadUnits,
   };
 }

@@ -258,6 +258,7 @@ export function train(opts: TrainOptions): TrainRun {
             normalization,
             indices: split.val,
             evaluator,
+            deadUnitSample: 0,
           });
           valLoss = val.loss;
           valAccuracy = val.accuracy;

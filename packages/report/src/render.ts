@@ -17,6 +17,7 @@ import {
 } from "@layerlab/runner";
 import {
   analyzeSpec,
+  type DiagnoseInput,
   type DoctorFinding,
   diagnose,
   historyFromMetrics,
@@ -74,7 +75,10 @@ export async function renderReport(runDir: string, opts: ReportOptions = {}): Pr
       : await examplePredictions(dir, info, dataset, opts.examples ?? 12);
   const classCounts =
     dataset instanceof Error ? undefined : countClasses(dataset.train.labels, info.limit, dataset.classes.length);
-  const findings = runFindings(spec, config, metrics, events, classCounts);
+  const findings = runFindings(spec, config, metrics, events, {
+    ...(classCounts && { classCounts }),
+    ...(test?.deadUnits && { deadUnits: test.deadUnits }),
+  });
   const epochEvents = events.filter((e): e is TrainEventOf<"epoch"> => e.type === "epoch");
   const title = `LayerLab report: ${info.name}`;
   return [
@@ -110,7 +114,7 @@ export function runFindings(
   config: unknown,
   metrics: RunMetrics,
   events: TrainEvent[],
-  classCounts?: number[],
+  extra: Pick<DiagnoseInput, "classCounts" | "deadUnits"> = {},
 ): DoctorFinding[] {
   const batches = events.flatMap((e) => (e.type === "batch" ? [e.loss] : [])).slice(-50);
   const gradients = events.filter((e): e is TrainEventOf<"gradients"> => e.type === "gradients").slice(-10);
@@ -120,7 +124,7 @@ export function runFindings(
     history: historyFromMetrics(metrics),
     batches,
     gradients,
-    ...(classCounts && { classCounts }),
+    ...extra,
     final: { testAccuracy: metrics.test_acc, testLoss: metrics.test_loss },
   });
 }
@@ -174,10 +178,12 @@ export async function runFindingsOf(runDir: string): Promise<DoctorFinding[]> {
   const dir = resolve(runDir);
   await readRunInfo(dir);
   const events = existsSync(join(dir, RUN_FILES.events)) ? await readRunEvents(dir) : [];
+  const test = existsSync(join(dir, RUN_FILES.test)) ? await readRunJson<TestReport>(dir, RUN_FILES.test) : null;
   return runFindings(
     await readRunJson<unknown>(dir, RUN_FILES.spec),
     await readRunJson<unknown>(dir, RUN_FILES.config),
     await readRunJson<RunMetrics>(dir, RUN_FILES.metrics),
     events,
+    test?.deadUnits ? { deadUnits: test.deadUnits } : {},
   );
 }

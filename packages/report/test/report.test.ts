@@ -48,6 +48,19 @@ describe("renderReport", () => {
     expect(html).toContain(`${test.count} test images`);
   });
 
+  it("shows the dead-ReLU finding from the dead-unit shares the runner recorded in test.json", async () => {
+    const copy = join(root, "dead-units");
+    cpSync(runDir, copy, { recursive: true });
+    const test = JSON.parse(readFileSync(join(copy, "test.json"), "utf8"));
+    expect(test.deadUnits).toEqual([{ layer: expect.any(Number), fraction: expect.any(Number) }]);
+    const before = await renderReport(copy, { dataDir: root });
+    test.deadUnits = [{ layer: test.deadUnits[0].layer, fraction: 0.75 }];
+    writeFileSync(join(copy, "test.json"), JSON.stringify(test));
+    const after = await renderReport(copy, { dataDir: root });
+    expect(after).toContain("75.0% of the units of");
+    expect(before).not.toContain("75.0% of the units of");
+  });
+
   it("says so when the dataset cannot be loaded, instead of failing", async () => {
     const copy = join(root, "no-dataset");
     cpSync(runDir, copy, { recursive: true });

@@ -23,9 +23,15 @@ export async function writeRunFile(dir: string, name: string, content: string | 
   await writeFileAtomic(join(dir, name), [bytes]);
 }
 
-/** Pretty JSON with a trailing newline, as every JSON file of a run is written. */
+/** A pretty-printed array of numbers: "[" and a newline, numbers one per line, "]". JSON strings never hold a raw newline. */
+const NUMBER_ARRAY = /\[\n\s*(-?[\d.eE+-]+(?:,\n\s*-?[\d.eE+-]+)*)\n\s*\]/g;
+
+/**
+ * Pretty JSON with a trailing newline, as every JSON file of a run is written;
+ * arrays of numbers stay on one line (a test.json holds thousands of predictions).
+ */
 export function jsonText(value: unknown): string {
-  return `${JSON.stringify(value, null, 2)}\n`;
+  return `${JSON.stringify(value, null, 2).replace(NUMBER_ARRAY, (_, items: string) => `[${items.replace(/\n\s*/g, " ")}]`)}\n`;
 }
 
 /** Reads and parses a JSON file of a run folder; the error names the file and what to do. */

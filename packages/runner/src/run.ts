@@ -422,7 +422,7 @@ function improves(e: TrainEventOf<"epoch">, best: number | null, config: Trainin
   return better ? current : null;
 }
 
-/** test.json: the test split's confusion matrix and per-class precision and recall. */
+/** test.json: the test split's metrics, confusion matrix, per-class scores, every prediction and the dead-unit shares. */
 function testReport(test: Evaluation, classes: string[]): TestReport {
   return {
     loss: test.loss,
@@ -432,6 +432,8 @@ function testReport(test: Evaluation, classes: string[]): TestReport {
     /** confusion[actual][predicted] */
     confusion: test.confusion,
     perClass: test.perClass.map((p, i) => ({ class: classes[i]!, ...p })),
+    predictions: Array.from(test.predictions),
+    deadUnits: test.deadUnits,
   };
 }
 

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { generateShapes } from "@layerlab/data-core";
 import { decodeSafetensors } from "@layerlab/engine";
-import { buildTemplate, type TrainEvent } from "@layerlab/spec";
+import { buildTemplate, type TestReport, type TrainEvent } from "@layerlab/spec";
 import { afterAll, describe, expect, it } from "vitest";
 import {
   CHECKPOINT_WRITE_ORDER,
@@ -99,15 +99,22 @@ describe("startRun", () => {
       ],
     ).toBe(String(info.bestEpoch));
 
-    const test = json<{ confusion: number[][]; count: number; accuracy: number; perClass: unknown[] }>(
-      reference,
-      "test.json",
-    );
+    const test = json<TestReport>(reference, "test.json");
     const total = test.confusion.flat().reduce((a, b) => a + b, 0);
     const diagonal = test.confusion.reduce((a, row, i) => a + row[i]!, 0);
     expect(total).toBe(dataset.test.count);
     expect(diagonal / total).toBeCloseTo(test.accuracy, 10);
     expect(test.perClass).toHaveLength(3);
+    // Every prediction is recorded, in test order: recounting them rebuilds the confusion matrix.
+    expect(test.predictions).toHaveLength(dataset.test.count);
+    const recounted = test.confusion.map((row) => row.map(() => 0));
+    test.predictions!.forEach((p, i) => {
+      recounted[dataset.test.labels[i]!]![p]!++;
+    });
+    expect(recounted).toEqual(test.confusion);
+    // The hidden ReLU layer is looked at for dead units.
+    expect(test.deadUnits!.length).toBeGreaterThan(0);
+    for (const d of test.deadUnits!) expect(d.fraction).toBeGreaterThanOrEqual(0);
 
     const events = await readRunEvents(reference);
     expect(events).toEqual(seen);

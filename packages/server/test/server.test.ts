@@ -1,5 +1,6 @@
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
+import { decodeDataset } from "@layerlab/data-core";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
@@ -295,6 +296,20 @@ describe("datasets", () => {
     const again = await fetch(`${base}/api/datasets/shapes/data`, { headers: { "if-none-match": etag } });
     expect(again.status).toBe(304);
     expect((await fetch(`${base}/api/datasets/nope/data`)).status).toBe(404);
+
+    // The test split alone: the same test images and labels, no training images.
+    const full = decodeDataset(bytes);
+    const testOnly = await fetch(`${base}/api/datasets/shapes/data?split=test`);
+    expect(testOnly.status).toBe(200);
+    expect(testOnly.headers.get("etag")).not.toBe(etag);
+    const part = decodeDataset(new Uint8Array(await testOnly.arrayBuffer()));
+    expect(part.train.count).toBe(0);
+    expect(part.test.count).toBe(full.test.count);
+    expect(part.test.labels).toEqual(full.test.labels);
+    expect(part.test.images).toEqual(full.test.images);
+    expect(part.classes).toEqual(full.classes);
+    expect((await fetch(`${base}/api/datasets/shapes/data?split=train`)).status).toBe(400);
+    expect((await fetch(`${base}/api/datasets/nope/data?split=test`)).status).toBe(404);
 
     const form = new FormData();
     form.set("file", new Blob([new Uint8Array(2 * 1024 * 1024)]), "big.zip");

@@ -7,7 +7,7 @@ import { serveStudio } from "./harness";
 /*
  * The studio's data and registry views against the real LayerLab server: a
  * ZIP upload with its progress and import report, a server dataset's samples
- * and class counts, a server run's test results (test.json), and the runs
+ * and class counts, a server run's results (test.json and the test split), and the runs
  * page's rename, tag, compare and delete.
  */
 
@@ -130,7 +130,7 @@ describe("data and registry views against the LayerLab server", () => {
     expect(await samples.locator("canvas").count()).toBe(1);
   });
 
-  it("shows a server run's confusion matrix and per-class precision/recall from its test.json", {
+  it("shows a server run's results as a browser run's: confusion matrix, per-class table, misclassified and test-image galleries", {
     timeout: 150_000,
   }, async () => {
     const id = await startRun("results run", 0.01);
@@ -139,16 +139,31 @@ describe("data and registry views against the LayerLab server", () => {
       count: number;
       classes: string[];
       confusion: number[][];
+      predictions: number[];
     };
     await page.click('nav a[href="#/runs"]');
     await expect.poll(() => row(page, "results run").count(), { timeout: 20_000 }).toBe(1);
     await row(page, "results run").locator("button", { hasText: "Open" }).click();
-    const report = page.locator("[data-testid=server-test-report]");
-    await expect.poll(() => report.count(), { timeout: 30_000 }).toBe(1);
-    const cells = await report.locator(".confusion td").allTextContents();
+    const results = page.locator("[data-testid=results]");
+    await expect.poll(() => results.count(), { timeout: 30_000 }).toBe(1);
+    const cells = await results.locator(".confusion td").allTextContents();
     expect(cells.map(Number)).toEqual(test.confusion.flat());
     expect(cells.map(Number).reduce((a, b) => a + b, 0)).toBe(test.count);
-    expect(await report.locator(".per-class tbody tr").count()).toBe(test.classes.length);
+    expect(await results.locator(".per-class tbody tr").count()).toBe(test.classes.length);
+    const wrong = test.count - test.confusion.reduce((a, r, i) => a + r[i]!, 0);
+    expect(await results.textContent()).toContain(`Misclassified (${wrong})`);
+    // The grids draw the test split's images with the run's predictions: green captions name the class.
+    const grids = results.locator(".pred-grid");
+    expect(await grids.last().locator("figure").count()).toBe(Math.min(32, test.count));
+    const firstCaption = await grids.last().locator("figcaption").first().textContent();
+    expect(firstCaption).toContain(test.classes[test.predictions[0]!]!);
+    expect(await grids.first().locator("figure.wrong").count()).toBe(Math.min(24, wrong));
+    // A confusion cell selects its images.
+    const [a, p] = [0, 0];
+    await results.locator(".confusion tbody tr").nth(a).locator("td button").nth(p).click();
+    expect(await results.locator(".pred-grid figure").count()).toBe(Math.min(48, test.confusion[a]![p]!));
+    // The server's downloads stay next to the results.
+    expect(await results.locator("[data-testid=server-downloads] a", { hasText: "test.json" }).count()).toBe(1);
   });
 
   it("renames, tags, compares and deletes runs from the runs page", { timeout: 200_000 }, async () => {
@@ -180,6 +195,17 @@ describe("data and registry views against the LayerLab server", () => {
     await expect.poll(() => new URL(page.url()).hash).toBe("#/compare");
     await page.waitForSelector("[data-testid=config-diff]");
     expect(await page.textContent("[data-testid=config-diff]")).toContain("config.learningRate");
+    // Both server runs' confusion matrices side by side, and the same test images predicted by each.
+    const sides = page.locator(".side-by-side > div");
+    await expect.poll(() => sides.locator(".confusion").count(), { timeout: 30_000 }).toBe(2);
+    await expect.poll(() => sides.locator(".pred-grid").count(), { timeout: 30_000 }).toBe(2);
+    const labels = (k: number) =>
+      sides
+        .nth(k)
+        .locator(".pred-grid canvas")
+        .evaluateAll((cs) => cs.map((c) => c.getAttribute("aria-label")));
+    expect(await labels(0)).toEqual(await labels(1));
+    expect((await labels(0)).length).toBe(16);
 
     await page.click('nav a[href="#/runs"]');
     await expect.poll(() => row(page, "run beta").count(), { timeout: 20_000 }).toBe(1);

@@ -44,7 +44,11 @@ describe("studio against the LayerLab server", () => {
     expect(batches).toBeGreaterThan(1);
     // The reattached chart holds every batch event, none twice.
     expect(await points()).toBe(batches);
-    expect(await page.textContent("[data-testid=server-results]")).toMatch(/Test accuracy\s*\d+\.\d+%/);
+    await expect.poll(() => page.locator("[data-testid=test-accuracy]").count(), { timeout: 30_000 }).toBe(1);
+    const done = (await (await fetch(`${url}/api/runs/${runId}`)).json()) as { metrics: { testAccuracy: number } };
+    expect(await page.textContent("[data-testid=test-accuracy]")).toBe(
+      `${(done.metrics.testAccuracy * 100).toFixed(2)}%`,
+    );
     // The export links next to the artifacts answer (the server builds each on first request).
     for (const name of ["report.html", "model.onnx"]) {
       const href = await page.getAttribute(`[data-testid='export-${name}']`, "href");

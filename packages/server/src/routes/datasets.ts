@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
-import { createWriteStream } from "node:fs";
-import { mkdir, rm, stat } from "node:fs/promises";
+import { createReadStream, createWriteStream } from "node:fs";
+import { mkdir, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import {
@@ -9,6 +9,7 @@ import {
   DatasetImportError,
   importDataset,
   loadBuiltinDataset,
+  readDatasetFile,
   saveDataset,
   savedDatasetPath,
 } from "@layerlab/data-node";
@@ -23,6 +24,13 @@ export function uploadsDir(dataDir: string): string {
 /** Folder caching built-in datasets in the served binary form. */
 function servedCacheDir(dataDir: string): string {
   return join(dataDir, "cache", "served");
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
 }
 
 const idParams = {
@@ -114,43 +122,60 @@ export async function datasetRoutes(app: FastifyInstance): Promise<void> {
     },
   );
 
-  app.get<{ Params: { id: string } }>(
+  /** The served LAYERLAB-DATASET-1 file of dataset `id`, written on first use for a built-in; 404 for an unknown id. */
+  const servedFile = async (id: string): Promise<string> => {
+    const builtin = BUILTIN_DATASETS.find((d) => d.name === id);
+    if (!builtin) {
+      found(
+        /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(id) ? await app.registry.getDataset(id) : undefined,
+        `dataset ${id}`,
+      );
+      return savedDatasetPath(dataDir, id);
+    }
+    const path = join(servedCacheDir(dataDir), `${id}.lldata`);
+    if (!(await exists(path))) {
+      const dataset = await loadBuiltinDataset(id as BuiltinDatasetName, { dataDir });
+      await saveDataset(join(dataDir, "cache", "served-root"), id, dataset);
+      await mkdir(servedCacheDir(dataDir), { recursive: true });
+      await rename(savedDatasetPath(join(dataDir, "cache", "served-root"), id), path);
+    }
+    return path;
+  };
+
+  /** The test split alone (no training images), for showing a server run's predictions. */
+  const servedTestFile = async (id: string): Promise<string> => {
+    const source = await servedFile(id);
+    const root = join(dataDir, "cache", "served-test");
+    const path = savedDatasetPath(root, id);
+    if (!(await exists(path))) {
+      const dataset = await readDatasetFile(source);
+      const noTrain = { images: new Uint8Array(0), labels: new Uint8Array(0), count: 0 };
+      await saveDataset(root, id, { ...dataset, train: noTrain });
+    }
+    return path;
+  };
+
+  app.get<{ Params: { id: string }; Querystring: { split?: "all" | "test" } }>(
     "/api/datasets/:id/data",
     {
       schema: {
-        summary: "A dataset's uint8 images and labels (LAYERLAB-DATASET-1 binary form), cacheable",
+        summary:
+          "A dataset's uint8 images and labels (LAYERLAB-DATASET-1 binary form), cacheable; ?split=test sends only the test split",
         params: idParams,
+        querystring: {
+          type: "object",
+          properties: { split: { type: "string", enum: ["all", "test"] } },
+        },
       },
     },
     async (req, reply) => {
       const { id } = req.params;
-      let path: string;
-      const builtin = BUILTIN_DATASETS.find((d) => d.name === id);
-      if (builtin) {
-        path = join(servedCacheDir(dataDir), `${id}.lldata`);
-        const exists = await stat(path).then(
-          () => true,
-          () => false,
-        );
-        if (!exists) {
-          const dataset = await loadBuiltinDataset(id as BuiltinDatasetName, { dataDir });
-          await saveDataset(join(dataDir, "cache", "served-root"), id, dataset);
-          await mkdir(servedCacheDir(dataDir), { recursive: true });
-          const { rename } = await import("node:fs/promises");
-          await rename(savedDatasetPath(join(dataDir, "cache", "served-root"), id), path);
-        }
-      } else {
-        found(
-          /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(id) ? await app.registry.getDataset(id) : undefined,
-          `dataset ${id}`,
-        );
-        path = savedDatasetPath(dataDir, id);
-      }
+      const split = req.query.split ?? "all";
+      const path = split === "test" ? await servedTestFile(id) : await servedFile(id);
       const info = await stat(path);
-      const etag = `"${id}-${info.size}-${Math.floor(info.mtimeMs)}"`;
+      const etag = `"${id}-${split}-${info.size}-${Math.floor(info.mtimeMs)}"`;
       reply.header("etag", etag).header("cache-control", "private, max-age=86400");
       if (req.headers["if-none-match"] === etag) return reply.code(304).send();
-      const { createReadStream } = await import("node:fs");
       return reply
         .type("application/octet-stream")
         .header("content-length", info.size)

@@ -224,9 +224,13 @@ export async function listDatasets(): Promise<DatasetSummary[]> {
   }));
 }
 
-/** A dataset's images for in-browser training (see data/payload.ts for the format). */
-export async function fetchDatasetData(id: string): Promise<ArrayBuffer> {
-  const res = await fetch(`${BASE}/datasets/${encodeURIComponent(id)}/data`);
+/**
+ * A dataset's images for in-browser training (see data/payload.ts for the
+ * format); `split: "test"` downloads only the test split (to show a server run's predictions).
+ */
+export async function fetchDatasetData(id: string, split: "all" | "test" = "all"): Promise<ArrayBuffer> {
+  const query = split === "test" ? "?split=test" : "";
+  const res = await fetch(`${BASE}/datasets/${encodeURIComponent(id)}/data${query}`);
   if (!res.ok) throw new ApiError(`dataset '${id}' could not be downloaded (${res.status})`, res.status);
   return res.arrayBuffer();
 }

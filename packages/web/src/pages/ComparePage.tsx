@@ -28,7 +28,9 @@ export function ComparePage() {
   const sameTest =
     chosen.length > 1 &&
     chosen.every((r) => r.results && datasetLabel(r.studio.dataset) === datasetLabel(chosen[0]!.studio.dataset));
-  const sample = Array.from({ length: 16 }, (_, i) => i * 7);
+  const testCount = Math.min(...chosen.map((r) => r.results?.test.count ?? 0));
+  // The same 16 test images for every run, spread over the split.
+  const sample = Array.from({ length: Math.min(16, testCount) }, (_, i) => Math.floor((i * testCount) / 16));
 
   if (runs.length < 2) {
     return (

@@ -9,7 +9,6 @@ import { DoctorPanel } from "../train/DoctorPanel";
 import { SERVER_EXPORTS, ServerExports } from "../train/Exports";
 import { GradientFlow } from "../train/GradientFlow";
 import { Results } from "../train/Results";
-import { ServerTestReport } from "../train/ServerTestReport";
 import { abortServerRun, reattachServerRun, startServerRun } from "../train/serverRuns";
 import { engineLabel, trainer } from "../train/trainer";
 import { useServerAvailable, useTrainer } from "../train/useTrainer";
@@ -157,35 +156,27 @@ export function TrainPage({ api }: { api: StudioApi }) {
               spec={active.where === "browser" ? active.studio.spec : undefined}
               epochs={active.series.epoch}
               seconds={active.series.end?.type === "done" ? active.series.end.seconds : null}
+              downloads={
+                active.where === "server" && active.series.end?.type === "done" ? (
+                  <div className="toolbar" data-testid="server-downloads">
+                    {active.series.end.artifacts
+                      .filter((name) => !SERVER_EXPORTS.includes(name))
+                      .map((name) => (
+                        <a key={name} className="button" href={artifactUrl(active.id, name)} download>
+                          {name}
+                        </a>
+                      ))}
+                    <ServerExports runId={active.id} />
+                  </div>
+                ) : undefined
+              }
             />
           )}
-          {active.where === "server" && active.series.end?.type === "done" && (
-            <div className="stats big" data-testid="server-results">
-              <div>
-                <span>Test accuracy</span>
-                <strong>
-                  {active.series.end.testAccuracy !== null
-                    ? `${(active.series.end.testAccuracy * 100).toFixed(2)}%`
-                    : "–"}
-                </strong>
-              </div>
-              <div>
-                <span>Training time</span>
-                <strong>{active.series.end.seconds.toFixed(1)} s</strong>
-              </div>
-              <div className="toolbar">
-                {active.series.end.artifacts
-                  .filter((name) => !SERVER_EXPORTS.includes(name))
-                  .map((name) => (
-                    <a key={name} className="button" href={artifactUrl(active.id, name)} download>
-                      {name}
-                    </a>
-                  ))}
-                <ServerExports runId={active.id} />
-              </div>
-            </div>
+          {active.where === "server" && active.series.end?.type === "done" && !active.results && (
+            <p className="muted" data-testid="server-results-loading">
+              {`Test accuracy ${active.series.end.testAccuracy !== null ? `${(active.series.end.testAccuracy * 100).toFixed(2)}%` : "–"}; loading the test images and predictions…`}
+            </p>
           )}
-          {active.where === "server" && active.series.end?.type === "done" && <ServerTestReport runId={active.id} />}
           {active.where === "browser" && active.series.end?.type === "done" && (
             <a className="button primary" href="#/draw">
               Test this model →

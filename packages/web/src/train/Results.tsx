@@ -1,5 +1,5 @@
 import type { ModelSpecInput } from "@layerlab/spec";
-import { useMemo, useState } from "react";
+import { type ReactNode, useMemo, useState } from "react";
 import { ImageCanvas, toRgb } from "../data/ImageCanvas";
 import { BrowserExports } from "./Exports";
 import { PerClassTable } from "./PerClassTable";
@@ -133,6 +133,7 @@ export function Results({
   epochs,
   name,
   spec,
+  downloads,
 }: {
   results: RunResults;
   seconds: number | null;
@@ -140,6 +141,8 @@ export function Results({
   name: string;
   /** The run's model spec; with the weights it lets the page build exports. */
   spec?: ModelSpecInput;
+  /** Download links that replace the page-made ones (a server run's artifacts). */
+  downloads?: ReactNode;
 }) {
   const [cell, setCell] = useState<[number, number] | null>(null);
   const n = results.test.count;
@@ -170,25 +173,27 @@ export function Results({
           <ConfusionMatrix results={results} onSelect={setCell} selected={cell} />
           <h3>Per class</h3>
           <PerClassTable rows={results.perClass.map((c, i) => ({ ...c, name: results.test.classes[i]! }))} />
-          <div className="toolbar">
-            {results.weights && (
-              <button
-                type="button"
-                onClick={() =>
-                  download(
-                    `${name}.safetensors`,
-                    results.weights!.slice().buffer as ArrayBuffer,
-                    "application/octet-stream",
-                  )
-                }
-              >
-                Download weights
+          {downloads ?? (
+            <div className="toolbar">
+              {results.weights && (
+                <button
+                  type="button"
+                  onClick={() =>
+                    download(
+                      `${name}.safetensors`,
+                      results.weights!.slice().buffer as ArrayBuffer,
+                      "application/octet-stream",
+                    )
+                  }
+                >
+                  Download weights
+                </button>
+              )}
+              <button type="button" onClick={() => download(`${name}-metrics.csv`, metricsCsv(epochs), "text/csv")}>
+                Download metrics.csv
               </button>
-            )}
-            <button type="button" onClick={() => download(`${name}-metrics.csv`, metricsCsv(epochs), "text/csv")}>
-              Download metrics.csv
-            </button>
-          </div>
+            </div>
+          )}
           {results.weights && spec && (
             <div className="toolbar">
               <BrowserExports spec={spec} weights={results.weights} normalization={results.normalization} />

@@ -23,6 +23,7 @@ export function doctorInput(run: LocalRun): DiagnoseInput {
     gradients: s.gradients.recent,
   };
   if (run.results) input.classCounts = run.results.perClass.map((c) => c.support);
+  if (run.results?.deadUnits) input.deadUnits = run.results.deadUnits;
   if (s.end?.type === "done") input.final = { testAccuracy: s.end.testAccuracy, testLoss: s.end.testLoss };
   return input;
 }

@@ -1,23 +1,29 @@
 import { abortRun, createRun, followRunEvents, getRun } from "../api/client";
 import { DEFAULT_DATASET } from "../data/datasets";
 import type { Studio } from "../state/studio";
+import { fetchServerResults } from "./serverResults";
 import { trainer } from "./trainer";
 
 const ATTACHED_KEY = "layerlab.attachedRun";
 const closers = new Map<string, () => void>();
+const loadingResults = new Set<string>();
 
 /** Follows server run `id` in the shared dashboard; replays everything so a reload misses nothing. */
 export function attachServerRun(id: string, name: string, studio: Studio) {
   trainer.watch({ id, name, where: "server", studio });
   sessionStorage.setItem(ATTACHED_KEY, JSON.stringify({ id, name, studio }));
   closers.get(id)?.();
+  const warn = (message: string) =>
+    trainer.pushEvent(id, { seq: Number.MAX_SAFE_INTEGER, time: Date.now(), type: "log", level: "warn", message });
   // Replays from the start; the series skips seqs it already has.
   const close = followRunEvents(
     id,
     -1,
-    (e) => trainer.pushEvent(id, e),
-    (message) =>
-      trainer.pushEvent(id, { seq: Number.MAX_SAFE_INTEGER, time: Date.now(), type: "log", level: "warn", message }),
+    (e) => {
+      trainer.pushEvent(id, e);
+      if (e.type === "done" && e.testAccuracy !== null) loadResults(id, studio, warn);
+    },
+    warn,
   );
   // The queue position comes from the run record; poll it until the run starts.
   const poll = setInterval(() => {
@@ -36,6 +42,20 @@ export function attachServerRun(id: string, name: string, studio: Studio) {
     clearInterval(poll);
     close();
   });
+}
+
+/** Fetches a finished server run's test results into the dashboard (once per run). */
+function loadResults(id: string, studio: Studio, warn: (message: string) => void) {
+  const run = trainer.getState().runs.find((r) => r.id === id);
+  if (!run || run.results || loadingResults.has(id)) return;
+  loadingResults.add(id);
+  fetchServerResults(id, serverDatasetId(studio))
+    .then(
+      (results) => trainer.setResults(id, results),
+      (err: unknown) =>
+        warn(`the test results could not be loaded: ${err instanceof Error ? err.message : String(err)}`),
+    )
+    .finally(() => loadingResults.delete(id));
 }
 
 /** After a reload: reattaches to the server run this tab was watching, if any. */

@@ -1,5 +1,5 @@
 import { prefersWasmThreads } from "@layerlab/engine/threads";
-import type { Backend, TrainEvent } from "@layerlab/spec";
+import type { Backend, DeadUnits, TrainEvent } from "@layerlab/spec";
 import { TERMINAL_EVENT_TYPES } from "@layerlab/spec";
 import { appendEvent, emptySeries, type RunSeries } from "../charts/series";
 import type { Studio } from "../state/studio";
@@ -16,6 +16,8 @@ export interface RunResults {
   weights: Uint8Array | null;
   /** The training set's per-channel mean/std (browser runs; exports record it). */
   normalization?: RunNormalization;
+  /** Share of each ReLU layer's units that never fired on the first test images (the doctor reads it). */
+  deadUnits?: DeadUnits[];
 }
 
 /** Where a browser run's kernels run: the backend and, on Wasm, how many threads. */

@@ -1,0 +1,59 @@
+import { diagnose, type TrainEvent } from "@layerlab/spec";
+import { describe, expect, it } from "vitest";
+import { appendEvent, emptySeries } from "../src/charts/series";
+import { initialStudio } from "../src/state/studio";
+import { doctorInput } from "../src/train/doctorInput";
+import type { LocalRun, RunResults } from "../src/train/trainer";
+
+function epoch(seq: number, n: number): TrainEvent {
+  return {
+    seq,
+    time: 1000 + seq,
+    type: "epoch",
+    epoch: n,
+    trainLoss: 1 / n,
+    trainAccuracy: 0.5 + n / 20,
+    valLoss: 1 / n,
+    valAccuracy: 0.5 + n / 20,
+    learningRate: 1e-3,
+    seconds: 1,
+    samplesPerSec: 100,
+  };
+}
+
+function run(results: RunResults | null): LocalRun {
+  const series = emptySeries();
+  for (let n = 1; n <= 4; n++) appendEvent(series, epoch(n, n));
+  return { id: "r", name: "r", where: "browser", studio: initialStudio(), series, results, version: 0 };
+}
+
+const results: RunResults = {
+  loss: 0.4,
+  accuracy: 0.8,
+  confusion: [
+    [40, 10],
+    [10, 40],
+  ],
+  perClass: [
+    { precision: 0.8, recall: 0.8, support: 50 },
+    { precision: 0.8, recall: 0.8, support: 50 },
+  ],
+  predictions: new Int32Array(0),
+  test: { shape: [1, 1, 1], classes: ["a", "b"], images: new Uint8Array(0), labels: new Uint8Array(0), count: 0 },
+  weights: null,
+};
+
+describe("doctorInput", () => {
+  it("hands the run's dead-unit shares and class counts to the doctor, which then finds dead ReLUs", () => {
+    const layer = initialStudio().spec.layers.findIndex((l) => l.kind === "dense");
+    const input = doctorInput(run({ ...results, deadUnits: [{ layer, fraction: 0.8 }] }));
+    expect(input.deadUnits).toEqual([{ layer, fraction: 0.8 }]);
+    expect(input.classCounts).toEqual([50, 50]);
+    expect(input.history).toHaveLength(4);
+    expect(diagnose(input).map((f) => f.id)).toContain("dead-relu");
+    // Without results (still training) there is nothing to judge units by.
+    const early = doctorInput(run(null));
+    expect(early.deadUnits).toBeUndefined();
+    expect(diagnose(early).map((f) => f.id)).not.toContain("dead-relu");
+  });
+});
