@@ -1,6 +1,7 @@
 import { TrainingConfig } from "@layerlab/spec";
+import { Command } from "commander";
 import { describe, expect, it } from "vitest";
-import { applyConfigFlags, configFlags, formatDuration, formatProgress } from "../src";
+import { applyConfigFlags, configFlags, configOptions, formatDuration, formatProgress } from "../src";
 
 describe("config flags from the schema", () => {
   const flags = configFlags();
@@ -42,6 +43,22 @@ describe("config flags from the schema", () => {
       validationSplit: 0.2,
       epochs: 60,
     });
+  });
+
+  it("takes --normalization from the schema's enum and refuses other values", () => {
+    expect(byName.get("normalization")).toMatchObject({
+      path: ["normalization"],
+      kind: "enum",
+      choices: ["per-channel", "global", "none"],
+      description: TrainingConfig.shape.normalization.description,
+    });
+    const program = new Command().exitOverride().configureOutput({ writeErr: () => {} });
+    for (const option of configOptions(flags)) program.addOption(option);
+    program.parse(["--normalization", "none"], { from: "user" });
+    expect(TrainingConfig.parse(applyConfigFlags({ epochs: 2 }, program.opts())).normalization).toBe("none");
+    expect(() => program.parse(["--normalization", "foo"], { from: "user" })).toThrow(
+      /Allowed choices are per-channel, global, none/,
+    );
   });
 
   it("refuses an alias together with its long form", () => {

@@ -70,7 +70,7 @@ export interface TrainOptions {
 export interface TrainRun extends AsyncIterable<TrainEvent> {
   readonly model: Model;
   readonly config: TrainingConfig;
-  /** Per-channel normalisation computed on the training split; predict must use the same. */
+  /** Per-channel mean/std by `config.normalization`, from the training split; predict must use the same. */
   readonly normalization: Normalization;
   /** Safetensors bytes of the current weights. */
   lastWeights(metadata?: Record<string, string>): Promise<Uint8Array>;
@@ -98,7 +98,7 @@ export function train(opts: TrainOptions): TrainRun {
     config.validationSplit > 0
       ? validationSplit(trainSet, config.validationSplit, config.seed)
       : { train: Uint32Array.from({ length: trainSet.count }, (_, i) => i), val: new Uint32Array(0) };
-  const normalization = computeNormalization(trainSet, dataset.shape, split.train);
+  const normalization = computeNormalization(trainSet, dataset.shape, split.train, config.normalization);
   checkFits(model, dataset);
 
   let vars: ModelVars | null = null;

@@ -111,6 +111,13 @@ export const Augmentation = z
   .strict();
 export type Augmentation = z.infer<typeof Augmentation>;
 
+/**
+ * How input pixels are standardised after scaling to [0, 1]: by the training
+ * split's mean/std per channel, by one mean/std over all channels, or not at all.
+ */
+export const NORMALIZATION_MODES = ["per-channel", "global", "none"] as const;
+export type NormalizationMode = (typeof NORMALIZATION_MODES)[number];
+
 export const TrainingConfig = z
   .object({
     optimizer: Optimizer.default({ name: "adam", beta1: 0.9, beta2: 0.999, epsilon: 1e-8 }).describe(
@@ -141,6 +148,12 @@ export const TrainingConfig = z
       .lt(1)
       .default(0.1)
       .describe("Share of the training data held out to validate each epoch."),
+    normalization: z
+      .enum(NORMALIZATION_MODES)
+      .default("per-channel")
+      .describe(
+        "How pixels are standardised after scaling to [0, 1]: per-channel mean/std of the training data (recommended), one global mean/std, or none.",
+      ),
     augmentation: Augmentation.default({ shift: 0, rotation: 0, zoom: 0, horizontalFlip: false, cutout: 0 }),
     seed: z
       .number()

@@ -108,10 +108,12 @@ export function configFingerprint(
     throw new Error("configFingerprint: the config is invalid — run validateConfig and fix its errors");
   }
   const { name: _name, ...trainedSpec } = parsedSpec.data;
+  // The default normalization is left out, so fingerprints from before the field existed still match.
+  const { normalization, ...configRest } = parsedConfig.data;
   const canonical = {
     version: FINGERPRINT_VERSION,
     spec: { ...trainedSpec, layers: trainedSpec.layers.map(canonicalLayer) },
-    config: parsedConfig.data,
+    config: normalization === "per-channel" ? configRest : parsedConfig.data,
     dataset: extra.dataset ?? null,
   };
   return bytesToHex(sha256(utf8ToBytes(canonicalJson(canonical))));

@@ -81,6 +81,21 @@ describe("configFingerprint", () => {
     expect(configFingerprint(withLayer(0, { activation: { fn: "relu", alpha: 0.3 } }), {})).toBe(base);
   });
 
+  it("is what it was before the normalization field existed, for default normalization", () => {
+    // Pinned from the code before `normalization` was added, so stored fingerprints keep matching.
+    const mlp: ModelSpecInput = {
+      input: { shape: [1, 28, 28] },
+      layers: [{ kind: "flatten" }, { kind: "dense", units: 10 }],
+      classes: ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j"],
+    };
+    const before = "053f279675e35ad6e8981c9ff1c368a0c79969c6ab57829c413359a83cc2eb22";
+    expect(configFingerprint(mlp, {})).toBe(before);
+    expect(configFingerprint(mlp, { normalization: "per-channel" })).toBe(before);
+    expect(configFingerprint(mlp, { optimizer: "sgd", epochs: 3 }, { dataset: "mnist" })).toBe(
+      "098b5c8a2f0048c03319818f1a6129d7e5a76ea4b09cf2ef98077eae16b770f6",
+    );
+  });
+
   it("ignores the spec's name", () => {
     expect(configFingerprint({ ...SPEC, name: "renamed" }, {})).toBe(base);
     expect(configFingerprint({ ...SPEC, name: undefined }, {})).toBe(base);
@@ -118,6 +133,8 @@ describe("configFingerprint", () => {
       { earlyStopping: { patience: 3 } },
       { earlyStopping: { minDelta: 0.01 } },
       { validationSplit: 0.2 },
+      { normalization: "global" },
+      { normalization: "none" },
       { augmentation: { shift: 0.1 } },
       { augmentation: { rotation: 10 } },
       { augmentation: { zoom: 0.1 } },

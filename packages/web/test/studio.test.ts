@@ -95,6 +95,14 @@ describe("forms generated from the schemas", () => {
     expect(lr.help).toBe(TrainingConfig.shape.learningRate.description);
     expect(lr).toMatchObject({ type: "number", max: 10, defaultValue: 1e-3 });
     expect(form.main.find((f) => f.path === "batchSize")).toMatchObject({ type: "integer", min: 1, max: 65536 });
+    expect(form.normalization).toMatchObject({
+      path: "normalization",
+      type: "enum",
+      label: "Input normalization",
+      options: ["per-channel", "global", "none"],
+      defaultValue: "per-channel",
+      help: TrainingConfig.shape.normalization.description,
+    });
     expect(form.optimizer.field.options).toEqual(["sgd", "adam", "adamw", "rmsprop", "adagrad"]);
     expect(form.optimizer.byName.sgd!.map((f) => f.path)).toEqual(["optimizer.momentum", "optimizer.nesterov"]);
     expect(form.augmentation.map((f) => f.path)).toContain("augmentation.rotation");

@@ -1,5 +1,6 @@
 import {
   augmentBatch,
+  computeNormalization,
   datasetStatistics,
   gatherBatch,
   generateShapes,
@@ -7,11 +8,16 @@ import {
   SHAPE_KINDS,
   type ShapeKind,
 } from "@layerlab/data-core";
-import { type Augmentation, Augmentation as AugmentationSchema } from "@layerlab/spec";
+import {
+  type Augmentation,
+  Augmentation as AugmentationSchema,
+  NORMALIZATION_MODES,
+  type NormalizationMode,
+} from "@layerlab/spec";
 import { useEffect, useMemo, useState } from "react";
 import { type DatasetSummary, listDatasets, uploadDataset } from "../api/client";
 import type { StudioApi } from "../state/useStudio";
-import { AugmentationFields } from "../train/ConfigFormView";
+import { AugmentationFields, NormalizationField } from "../train/ConfigFormView";
 import { DEFAULT_DATASET, type ShapesChoice } from "./datasets";
 import { ImageCanvas, toRgb } from "./ImageCanvas";
 import { useServerDataset } from "./useServerDataset";
@@ -84,6 +90,12 @@ export function DataPanel({ api, serverUp }: { api: StudioApi; serverUp: boolean
   );
   const dataset = generated ?? server.dataset;
   const stats = useMemo(() => (dataset ? datasetStatistics(dataset) : null), [dataset]);
+  const chosen = api.studio.config.normalization;
+  const mode: NormalizationMode = chosen && NORMALIZATION_MODES.includes(chosen) ? chosen : "per-channel";
+  const normalization = useMemo(
+    () => (dataset ? computeNormalization(dataset.train, dataset.shape, undefined, mode) : null),
+    [dataset, mode],
+  );
   const grid = useMemo(() => (dataset ? previewGrid(dataset, { perClass: 8 }) : null), [dataset]);
   const [previewSeed, setPreviewSeed] = useState(0);
   const augmentation = AugmentationSchema.safeParse(api.studio.config.augmentation ?? {}).data as
@@ -262,10 +274,19 @@ export function DataPanel({ api, serverUp }: { api: StudioApi; serverUp: boolean
         </fieldset>
       )}
       <fieldset>
+        <legend>Normalisation</legend>
+        <NormalizationField api={api} />
+        {normalization && (
+          <p className="muted" data-testid="normalization-stats">
+            {normalization.mean.length > 1 ? "Per channel: " : ""}
+            mean {normalization.mean.map((m) => m.toFixed(3)).join(" / ")}, std{" "}
+            {normalization.std.map((d) => d.toFixed(3)).join(" / ")} on this data (pixels scaled to [0, 1]; the run
+            computes them on its training split).
+          </p>
+        )}
+      </fieldset>
+      <fieldset>
         <legend>Augmentation</legend>
-        <p className="muted">
-          Pixels are normalised per channel with the training split's mean and standard deviation.
-        </p>
         <AugmentationFields api={api} />
         {augmented.length > 0 && dataset && (
           <div className="aug-preview" data-testid="aug-preview">

@@ -107,6 +107,15 @@ export function ConfigFormView({ api, trainSamples }: { api: StudioApi; trainSam
   );
 }
 
+/** The input-normalisation choice, for the data panel. */
+export function NormalizationField({ api }: { api: StudioApi }) {
+  return (
+    <div className="cfg-grid">
+      <FieldInput field={FORM.normalization} api={api} />
+    </div>
+  );
+}
+
 /** The augmentation fields, for the data panel. */
 export function AugmentationFields({ api }: { api: StudioApi }) {
   return (

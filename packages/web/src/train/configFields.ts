@@ -40,6 +40,7 @@ const LABELS: Record<string, string> = {
   weightDecay: "Weight decay",
   labelSmoothing: "Label smoothing",
   validationSplit: "Validation split",
+  normalization: "Input normalization",
   seed: "Seed",
   optimizer: "Optimizer",
   schedule: "LR schedule",
@@ -164,6 +165,8 @@ export interface ConfigForm {
   schedule: { field: ConfigField; byName: Record<string, ConfigField[]> };
   augmentation: ConfigField[];
   earlyStopping: ConfigField[];
+  /** Shown with the data (next to augmentation), not in the training form. */
+  normalization: ConfigField;
 }
 
 /** Builds the form description once; the schema does not change at run time. */
@@ -171,8 +174,10 @@ export function configForm(): ConfigForm {
   const shape = (TrainingConfig as unknown as Schema).shape!;
   const augmentation = unwrap(shape.augmentation!).core.shape!;
   const early = unwrap(shape.earlyStopping!).core.shape!;
+  const top = objectFields("", shape, ["optimizer", "schedule", "augmentation", "earlyStopping"]);
   return {
-    main: objectFields("", shape, ["optimizer", "schedule", "augmentation", "earlyStopping"]),
+    main: top.filter((f) => f.path !== "normalization"),
+    normalization: top.find((f) => f.path === "normalization")!,
     optimizer: variants("optimizer", shape.optimizer!),
     schedule: variants("schedule", shape.schedule!),
     augmentation: objectFields("augmentation", augmentation),
