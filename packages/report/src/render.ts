@@ -3,7 +3,6 @@ import { basename, dirname, join, resolve } from "node:path";
 import { gatherBatch } from "@layerlab/data-core";
 import { predict } from "@layerlab/engine";
 import {
-  curvesSvg,
   defaultDataDir,
   loadDatasetRef,
   loadRunModel,
@@ -16,7 +15,6 @@ import {
   writeRunFile,
 } from "@layerlab/runner";
 import {
-  analyzeSpec,
   type DiagnoseInput,
   type DoctorFinding,
   diagnose,
@@ -25,19 +23,9 @@ import {
   type TrainEvent,
   type TrainEventOf,
 } from "@layerlab/spec";
-import { esc, STYLE } from "./html";
+import { exampleIndices, reportHtml } from "./document";
 import { imageDataUrl } from "./png";
-import {
-  confusionSection,
-  curvesSection,
-  doctorSection,
-  type Example,
-  examplesSection,
-  hyperparameterSection,
-  resourcesSection,
-  specSection,
-  summarySection,
-} from "./sections";
+import type { Example } from "./sections";
 
 /** The report's file name inside a run folder. */
 export const REPORT_FILE = "report.html";
@@ -80,24 +68,27 @@ export async function renderReport(runDir: string, opts: ReportOptions = {}): Pr
     ...(test?.deadUnits && { deadUnits: test.deadUnits }),
   });
   const epochEvents = events.filter((e): e is TrainEventOf<"epoch"> => e.type === "epoch");
-  const title = `LayerLab report: ${info.name}`;
-  return [
-    "<!doctype html>",
-    `<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">`,
-    // No network at all: the page's own CSP forbids every fetch, so a stray URL cannot leak.
-    `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'">`,
-    `<title>${esc(title)}</title><style>${STYLE}</style></head><body>`,
-    `<h1>${esc(title)}</h1><p class="muted">Generated ${esc(new Date().toISOString())} from ${esc(dir)}</p>`,
-    summarySection(info, metrics),
-    specSection(analyzeSpec(spec)),
-    hyperparameterSection(config),
-    curvesSection(metrics.epoch.length > 0 ? curvesSvg(metrics) : null),
-    confusionSection(test),
-    examplesSection(examples),
-    doctorSection(findings, opts.explanation ?? null),
-    resourcesSection(info, epochEvents),
-    "</body></html>",
-  ].join("\n");
+  const env = info.environment;
+  return reportHtml({
+    summary: { ...info, createdAt: info.timings.createdAt },
+    spec,
+    config,
+    metrics,
+    test,
+    examples,
+    findings,
+    explanation: opts.explanation ?? null,
+    resources: {
+      trainSeconds: info.timings.trainSeconds,
+      wallSeconds: info.timings.wallSeconds,
+      peakRssBytes: info.resources?.peakRssBytes ?? null,
+      backend: env.backend,
+      cpu: `${env.cpu} × ${env.cpuCount}`,
+      versions: `Node ${env.node}, jax-js ${env.jaxJs}, LayerLab ${env.layerlab}`,
+      epochs: epochEvents.map((e) => ({ epoch: e.epoch, seconds: e.seconds, samplesPerSec: e.samplesPerSec })),
+    },
+    source: dir,
+  });
 }
 
 /** Renders the report and writes it atomically to `out` (default `<runDir>/report.html`); returns the path. */
@@ -151,7 +142,7 @@ async function examplePredictions(
   if (run instanceof Error)
     return `The model could not be loaded, so there are no example predictions (${run.message}).`;
   try {
-    const indices = Uint32Array.from({ length: n }, (_, i) => Math.floor((i * dataset.test.count) / n));
+    const indices = Uint32Array.from(exampleIndices(dataset.test.labels, dataset.test.count, n));
     const batch = gatherBatch(dataset.test, dataset.shape, indices, info.normalization);
     const probs = await predict(run.model, run.vars, batch.x, n); // [n · classes]
     const classes = dataset.classes.length;

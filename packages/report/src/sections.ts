@@ -1,17 +1,68 @@
-import type { RunInfo, RunMetrics } from "@layerlab/runner";
-import type { DoctorFinding, SpecAnalysis, TestReport, TrainEventOf } from "@layerlab/spec";
+import type { RunMetrics } from "@layerlab/runner";
+import type { DoctorFinding, SpecAnalysis, TestReport } from "@layerlab/spec";
 import { bytes, count, esc, fmt, percent, section, table } from "./html";
+
+/*
+ * The report's sections as pure string builders over plain facts: no run
+ * folder, no Node, so the browser builds the same page from a run it trained.
+ */
 
 /** One example prediction for the report. */
 export interface Example {
+  /** A `data:image/png` URL (the page makes no requests). */
   dataUrl: string;
   trueClass: string;
   predictedClass: string;
-  probability: number;
+  /** The predicted class's probability, or null where only the class was kept. */
+  probability: number | null;
+}
+
+/** Who the run is and where it stands: the summary's facts. */
+export interface ReportSummary {
+  name: string;
+  id: string;
+  /** `succeeded`, `failed`, `aborted`, `diverged`, … */
+  status: string;
+  /** Why the run stopped, for a person. */
+  message: string | null;
+  dataset: { name: string; shape: readonly number[]; classes: readonly string[] };
+  epochsDone: number;
+  epochs: number;
+  bestEpoch: number | null;
+  testAccuracy: number | null;
+  testLoss: number | null;
+  /** ISO 8601. */
+  createdAt: string;
+}
+
+/** One epoch's time and throughput; null where the run did not record it. */
+export interface EpochResources {
+  epoch: number;
+  seconds: number | null;
+  samplesPerSec: number | null;
+}
+
+/** Where and how fast a run trained; facts a platform cannot measure read "not recorded". */
+export interface ReportResources {
+  /** Seconds spent in the epochs (training and validation), null if unknown. */
+  trainSeconds: number | null;
+  /** Wall time of the whole run, when known. */
+  wallSeconds?: number | null;
+  /** Largest resident memory of the training process (a browser cannot measure it). */
+  peakRssBytes?: number | null;
+  /** Where the kernels ran: `wasm`, `webgpu`, or a label such as "Wasm, 4 threads". */
+  backend: string | null;
+  /** The CPU model and core count, or where the run trained when that is unknown ("this browser (…)"). */
+  cpu: string;
+  /** Software versions, e.g. "Node v20.11.0, jax-js 0.1.25, LayerLab 0.1.0". */
+  versions?: string | null;
+  epochs: EpochResources[];
+  /** Throughput to show when no epoch records one, with what it measured (e.g. "last logged batch"). */
+  samplesPerSec?: { value: number; basis: string } | null;
 }
 
 /** Run name, status, dataset and the headline numbers. */
-export function summarySection(info: RunInfo, metrics: RunMetrics): string {
+export function summarySection(info: ReportSummary, metrics: Pick<RunMetrics, "val_acc">): string {
   const rows = [
     ["Run", esc(info.name)],
     ["Status", esc(info.status) + (info.message ? ` <span class="muted">(${esc(info.message)})</span>` : "")],
@@ -21,7 +72,7 @@ export function summarySection(info: RunInfo, metrics: RunMetrics): string {
     ["Final validation accuracy", percent(metrics.val_acc.at(-1) ?? null)],
     ["Test accuracy", percent(info.testAccuracy)],
     ["Test loss", fmt(info.testLoss)],
-    ["Created", esc(info.timings.createdAt)],
+    ["Created", esc(info.createdAt)],
     ["Run id", `<code>${esc(info.id)}</code>`],
   ];
   return section("summary", "Summary", table(["", ""], rows, "kv"));
@@ -103,7 +154,7 @@ export function examplesSection(examples: Example[] | string): string {
     return section("examples", "Example predictions", `<p class="muted">${esc(examples)}</p>`);
   const figures = examples.map((e) => {
     const right = e.predictedClass === e.trueClass;
-    return `<figure><img src="${e.dataUrl}" alt="test image of ${esc(e.trueClass)}"><figcaption class="${right ? "ok" : "bad"}">predicted ${esc(e.predictedClass)} (${percent(e.probability)})<br>true ${esc(e.trueClass)}</figcaption></figure>`;
+    return `<figure><img src="${e.dataUrl}" alt="test image of ${esc(e.trueClass)}"><figcaption class="${right ? "ok" : "bad"}">predicted ${esc(e.predictedClass)}${e.probability === null ? "" : ` (${percent(e.probability)})`}<br>true ${esc(e.trueClass)}</figcaption></figure>`;
   });
   return section("examples", "Example predictions", `<div class="examples">${figures.join("\n")}</div>`);
 }
@@ -126,16 +177,29 @@ export function doctorSection(findings: DoctorFinding[], explanation: string | n
 }
 
 /** Time per epoch, throughput, peak memory and where it ran. */
-export function resourcesSection(info: RunInfo, epochs: TrainEventOf<"epoch">[]): string {
-  const rows = epochs.map((e) => [String(e.epoch), fmt(e.seconds, 3), count(e.samplesPerSec)]);
-  const env = info.environment;
+export function resourcesSection(r: ReportResources): string {
+  const rows = r.epochs.map((e) => [
+    String(e.epoch),
+    fmt(e.seconds, 3),
+    e.samplesPerSec === null ? "—" : count(e.samplesPerSec),
+  ]);
+  const measured = r.epochs.flatMap((e) => (e.samplesPerSec === null ? [] : [e.samplesPerSec]));
+  const throughput = measured.length
+    ? count(measured.reduce((a, b) => a + b, 0) / measured.length)
+    : r.samplesPerSec
+      ? `${count(r.samplesPerSec.value)} <span class="muted">(${esc(r.samplesPerSec.basis)})</span>`
+      : "—";
+  const wall = r.wallSeconds === null || r.wallSeconds === undefined ? "" : ` (wall ${fmt(r.wallSeconds, 3)} s)`;
   const facts = [
-    ["Training time", `${fmt(info.timings.trainSeconds, 3)} s (wall ${fmt(info.timings.wallSeconds, 3)} s)`],
-    ["Mean samples/s", epochs.length ? count(epochs.reduce((a, e) => a + e.samplesPerSec, 0) / epochs.length) : "—"],
-    ["Peak memory (RSS)", info.resources ? bytes(info.resources.peakRssBytes) : "not recorded"],
-    ["Backend", esc(env.backend ?? "—")],
-    ["CPU", `${esc(env.cpu)} × ${env.cpuCount}`],
-    ["Versions", `Node ${esc(env.node)}, jax-js ${esc(env.jaxJs)}, LayerLab ${esc(env.layerlab)}`],
+    ["Training time", r.trainSeconds === null ? "not recorded" : `${fmt(r.trainSeconds, 3)} s${wall}`],
+    ["Mean samples/s", throughput],
+    [
+      "Peak memory (RSS)",
+      r.peakRssBytes === null || r.peakRssBytes === undefined ? "not recorded" : bytes(r.peakRssBytes),
+    ],
+    ["Backend", esc(r.backend ?? "—")],
+    ["CPU", esc(r.cpu)],
+    ["Versions", esc(r.versions ?? "not recorded")],
   ];
   return section(
     "resources",

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
+import { REPORT_SECTIONS } from "@layerlab/report/document";
 import type { Page } from "playwright-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { openPage, serveStudio } from "./harness";
@@ -73,6 +74,18 @@ describe("studio in headless Chromium", () => {
     await other.page.context().close();
   });
 
+  it("chooses the input normalisation with the data and shows the mean/std it gives", async () => {
+    const stats = page.locator("[data-testid=normalization-stats]");
+    const perChannel = await stats.textContent();
+    expect(perChannel).toMatch(/mean 0\.\d{3}, std 0\.\d{3}/);
+    expect(perChannel).not.toContain("mean 0.000, std 1.000");
+    await page.selectOption("#cfg-normalization", "none");
+    await expect.poll(() => stats.textContent()).toContain("mean 0.000, std 1.000");
+    expect(new URL(page.url()).searchParams.get("setup")).toBeTruthy();
+    await page.selectOption("#cfg-normalization", "per-channel");
+    await expect.poll(() => stats.textContent()).toBe(perChannel);
+  });
+
   it("trains one epoch in the browser on a small subset and the charts move", { timeout: 180_000 }, async () => {
     await expect.poll(() => page.textContent("[data-testid=backend]"), { timeout: 30_000 }).toMatch(/Wasm|WebGPU/);
     await page.fill("#cfg-epochs", "1");
@@ -108,6 +121,45 @@ describe("studio in headless Chromium", () => {
     expect(text).toContain("input");
     expect(text).toContain("probabilities");
     expect(await page.locator(".results .problem.error").count()).toBe(0);
+  });
+
+  it("downloads the browser run's report, built in the page, which opens without errors", {
+    timeout: 60_000,
+  }, async () => {
+    const shown = Number.parseFloat((await page.textContent("[data-testid=test-accuracy]")) ?? "");
+    const cells = await page.locator("table.confusion td button").allTextContents();
+    const [download] = await Promise.all([
+      page.waitForEvent("download", { timeout: 30_000 }),
+      page.click("[data-testid=download-report]"),
+    ]);
+    expect(download.suggestedFilename()).toBe("browser run 1-report.html");
+    const html = readFileSync((await download.path())!, "utf8");
+    for (const id of REPORT_SECTIONS) expect(html).toContain(`<section id="${id}">`);
+    // The page shows two decimals, the report one.
+    const reported = Number(/<td>Test accuracy<\/td><td>([\d.]+)%<\/td>/.exec(html)?.[1]);
+    expect(Math.abs(reported - shown)).toBeLessThanOrEqual(0.05 + 1e-9);
+    expect(html).toContain(`${cells.reduce((a, c) => a + Number(c), 0)} test images`);
+    expect(html).toContain("from a run trained in this browser");
+    expect(html).not.toMatch(/(src|href)="(?!data:)/);
+    const viewer = await openPage(studio.browser);
+    const requests: string[] = [];
+    viewer.page.on("request", (r) => {
+      if (!r.url().startsWith("data:")) requests.push(r.url());
+    });
+    await viewer.page.setContent(html, { waitUntil: "load" });
+    for (const id of REPORT_SECTIONS) expect(await viewer.page.locator(`section#${id}`).isVisible()).toBe(true);
+    const widths = await viewer.page.$$eval("img", (imgs) => imgs.map((i) => (i as HTMLImageElement).naturalWidth));
+    expect(widths).toHaveLength(12);
+    expect(widths.every((w) => w === 28 * 3)).toBe(true); // the shapes are 28 px, enlarged 3×
+    const shownClasses = await viewer.page.$$eval("img", (imgs) => new Set(imgs.map((i) => i.alt)).size);
+    expect(shownClasses).toBe(3); // circles, squares and triangles
+    expect(await viewer.page.locator("#curves svg circle").count()).toBe(4); // one epoch: a train and a validation marker per panel
+    // The page keeps each epoch's time and throughput, so the resources table has them.
+    const epochRow = await viewer.page.locator("#resources table").last().locator("tbody tr").first().allTextContents();
+    expect(epochRow[0]).toMatch(/^1\s*[\d.]+\s*[\d,]+$/);
+    expect(viewer.errors).toEqual([]);
+    expect(requests).toEqual([]);
+    await viewer.page.context().close();
   });
 
   it("aborts a second run", { timeout: 120_000 }, async () => {
@@ -214,6 +266,10 @@ describe("studio in headless Chromium", () => {
     expect(readFileSync(join(assets, entry[0]!), "utf8")).not.toContain(engineMarker);
     const workerEntry = readdirSync(assets).find((f) => f.startsWith("worker-"))!;
     expect(readFileSync(join(assets, workerEntry), "utf8")).not.toContain(engineMarker);
+    // The run report's builder loads on its button's first click, not with the first screen.
+    const reportMarker = "a run trained in this browser";
+    expect(readFileSync(join(assets, entry[0]!), "utf8")).not.toContain(reportMarker);
+    expect(readdirSync(assets).some((f) => readFileSync(join(assets, f), "utf8").includes(reportMarker))).toBe(true);
   });
 
   it("logs no console errors", () => {

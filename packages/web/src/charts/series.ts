@@ -4,8 +4,17 @@ import type { LayerGradientStats, TrainEvent } from "@layerlab/spec";
 export interface RunSeries {
   /** Per batch: global step, loss, accuracy, learning rate. */
   batch: { step: number[]; loss: number[]; accuracy: number[]; learningRate: number[] };
-  /** Per epoch: epoch, train and validation loss and accuracy (NaN where there is no validation). */
-  epoch: { epoch: number[]; trainLoss: number[]; valLoss: number[]; trainAccuracy: number[]; valAccuracy: number[] };
+  /** Per epoch: epoch, train and validation loss and accuracy (NaN where there is no validation), and its time, throughput and learning rate. */
+  epoch: {
+    epoch: number[];
+    trainLoss: number[];
+    valLoss: number[];
+    trainAccuracy: number[];
+    valAccuracy: number[];
+    seconds: number[];
+    samplesPerSec: number[];
+    learningRate: number[];
+  };
   /** Per `gradients` event: global step, and per layer (by spec index) its gradient norm and update ratio (NaN where it overflowed). */
   gradients: GradientSeries;
   /** Highest `seq` seen, -1 before any: events at or below it are replays and are skipped. */
@@ -32,7 +41,16 @@ const RECENT_GRADIENTS = 200;
 export function emptySeries(): RunSeries {
   return {
     batch: { step: [], loss: [], accuracy: [], learningRate: [] },
-    epoch: { epoch: [], trainLoss: [], valLoss: [], trainAccuracy: [], valAccuracy: [] },
+    epoch: {
+      epoch: [],
+      trainLoss: [],
+      valLoss: [],
+      trainAccuracy: [],
+      valAccuracy: [],
+      seconds: [],
+      samplesPerSec: [],
+      learningRate: [],
+    },
     gradients: { step: [], layers: new Map(), recent: [] },
     lastSeq: -1,
     start: null,
@@ -74,6 +92,9 @@ export function appendEvent(s: RunSeries, e: TrainEvent): boolean {
       s.epoch.valLoss.push(e.valLoss ?? Number.NaN);
       s.epoch.trainAccuracy.push(e.trainAccuracy);
       s.epoch.valAccuracy.push(e.valAccuracy ?? Number.NaN);
+      s.epoch.seconds.push(e.seconds);
+      s.epoch.samplesPerSec.push(e.samplesPerSec);
+      s.epoch.learningRate.push(e.learningRate ?? Number.NaN);
       break;
     case "gradients": {
       const g = s.gradients;

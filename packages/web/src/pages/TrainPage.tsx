@@ -154,6 +154,7 @@ export function TrainPage({ api }: { api: StudioApi }) {
               results={active.results}
               name={active.name}
               spec={active.where === "browser" ? active.studio.spec : undefined}
+              run={active.where === "browser" ? active : undefined}
               epochs={active.series.epoch}
               seconds={active.series.end?.type === "done" ? active.series.end.seconds : null}
               downloads={

@@ -3,7 +3,7 @@ import { type ReactNode, useMemo, useState } from "react";
 import { ImageCanvas, toRgb } from "../data/ImageCanvas";
 import { BrowserExports } from "./Exports";
 import { PerClassTable } from "./PerClassTable";
-import type { RunResults } from "./trainer";
+import type { LocalRun, RunResults } from "./trainer";
 
 function download(name: string, data: BlobPart, type: string) {
   const url = URL.createObjectURL(new Blob([data], { type }));
@@ -126,6 +126,32 @@ export function PredictionGrid({
   );
 }
 
+/** Builds the run report in the page and downloads it; the report's code loads on the first click. */
+function BrowserReportButton({ run }: { run: LocalRun }) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const onClick = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      const { downloadBrowserReport } = await import("./browserReport");
+      downloadBrowserReport(run);
+    } catch (err) {
+      setError(`The report could not be built: ${err instanceof Error ? err.message : String(err)}`);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <>
+      <button type="button" onClick={onClick} disabled={busy} data-testid="download-report">
+        Download report
+      </button>
+      {error && <span className="problem error">{error}</span>}
+    </>
+  );
+}
+
 /** Results of a finished run: metrics, confusion matrix, galleries, per-class table, downloads. */
 export function Results({
   results,
@@ -134,6 +160,7 @@ export function Results({
   name,
   spec,
   downloads,
+  run,
 }: {
   results: RunResults;
   seconds: number | null;
@@ -143,6 +170,8 @@ export function Results({
   spec?: ModelSpecInput;
   /** Download links that replace the page-made ones (a server run's artifacts). */
   downloads?: ReactNode;
+  /** The browser run these results are of; with it the page builds the run report. */
+  run?: LocalRun;
 }) {
   const [cell, setCell] = useState<[number, number] | null>(null);
   const n = results.test.count;
@@ -192,6 +221,7 @@ export function Results({
               <button type="button" onClick={() => download(`${name}-metrics.csv`, metricsCsv(epochs), "text/csv")}>
                 Download metrics.csv
               </button>
+              {run && <BrowserReportButton run={run} />}
             </div>
           )}
           {results.weights && spec && (
