@@ -1,5 +1,8 @@
 import { encodeSafetensors } from "@layerlab/engine/safetensors";
-import type { ModelSpec } from "@layerlab/spec";
+import { type ModelSpec, NORMALIZATION_METADATA_KEY } from "@layerlab/spec";
+
+export { NORMALIZATION_METADATA_KEY };
+
 import { type Normalization, readModel } from "./model-view";
 import { encodeOnnx } from "./onnx";
 import { pytorchModelCode } from "./pytorch-code";
@@ -78,9 +81,6 @@ function torchStateDict(view: ReturnType<typeof readModel>): [string, TorchTenso
   }
   return out;
 }
-
-/** Metadata key under which the normalization travels in weights.safetensors. */
-export const NORMALIZATION_METADATA_KEY = "layerlab.normalization";
 
 /** The native weights: the same tensors, re-encoded canonically, with the normalization as metadata. */
 function nativeWeights(view: ReturnType<typeof readModel>): Uint8Array {

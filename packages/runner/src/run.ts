@@ -17,6 +17,7 @@ import {
   analyzeSpec,
   configFingerprint,
   type ModelSpec,
+  NORMALIZATION_METADATA_KEY,
   type TestReport,
   type TrainEvent,
   type TrainEventOf,
@@ -80,7 +81,6 @@ export interface RunSummary {
 }
 
 /** Metadata key under which weights carry the training normalization (as the exporter reads it). */
-const NORMALIZATION_KEY = "layerlab.normalization";
 
 /** Files written at each epoch end, in this order; the resume point (optimizer.safetensors) is the commit. */
 export const CHECKPOINT_WRITE_ORDER = [
@@ -383,7 +383,7 @@ async function checkpoint(
 ): Promise<("best" | "last")[]> {
   const { dir, run, info, config } = ctx;
   const improved = improves(event, info.bestMetric, config);
-  const meta = { [NORMALIZATION_KEY]: JSON.stringify(info.normalization) };
+  const meta = { [NORMALIZATION_METADATA_KEY]: JSON.stringify(info.normalization) };
   const files: Partial<Record<(typeof CHECKPOINT_WRITE_ORDER)[number], string | Uint8Array>> = {};
   if (improved !== null) {
     info.bestMetric = improved;
@@ -439,7 +439,7 @@ function testReport(test: Evaluation, classes: string[]): TestReport {
 
 function withNormalization(weights: Uint8Array, normalization: Normalization): Uint8Array {
   const { tensors, metadata } = decodeSafetensors(weights);
-  return encodeSafetensors(tensors, { ...metadata, [NORMALIZATION_KEY]: JSON.stringify(normalization) });
+  return encodeSafetensors(tensors, { ...metadata, [NORMALIZATION_METADATA_KEY]: JSON.stringify(normalization) });
 }
 
 function sameNormalization(a: Normalization, b: Normalization): boolean {

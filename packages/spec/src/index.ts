@@ -12,3 +12,4 @@ export * from "./shapes";
 export * from "./templates";
 export * from "./test-report";
 export * from "./validateConfig";
+export * from "./weights-metadata";

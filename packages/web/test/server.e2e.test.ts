@@ -1,6 +1,6 @@
 import type { Page } from "playwright-core";
 import { beforeAll, describe, expect, it } from "vitest";
-import { serveStudio } from "./harness";
+import { openPage, serveStudio } from "./harness";
 
 /*
  * The studio served by the real LayerLab server (packages/server) on a random
@@ -19,6 +19,22 @@ beforeAll(() => {
 async function recordedEvents(id: string): Promise<{ type: string; seq: number }[]> {
   const text = await (await fetch(`${url}/api/runs/${id}/events?mode=history`)).text();
   return [...text.matchAll(/^data: (.*)$/gm)].map((m) => JSON.parse(m[1]!)).filter((e) => typeof e.seq === "number");
+}
+
+/** Draws a closed square stroke on the drawing canvas of page `p`. */
+async function drawSquare(p: Page): Promise<void> {
+  const box = (await p.locator("[data-testid=draw-canvas]").boundingBox())!;
+  await p.mouse.move(box.x + box.width * 0.3, box.y + box.height * 0.3);
+  await p.mouse.down();
+  for (const [fx, fy] of [
+    [0.7, 0.3],
+    [0.7, 0.7],
+    [0.3, 0.7],
+    [0.3, 0.3],
+  ] as const) {
+    await p.mouse.move(box.x + box.width * fx, box.y + box.height * fy, { steps: 4 });
+  }
+  await p.mouse.up();
 }
 
 describe("studio against the LayerLab server", () => {
@@ -76,6 +92,99 @@ describe("studio against the LayerLab server", () => {
     const prediction = page.locator("[data-testid=prediction]").first();
     await expect.poll(() => prediction.count(), { timeout: 30_000 }).toBe(1);
     expect(["circle", "square", "triangle"]).toContain(await prediction.textContent());
+  });
+
+  it("looks inside the server model through a copy loaded into the page, which predicts as the server does", {
+    timeout: 120_000,
+  }, async () => {
+    // The drawing from the test above: the 3D view shows the server model's copy.
+    const panel = page.locator("[data-testid=inside-panel]");
+    await expect.poll(() => panel.count(), { timeout: 10_000 }).toBe(1);
+    const view = page.locator("[data-testid=network-3d]");
+    await expect.poll(() => view.getAttribute("data-frames").then(Number), { timeout: 60_000 }).toBeGreaterThan(0);
+    const painted = await view.locator("canvas").evaluate((c: HTMLCanvasElement) => {
+      const copy = document.createElement("canvas");
+      copy.width = c.width;
+      copy.height = c.height;
+      const ctx = copy.getContext("2d")!;
+      ctx.drawImage(c, 0, 0);
+      const { data } = ctx.getImageData(0, 0, c.width, c.height);
+      let n = 0;
+      for (let i = 3; i < data.length; i += 4) if (data[i]! > 0) n++;
+      return n;
+    });
+    expect(painted).toBeGreaterThan(500);
+    const serverClass = page.locator("[data-testid=prediction]").first();
+    const copyClass = page.locator("[data-testid=copy-prediction-class]");
+    await expect.poll(() => copyClass.count(), { timeout: 30_000 }).toBe(1);
+    expect(await copyClass.textContent()).toBe(await serverClass.textContent());
+
+    // For the same input both compute the same numbers. The page and the server scale a drawing
+    // differently, except a uniform one: upload a uniform grey image, ask the server for it directly.
+    const image = await page.evaluate(() => {
+      const c = document.createElement("canvas");
+      c.width = 280;
+      c.height = 280;
+      const ctx = c.getContext("2d")!;
+      ctx.fillStyle = "rgb(90, 90, 90)";
+      ctx.fillRect(0, 0, 280, 280);
+      return c.toDataURL("image/png");
+    });
+    const runs = (await (await fetch(`${url}/api/runs`)).json()) as { runs?: { id: string; status: string }[] };
+    const runId = (runs.runs ?? (runs as unknown as { id: string; status: string }[])).find(
+      (r) => r.status === "succeeded",
+    )!.id;
+    const res = await fetch(`${url}/api/runs/${runId}/predict`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ image }),
+    });
+    expect(res.status).toBe(200);
+    const server = (await res.json()) as { classes: string[]; probabilities: number[] };
+    await page.setInputFiles(".draw-page input[type=file]", {
+      name: "grey.png",
+      mimeType: "image/png",
+      buffer: Buffer.from(image.split(",")[1]!, "base64"),
+    });
+    const copyProbabilities = async () =>
+      JSON.parse((await page.getAttribute("[data-testid=copy-prediction]", "data-probabilities")) ?? "[]") as number[];
+    const largestGap = async () => {
+      const local = await copyProbabilities();
+      if (local.length !== server.probabilities.length) return Number.POSITIVE_INFINITY;
+      return Math.max(...local.map((p, i) => Math.abs(p - server.probabilities[i]!)));
+    };
+    await expect.poll(largestGap, { timeout: 30_000 }).toBeLessThan(1e-4);
+    const best = server.probabilities.indexOf(Math.max(...server.probabilities));
+    expect(await copyClass.textContent()).toBe(server.classes[best]);
+    // The page's own server prediction for the uploaded image says the same.
+    await expect.poll(() => serverClass.textContent(), { timeout: 30_000 }).toBe(server.classes[best]);
+  });
+
+  it("looks inside a model picked from the registry in a page that never saw it train", {
+    timeout: 120_000,
+  }, async () => {
+    const runs = (await (await fetch(`${url}/api/runs`)).json()) as { runs?: { id: string; status: string }[] };
+    const runId = (runs.runs ?? (runs as unknown as { id: string; status: string }[])).find(
+      (r) => r.status === "succeeded",
+    )!.id;
+    const fresh = await openPage(studio.browser);
+    try {
+      await fresh.page.goto(`${url}/#/draw`);
+      const option = fresh.page.locator(`#by-name option[value="${runId}"]`);
+      await expect.poll(() => option.count(), { timeout: 20_000 }).toBe(1);
+      await fresh.page.selectOption("#by-name", runId);
+      await drawSquare(fresh.page);
+      const view = fresh.page.locator("[data-testid=network-3d]");
+      await expect.poll(() => view.getAttribute("data-frames").then(Number), { timeout: 60_000 }).toBeGreaterThan(0);
+      const copyClass = fresh.page.locator("[data-testid=copy-prediction-class]");
+      const serverClass = fresh.page.locator("[data-testid=prediction]").first();
+      await expect.poll(() => copyClass.count(), { timeout: 30_000 }).toBe(1);
+      await expect.poll(() => serverClass.count(), { timeout: 30_000 }).toBe(1);
+      expect(await copyClass.textContent()).toBe(await serverClass.textContent());
+      expect(fresh.errors).toEqual([]);
+    } finally {
+      await fresh.page.context().close();
+    }
   });
 
   it("offers 'Train this configuration' when the registry has no such model, and opens the builder pre-filled", async () => {

@@ -1,4 +1,4 @@
-import { lazy, Suspense, useMemo, useState } from "react";
+import { lazy, type ReactNode, Suspense, useMemo, useState } from "react";
 import type { Inspection } from "../train/protocol";
 import { FeatureMaps } from "./FeatureMaps";
 import { featureMaps } from "./featureMaps";
@@ -11,7 +11,13 @@ const Network3D = lazy(() => import("./Network3D"));
 const DEFAULT_TOP_N = 6;
 
 /** "Look inside" the model on the drawing page: the dense net in 3D or the conv layers' feature maps, for the current drawing. */
-export function InsidePanel(props: { modelName: string; inspection: Inspection | null; error: string | null }) {
+export function InsidePanel(props: {
+  modelName: string;
+  inspection: Inspection | null;
+  error: string | null;
+  /** Shown under the heading (e.g. what the inspected model predicts). */
+  children?: ReactNode;
+}) {
   const { inspection } = props;
   const [topN, setTopN] = useState(DEFAULT_TOP_N);
   const [rotate, setRotate] = useState(false);
@@ -24,6 +30,7 @@ export function InsidePanel(props: { modelName: string; inspection: Inspection |
   return (
     <section className="panel inside-panel" data-testid="inside-panel">
       <h2>Inside {props.modelName}</h2>
+      {props.children}
       {props.error && <p className="muted">{props.error}</p>}
       {!inspection && !props.error && <p className="muted">Draw something to see what each layer does with it.</p>}
       {scene && (

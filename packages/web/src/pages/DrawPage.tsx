@@ -1,11 +1,12 @@
+import type { ModelSpecInput } from "@layerlab/spec";
 import { useEffect, useMemo, useRef, useState } from "react";
-import { predictWithRun, type RunSummary } from "../api/client";
+import { getRun, predictWithRun, type RunSummary } from "../api/client";
 import { DrawCanvas, type DrawCanvasHandle } from "../draw/DrawCanvas";
 import { latestOnly } from "../draw/liveInference";
 import { preprocessMnist, resizeInk } from "../draw/preprocess";
 import { RegistryPicker } from "../draw/RegistryPicker";
+import { loadServerModel, softmax } from "../draw/serverModel";
 import { InsidePanel } from "../inside/InsidePanel";
-import type { Studio } from "../state/studio";
 import type { StudioApi } from "../state/useStudio";
 import type { Inspection } from "../train/protocol";
 import { trainer } from "../train/trainer";
@@ -17,16 +18,23 @@ interface DrawModel {
   name: string;
   classes: string[];
   where: "browser" | "server";
-  studio: Studio | null;
+  /** Null until a registry-picked run's detail arrives. */
+  spec: ModelSpecInput | null;
+  /** What it was trained on: "shapes" or a server dataset's id. */
+  dataset: string;
   training: boolean;
 }
 
+/** Whether drawings reach `model` as MNIST digits: as the server decides for its runs, by the dataset's name for the page's. */
+function readsDigits(model: DrawModel): boolean {
+  return model.where === "server" ? model.dataset === "mnist" : /mnist/i.test(model.dataset);
+}
+
 /** The model input for a drawing: MNIST's preprocessing for 28×28 digits, a plain resize otherwise. */
-function inputOf(studio: Studio, ink: Float32Array, size: number): Float32Array | null {
-  const [c = 1, h = 28, w = 28] = (studio.spec.input?.shape ?? []) as number[];
+function inputOf(spec: ModelSpecInput, digits: boolean, ink: Float32Array, size: number): Float32Array | null {
+  const [c = 1, h = 28, w = 28] = (spec.input?.shape ?? []) as number[];
   if (h !== w) return null;
-  const digits = studio.dataset.kind === "server" && /mnist/i.test(studio.dataset.id) && h === 28;
-  const grey = digits ? preprocessMnist(ink, size, size) : resizeInk(ink, size, size, h);
+  const grey = digits && h === 28 ? preprocessMnist(ink, size, size) : resizeInk(ink, size, size, h);
   if (c === 1) return grey;
   const out = new Float32Array(c * h * w);
   for (let k = 0; k < c; k++) out.set(grey, k * h * w);
@@ -69,6 +77,28 @@ function Probabilities({ model, probs }: { model: DrawModel; probs: Float32Array
   );
 }
 
+/** A server model's copy in this page, as the inside views need it. */
+type LocalCopy =
+  | { id: string; status: "loading" }
+  | { id: string; status: "ready"; spec: ModelSpecInput }
+  | { id: string; status: "failed"; error: string };
+
+/** What the page's copy of a server model predicts for the inspected drawing (its probabilities in `data-probabilities`). */
+function CopyPrediction({ classes, inspection }: { classes: string[]; inspection: Inspection }) {
+  const logits = inspection.layers.at(-1)?.data;
+  if (!logits) return null;
+  const probs = softmax(logits);
+  const best = probs.indexOf(Math.max(...probs));
+  return (
+    <p className="muted" data-testid="copy-prediction" data-probabilities={JSON.stringify(Array.from(probs))}>
+      This page's copy of the model predicts{" "}
+      <strong data-testid="copy-prediction-class">{classes[best] ?? `class ${best}`}</strong> (
+      {(probs[best]! * 100).toFixed(1)}%); the views below are its activations. The server scales drawings its own way,
+      so its percentages can differ slightly.
+    </p>
+  );
+}
+
 /** Draw (or upload) an image and watch one or two models' probabilities change while drawing. */
 export function DrawPage({ api }: { api: StudioApi }) {
   const state = useTrainer();
@@ -81,7 +111,8 @@ export function DrawPage({ api }: { api: StudioApi }) {
       name: r.name,
       classes: (r.studio.spec.classes ?? []) as string[],
       where: r.where,
-      studio: r.studio,
+      spec: r.studio.spec,
+      dataset: r.studio.dataset.kind === "server" ? r.studio.dataset.id : r.studio.dataset.kind,
       training: !r.series.end,
     }));
   const models = [...local, ...picked.filter((p) => !local.some((l) => l.id === p.id))];
@@ -105,7 +136,7 @@ export function DrawPage({ api }: { api: StudioApi }) {
                 const out = await predictWithRun(m.id, canvas.current!.toDataUrl());
                 return Float32Array.from(out.probabilities);
               }
-              const x = m.studio ? inputOf(m.studio, ink.data, ink.size) : null;
+              const x = m.spec ? inputOf(m.spec, readsDigits(m), ink.data, ink.size) : null;
               return x ? (await trainer.predict(m.id, x)).probabilities : null;
             },
             (out) => setProbs((p) => ({ ...p, [m.id]: out })),
@@ -114,29 +145,71 @@ export function DrawPage({ api }: { api: StudioApi }) {
       ),
     [selectedKey],
   );
-  // The inside views follow the first in-page model: only the worker has its activations.
-  const insideModel = selected.find((m) => m.where === "browser" && m.studio) ?? null;
-  const [inside, setInside] = useState<{ inspection: Inspection | null; error: string | null }>({
+  // The inside views follow the first selected model. They need every layer's output, which only this
+  // page's worker computes: a server model gets a copy loaded into it (its predictions stay the server's).
+  const insideModel = selected[0] ?? null;
+  const [copy, setCopy] = useState<LocalCopy | null>(null);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: load once per model, not on every render.
+  useEffect(() => {
+    if (insideModel?.where !== "server") return;
+    const { id, spec } = insideModel;
+    let current = true;
+    setCopy({ id, status: "loading" });
+    (async () => {
+      const known = spec ?? (await getRun(id)).spec;
+      await loadServerModel(id, known);
+      return known;
+    })().then(
+      (loaded) => current && setCopy({ id, status: "ready", spec: loaded }),
+      (err: unknown) =>
+        current &&
+        setCopy({
+          id,
+          status: "failed",
+          error: `the model could not be loaded into this page (${err instanceof Error ? err.message : String(err)}); its predictions still come from the server`,
+        }),
+    );
+    return () => {
+      current = false;
+    };
+  }, [insideModel?.id]);
+  const insideCopy = insideModel?.where === "server" && copy?.id === insideModel.id ? copy : null;
+  const insideSpec =
+    insideModel?.where === "browser" ? insideModel.spec : insideCopy?.status === "ready" ? insideCopy.spec : null;
+  const [inside, setInside] = useState<{ modelId: string; inspection: Inspection | null; error: string | null }>({
+    modelId: "",
     inspection: null,
     error: null,
   });
   const lastInk = useRef<{ data: Float32Array; size: number } | null>(null);
   // biome-ignore lint/correctness/useExhaustiveDependencies: one throttle per inside model, rebuilt only when it changes.
   const inspector = useMemo(() => {
-    if (!insideModel?.studio) return null;
-    const { id, studio } = insideModel;
+    if (!insideModel || !insideSpec) return null;
+    const { id } = insideModel;
+    const digits = readsDigits(insideModel);
     return latestOnly(
       async (ink: { data: Float32Array; size: number }) => {
-        const x = inputOf(studio, ink.data, ink.size);
-        if (!x) return { inspection: null, error: "the inside views need a square input" };
+        const x = inputOf(insideSpec, digits, ink.data, ink.size);
+        if (!x) return { modelId: id, inspection: null, error: "the inside views need a square input" };
         const got = await trainer.inspect(id, x);
-        return { inspection: got.inspection, error: got.error ?? null };
+        return { modelId: id, inspection: got.inspection, error: got.error ?? null };
       },
       (out) => setInside(out),
     );
-  }, [insideModel?.id]);
+  }, [insideModel?.id, insideSpec]);
+  // A drawing made before the model was ready (or for another model) is shown as soon as it is.
+  useEffect(() => {
+    if (inspector && lastInk.current) inspector(lastInk.current);
+  }, [inspector]);
+  const insideShown = inside.modelId === insideModel?.id ? inside : { inspection: null, error: null };
+  const insideNote =
+    insideCopy?.status === "loading"
+      ? "loading the model into this page…"
+      : insideCopy?.status === "failed"
+        ? insideCopy.error
+        : insideShown.error;
   // While the model trains, its weights move under a still drawing: refresh the inside views once a second.
-  const insideTraining = insideModel?.training ?? false;
+  const insideTraining = (insideModel?.where === "browser" && insideModel.training) || false;
   useEffect(() => {
     if (!inspector || !insideTraining) return;
     const timer = setInterval(() => lastInk.current && inspector(lastInk.current), 1000);
@@ -154,7 +227,7 @@ export function DrawPage({ api }: { api: StudioApi }) {
   const pickServer = (run: RunSummary) => {
     setPicked((p) => [
       ...p.filter((x) => x.id !== run.id),
-      { id: run.id, name: run.name, classes: [], where: "server", studio: null, training: false },
+      { id: run.id, name: run.name, classes: [], where: "server", spec: null, dataset: run.dataset, training: false },
     ]);
     setChosen((c) => [...(c.length ? c : selected.map((s) => s.id)), run.id].slice(-2));
     // Class names come with the first prediction; fetch them now so the bars show.
@@ -221,7 +294,13 @@ export function DrawPage({ api }: { api: StudioApi }) {
           ))}
         </div>
       </section>
-      {insideModel && <InsidePanel modelName={insideModel.name} inspection={inside.inspection} error={inside.error} />}
+      {insideModel && (
+        <InsidePanel modelName={insideModel.name} inspection={insideShown.inspection} error={insideNote}>
+          {insideModel.where === "server" && insideShown.inspection && (
+            <CopyPrediction classes={insideModel.classes} inspection={insideShown.inspection} />
+          )}
+        </InsidePanel>
+      )}
     </div>
   );
 }

@@ -2,16 +2,21 @@
 import { type Dataset, generateShapes } from "@layerlab/data-core";
 import {
   activations,
+  buildModel,
   createEvaluator,
   disposeVars,
   initBackend,
+  loadWeights,
+  type Model,
+  type ModelVars,
+  refVars,
   type TrainRun,
   train,
   varsToHost,
 } from "@layerlab/engine";
 import type { Backend } from "@layerlab/spec";
 import { decodeDatasetPayload } from "../data/payload";
-import type { FromWorker, Inspection, ToWorker, WasmMode } from "./protocol";
+import type { FromWorker, Inspection, RunNormalization, ToWorker, WasmMode } from "./protocol";
 
 /*
  * The engine side of the training worker, loaded by worker.ts once it has
@@ -28,6 +33,8 @@ interface WorkerRun {
 /** Runs whose weights are kept for predictions; the oldest are freed beyond this many. */
 const KEEP_RUNS = 4;
 const runs = new Map<string, WorkerRun>();
+/** Models of finished runs trained elsewhere, held from `load` until the page sends `unload`. */
+const loadedModels = new Map<string, { model: Model; vars: ModelVars; normalization: RunNormalization }>();
 
 // On one Wasm thread every kernel runs synchronously and the train loop only
 // awaits resolved promises: without a real task boundary an abort, prediction
@@ -112,10 +119,10 @@ async function startTraining(msg: Extract<ToWorker, { type: "train" }>) {
   if (runs.get(msg.runId) !== entry) run.dispose();
 }
 
-/** Normalises raw pixels in [0, 1] (`[C, H, W]`) as run `run` normalised its training data. */
-function normalise(run: TrainRun, pixels: Float32Array): Float32Array {
-  const [channels] = run.model.spec.input.shape;
-  const { mean, std } = run.normalization;
+/** Normalises raw pixels in [0, 1] (`[C, H, W]`) as the model's training data was normalised. */
+function normalise(model: Model, normalization: RunNormalization, pixels: Float32Array): Float32Array {
+  const [channels] = model.spec.input.shape;
+  const { mean, std } = normalization;
   const x = new Float32Array(pixels.length);
   const plane = pixels.length / (channels ?? 1);
   for (let i = 0; i < x.length; i++) {
@@ -125,12 +132,21 @@ function normalise(run: TrainRun, pixels: Float32Array): Float32Array {
   return x;
 }
 
-/** The latest weights of run `runId`, or the reason there are none (the caller disposes them). */
-function latestVars(runId: string): { run: TrainRun; vars: ReturnType<TrainRun["currentVars"]> } | string {
+/** What answers a prediction: a model, its normalisation and new references to its weights (the caller disposes them). */
+interface HeldModel {
+  model: Model;
+  normalization: RunNormalization;
+  vars: ModelVars;
+}
+
+/** The latest weights of run `runId` (trained here or loaded), or the reason there are none. */
+function latestVars(runId: string): HeldModel | string {
+  const loaded = loadedModels.get(runId);
+  if (loaded) return { model: loaded.model, normalization: loaded.normalization, vars: refVars(loaded.vars) };
   const kept = runs.get(runId);
   if (!kept) return "this model is no longer in memory — train it again";
   try {
-    return { run: kept.run, vars: kept.run.currentVars() };
+    return { model: kept.run.model, normalization: kept.run.normalization, vars: kept.run.currentVars() };
   } catch {
     return "the model has no weights yet";
   }
@@ -142,10 +158,10 @@ async function predictNow(msg: Extract<ToWorker, { type: "predict" }>) {
     post({ type: "prediction", id: msg.id, probabilities: null, error: got });
     return;
   }
-  const { run, vars } = got;
-  const evaluator = createEvaluator(run.model);
+  const { model, normalization, vars } = got;
+  const evaluator = createEvaluator(model);
   try {
-    const probabilities = await evaluator.probabilities(vars, normalise(run, msg.pixels), 1);
+    const probabilities = await evaluator.probabilities(vars, normalise(model, normalization, msg.pixels), 1);
     post({ type: "prediction", id: msg.id, probabilities }, [probabilities.buffer]);
   } finally {
     evaluator.dispose();
@@ -159,10 +175,10 @@ async function inspectNow(msg: Extract<ToWorker, { type: "inspect" }>) {
     post({ type: "inspection", id: msg.id, inspection: null, error: got });
     return;
   }
-  const { run, vars } = got;
+  const { model, normalization, vars } = got;
   try {
-    const x = normalise(run, msg.pixels);
-    const outputs = await activations(run.model, vars, x, 1);
+    const x = normalise(model, normalization, msg.pixels);
+    const outputs = await activations(model, vars, x, 1);
     const host = await varsToHost({ params: vars.params, state: {} });
     const weights: Inspection["weights"] = {};
     for (const [name, t] of Object.entries(host)) {
@@ -170,7 +186,7 @@ async function inspectNow(msg: Extract<ToWorker, { type: "inspect" }>) {
       if (m && t.shape.length >= 2) weights[Number(m[1])] = { shape: [...t.shape], data: t.data as Float32Array };
     }
     const inspection: Inspection = {
-      input: { shape: [...run.model.spec.input.shape], data: x },
+      input: { shape: [...model.spec.input.shape], data: x },
       layers: outputs.map((o) => ({ layer: o.layer, kind: o.kind, shape: o.shape.slice(1), data: o.data })),
       weights,
     };
@@ -183,6 +199,28 @@ async function inspectNow(msg: Extract<ToWorker, { type: "inspect" }>) {
   } finally {
     disposeVars(vars);
   }
+}
+
+/** Builds run `msg.runId`'s model from its safetensors weights and holds it; a held run is left as it is. */
+async function loadModel(msg: Extract<ToWorker, { type: "load" }>) {
+  await engineInfo;
+  if (!loadedModels.has(msg.runId)) {
+    let model: Model;
+    try {
+      model = buildModel(msg.spec);
+    } catch (err) {
+      throw new Error(`its spec is not a model this studio can build (${err instanceof Error ? err.message : err})`);
+    }
+    loadedModels.set(msg.runId, { model, vars: loadWeights(model, msg.weights), normalization: msg.normalization });
+  }
+  post({ type: "loaded", runId: msg.runId });
+}
+
+/** Frees a model held by `loadModel`; predictions in flight keep their own references. */
+function unloadModel(runId: string) {
+  const held = loadedModels.get(runId);
+  loadedModels.delete(runId);
+  if (held) disposeVars(held.vars);
 }
 
 /** What a run trains on in this worker; set by `startEngine`. */
@@ -202,6 +240,11 @@ function handle(msg: ToWorker) {
     predictNow(msg).catch((err) => post({ type: "prediction", id: msg.id, probabilities: null, error: String(err) }));
   else if (msg.type === "inspect")
     inspectNow(msg).catch((err) => post({ type: "inspection", id: msg.id, inspection: null, error: String(err) }));
+  else if (msg.type === "load")
+    loadModel(msg).catch((err) =>
+      post({ type: "loaded", runId: msg.runId, error: err instanceof Error ? err.message : String(err) }),
+    );
+  else if (msg.type === "unload") unloadModel(msg.runId);
 }
 
 /**

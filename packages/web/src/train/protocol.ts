@@ -37,7 +37,14 @@ export type ToWorker =
   /** Raw pixels in [0, 1], `[C, H, W]`; the worker normalises them as the run did. */
   | { type: "predict"; id: number; runId: string; pixels: Float32Array }
   /** Same input as `predict`; answers every layer's output and the weighted layers' weights. */
-  | { type: "inspect"; id: number; runId: string; pixels: Float32Array };
+  | { type: "inspect"; id: number; runId: string; pixels: Float32Array }
+  /**
+   * Holds a finished run's model (trained elsewhere, e.g. on the server) so that `predict` and
+   * `inspect` answer for `runId`; `weights` is its safetensors file. Loading a held run again is a no-op.
+   */
+  | { type: "load"; runId: string; spec: ModelSpecInput; weights: Uint8Array; normalization: RunNormalization }
+  /** Frees a model held by `load`. */
+  | { type: "unload"; runId: string };
 
 /** One layer's output for one input (batch dimension dropped), as the inside views need it. */
 export interface LayerOutput {
@@ -71,4 +78,6 @@ export type FromWorker =
     }
   | { type: "prediction"; id: number; probabilities: Float32Array | null; error?: string }
   | { type: "inspection"; id: number; inspection: Inspection | null; error?: string }
+  /** Answers `load`: the model is held (`error` absent) or could not be built from the weights. */
+  | { type: "loaded"; runId: string; error?: string }
   | { type: "failed"; runId?: string; message: string };

@@ -1,5 +1,5 @@
 import { prefersWasmThreads } from "@layerlab/engine/threads";
-import type { Backend, DeadUnits, TrainEvent } from "@layerlab/spec";
+import type { Backend, DeadUnits, ModelSpecInput, TrainEvent } from "@layerlab/spec";
 import { TERMINAL_EVENT_TYPES } from "@layerlab/spec";
 import { appendEvent, emptySeries, type RunSeries } from "../charts/series";
 import type { Studio } from "../state/studio";
@@ -40,6 +40,15 @@ export function engineLabel(engine: RunEngine): string {
  */
 export function wasmModeFor(spec: { layers: readonly { kind: string }[] }, isolated: boolean): WasmMode {
   return isolated && !prefersWasmThreads(spec) ? "single" : "pool";
+}
+
+/** Models of runs trained elsewhere that the page keeps in its workers; loading one more frees the oldest. */
+export const KEEP_LOADED_MODELS = 4;
+
+/** A finished run's weights (its safetensors file) and the normalisation it trained with, as `Trainer.loadModel` takes them. */
+export interface ModelFiles {
+  weights: Uint8Array;
+  normalization: RunNormalization;
 }
 
 /** A run this page trained or watched: its setup, its event series and, once done, its results. */
@@ -83,6 +92,9 @@ export class Trainer {
   #runWorker = new Map<string, WasmMode>();
   #pending = new Map<number, (p: { probabilities: Float32Array | null; error?: string }) => void>();
   #pendingInspections = new Map<number, (p: { inspection: Inspection | null; error?: string }) => void>();
+  /** Runs loaded (or loading) into a worker by `loadModel`, oldest first; `settled` once the worker answered. */
+  #loads = new Map<string, { done: Promise<void>; settled: boolean }>();
+  #pendingLoads = new Map<string, (error?: string) => void>();
   #nextId = 1;
   #count = 0;
 
@@ -120,7 +132,7 @@ export class Trainer {
       name: `layerlab-engine-${mode}`,
     });
     worker.onmessage = (e: MessageEvent<FromWorker>) => this.#onMessage(e.data);
-    worker.onerror = (e) => this.#emit({ engineError: `the engine worker failed: ${e.message || "unknown error"}` });
+    worker.onerror = (e) => this.#engineFailed(`the engine worker failed: ${e.message || "unknown error"}`);
     worker.postMessage({ type: "configure", mode } satisfies ToWorker);
     this.#workers.set(mode, worker);
     return worker;
@@ -173,6 +185,10 @@ export class Trainer {
         this.#pendingInspections.get(msg.id)?.(msg);
         this.#pendingInspections.delete(msg.id);
         break;
+      case "loaded":
+        this.#pendingLoads.get(msg.runId)?.(msg.error);
+        this.#pendingLoads.delete(msg.runId);
+        break;
       case "failed": {
         const run = this.#state.runs.find((r) => r.id === msg.runId);
         if (run && !run.series.end) {
@@ -183,11 +199,18 @@ export class Trainer {
             message: msg.message,
           });
         } else {
-          this.#emit({ engineError: msg.message });
+          this.#engineFailed(msg.message);
         }
         break;
       }
     }
+  }
+
+  /** Shows an engine failure; loads waiting for an answer get it as their error. */
+  #engineFailed(message: string) {
+    for (const fail of this.#pendingLoads.values()) fail(message);
+    this.#pendingLoads.clear();
+    this.#emit({ engineError: message });
   }
 
   /** Whether the active run is still going. */
@@ -280,6 +303,54 @@ export class Trainer {
       this.#pendingInspections.set(id, resolve);
       this.#send({ type: "inspect", id, runId, pixels }, this.#modeOf(runId));
     });
+  }
+
+  /**
+   * Loads finished run `runId`'s model (trained elsewhere, e.g. on the server)
+   * into a worker, so that `predict` and `inspect` answer for it. `files` is
+   * called on the first load only; loading a held run again resolves at once.
+   * Rejects with a message a person can act on when the model cannot be built.
+   */
+  loadModel(runId: string, spec: ModelSpecInput, files: () => Promise<ModelFiles>): Promise<void> {
+    const held = this.#loads.get(runId);
+    if (held) {
+      // Most recently used last, so the model on screen is the last one freed.
+      this.#loads.delete(runId);
+      this.#loads.set(runId, held);
+      return held.done;
+    }
+    const mode = wasmModeFor(spec, globalThis.crossOriginIsolated === true);
+    const entry = { settled: false, done: Promise.resolve() };
+    entry.done = files()
+      .then(
+        ({ weights, normalization }) =>
+          new Promise<void>((resolve, reject) => {
+            this.#pendingLoads.set(runId, (error) => (error ? reject(new Error(error)) : resolve()));
+            this.#runWorker.set(runId, mode);
+            this.#send({ type: "load", runId, spec, weights, normalization }, mode, [weights.buffer]);
+          }),
+      )
+      .catch((err: unknown) => {
+        // Forget the failure so that a later attempt tries again.
+        if (this.#loads.get(runId) === entry) this.#loads.delete(runId);
+        throw err;
+      })
+      .finally(() => {
+        entry.settled = true;
+      });
+    this.#loads.set(runId, entry);
+    this.#forgetOldModels();
+    return entry.done;
+  }
+
+  /** Frees the oldest loaded models beyond KEEP_LOADED_MODELS (those still loading are left to finish). */
+  #forgetOldModels() {
+    const settled = [...this.#loads].filter(([, entry]) => entry.settled);
+    for (const [runId] of settled.slice(0, Math.max(0, this.#loads.size - KEEP_LOADED_MODELS))) {
+      this.#loads.delete(runId);
+      this.#send({ type: "unload", runId }, this.#modeOf(runId));
+      this.#runWorker.delete(runId);
+    }
   }
 }
 
