@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildApp as buildServer, loadServerConfig } from "@layerlab/server";
-import { type Browser, chromium, type Page } from "playwright-core";
+import { type Browser, chromium, type Locator, type Page } from "playwright-core";
 import { build, type PreviewServer, preview } from "vite";
 import { afterAll, afterEach, beforeAll } from "vitest";
 
@@ -127,4 +127,35 @@ export function serveStudio(name: string, opts: { server?: boolean } = {}): Stud
       await screenshotOnFailure(session.page, `${name} ${ctx.task.name}`);
   });
   return session;
+}
+
+/** Draws a closed square stroke on the drawing canvas of page `p`. */
+export async function drawSquare(p: Page, steps = 4): Promise<void> {
+  const box = (await p.locator("[data-testid=draw-canvas]").boundingBox())!;
+  await p.mouse.move(box.x + box.width * 0.3, box.y + box.height * 0.3);
+  await p.mouse.down();
+  for (const [fx, fy] of [
+    [0.7, 0.3],
+    [0.7, 0.7],
+    [0.3, 0.7],
+    [0.3, 0.3],
+  ] as const) {
+    await p.mouse.move(box.x + box.width * fx, box.y + box.height * fy, { steps });
+  }
+  await p.mouse.up();
+}
+
+/** How many pixels of a (WebGL, preserveDrawingBuffer) canvas are not transparent. */
+export function paintedPixels(canvas: Locator): Promise<number> {
+  return canvas.evaluate((c: HTMLCanvasElement) => {
+    const copy = document.createElement("canvas");
+    copy.width = c.width;
+    copy.height = c.height;
+    const ctx = copy.getContext("2d")!;
+    ctx.drawImage(c, 0, 0);
+    const { data } = ctx.getImageData(0, 0, c.width, c.height);
+    let n = 0;
+    for (let i = 3; i < data.length; i += 4) if (data[i]! > 0) n++;
+    return n;
+  });
 }

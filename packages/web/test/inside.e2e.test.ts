@@ -2,7 +2,7 @@ import { analyzeSpec } from "@layerlab/spec";
 import type { Page } from "playwright-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { setupFromUrl } from "../src/state/share";
-import { serveStudio } from "./harness";
+import { drawSquare, paintedPixels, serveStudio } from "./harness";
 
 /*
  * The "look inside" views on the drawing page, in headless Chromium against
@@ -35,22 +35,6 @@ async function trainTemplate(id: string, limit: number): Promise<void> {
   await expect.poll(() => page.textContent("[data-testid=run-status]"), { timeout: 150_000 }).toBe("done");
 }
 
-/** Draws a closed square stroke on the drawing canvas. */
-async function drawSquare(p: Page): Promise<void> {
-  const box = (await p.locator("[data-testid=draw-canvas]").boundingBox())!;
-  await p.mouse.move(box.x + box.width * 0.3, box.y + box.height * 0.3);
-  await p.mouse.down();
-  for (const [fx, fy] of [
-    [0.7, 0.3],
-    [0.7, 0.7],
-    [0.3, 0.7],
-    [0.3, 0.3],
-  ] as const) {
-    await p.mouse.move(box.x + box.width * fx, box.y + box.height * fy, { steps: 4 });
-  }
-  await p.mouse.up();
-}
-
 describe("look inside the model", () => {
   it("renders the dense net in 3D with a live model", { timeout: 200_000 }, async () => {
     await page.goto(`${studio.url}#/build`);
@@ -63,17 +47,7 @@ describe("look inside the model", () => {
     const view = page.locator("[data-testid=network-3d]");
     await expect.poll(() => view.getAttribute("data-frames").then(Number), { timeout: 30_000 }).toBeGreaterThan(0);
     // The WebGL canvas (preserveDrawingBuffer) holds drawn pixels: count the non-transparent ones.
-    const painted = await view.locator("canvas").evaluate((c: HTMLCanvasElement) => {
-      const copy = document.createElement("canvas");
-      copy.width = c.width;
-      copy.height = c.height;
-      const ctx = copy.getContext("2d")!;
-      ctx.drawImage(c, 0, 0);
-      const { data } = ctx.getImageData(0, 0, c.width, c.height);
-      let n = 0;
-      for (let i = 3; i < data.length; i += 4) if (data[i]! > 0) n++;
-      return n;
-    });
+    const painted = await paintedPixels(view.locator("canvas"));
     expect(painted).toBeGreaterThan(500);
     // Changing N rebuilds the connections and renders again.
     const before = Number(await view.getAttribute("data-frames"));

@@ -1,6 +1,6 @@
 import type { Page } from "playwright-core";
 import { beforeAll, describe, expect, it } from "vitest";
-import { openPage, serveStudio } from "./harness";
+import { drawSquare, openPage, paintedPixels, serveStudio } from "./harness";
 
 /*
  * The studio served by the real LayerLab server (packages/server) on a random
@@ -19,22 +19,6 @@ beforeAll(() => {
 async function recordedEvents(id: string): Promise<{ type: string; seq: number }[]> {
   const text = await (await fetch(`${url}/api/runs/${id}/events?mode=history`)).text();
   return [...text.matchAll(/^data: (.*)$/gm)].map((m) => JSON.parse(m[1]!)).filter((e) => typeof e.seq === "number");
-}
-
-/** Draws a closed square stroke on the drawing canvas of page `p`. */
-async function drawSquare(p: Page): Promise<void> {
-  const box = (await p.locator("[data-testid=draw-canvas]").boundingBox())!;
-  await p.mouse.move(box.x + box.width * 0.3, box.y + box.height * 0.3);
-  await p.mouse.down();
-  for (const [fx, fy] of [
-    [0.7, 0.3],
-    [0.7, 0.7],
-    [0.3, 0.7],
-    [0.3, 0.3],
-  ] as const) {
-    await p.mouse.move(box.x + box.width * fx, box.y + box.height * fy, { steps: 4 });
-  }
-  await p.mouse.up();
 }
 
 describe("studio against the LayerLab server", () => {
@@ -77,18 +61,7 @@ describe("studio against the LayerLab server", () => {
 
   it("tests the server model by drawing", { timeout: 60_000 }, async () => {
     await page.click('nav a[href="#/draw"]');
-    const box = (await page.locator("[data-testid=draw-canvas]").boundingBox())!;
-    await page.mouse.move(box.x + box.width * 0.3, box.y + box.height * 0.3);
-    await page.mouse.down();
-    for (const [fx, fy] of [
-      [0.7, 0.3],
-      [0.7, 0.7],
-      [0.3, 0.7],
-      [0.3, 0.3],
-    ] as const) {
-      await page.mouse.move(box.x + box.width * fx, box.y + box.height * fy, { steps: 4 });
-    }
-    await page.mouse.up();
+    await drawSquare(page);
     const prediction = page.locator("[data-testid=prediction]").first();
     await expect.poll(() => prediction.count(), { timeout: 30_000 }).toBe(1);
     expect(["circle", "square", "triangle"]).toContain(await prediction.textContent());
@@ -102,17 +75,7 @@ describe("studio against the LayerLab server", () => {
     await expect.poll(() => panel.count(), { timeout: 10_000 }).toBe(1);
     const view = page.locator("[data-testid=network-3d]");
     await expect.poll(() => view.getAttribute("data-frames").then(Number), { timeout: 60_000 }).toBeGreaterThan(0);
-    const painted = await view.locator("canvas").evaluate((c: HTMLCanvasElement) => {
-      const copy = document.createElement("canvas");
-      copy.width = c.width;
-      copy.height = c.height;
-      const ctx = copy.getContext("2d")!;
-      ctx.drawImage(c, 0, 0);
-      const { data } = ctx.getImageData(0, 0, c.width, c.height);
-      let n = 0;
-      for (let i = 3; i < data.length; i += 4) if (data[i]! > 0) n++;
-      return n;
-    });
+    const painted = await paintedPixels(view.locator("canvas"));
     expect(painted).toBeGreaterThan(500);
     const serverClass = page.locator("[data-testid=prediction]").first();
     const copyClass = page.locator("[data-testid=copy-prediction-class]");

@@ -4,7 +4,7 @@ import { gzipSync } from "node:zlib";
 import { REPORT_SECTIONS } from "@layerlab/report/document";
 import type { Page } from "playwright-core";
 import { beforeAll, describe, expect, it } from "vitest";
-import { openPage, serveStudio } from "./harness";
+import { drawSquare, openPage, serveStudio } from "./harness";
 
 /*
  * End to end in headless Chromium against the production build served by
@@ -177,19 +177,7 @@ describe("studio in headless Chromium", () => {
 
   it("draws on the canvas and gets probabilities from the in-page model", async () => {
     await go(page, "draw");
-    const box = (await page.locator("[data-testid=draw-canvas]").boundingBox())!;
-    // A square-ish stroke in the middle of the canvas.
-    await page.mouse.move(box.x + box.width * 0.3, box.y + box.height * 0.3);
-    await page.mouse.down();
-    for (const [fx, fy] of [
-      [0.7, 0.3],
-      [0.7, 0.7],
-      [0.3, 0.7],
-      [0.3, 0.3],
-    ] as const) {
-      await page.mouse.move(box.x + box.width * fx, box.y + box.height * fy, { steps: 6 });
-    }
-    await page.mouse.up();
+    await drawSquare(page, 6);
     const prediction = page.locator("[data-testid=prediction]").first();
     await expect.poll(() => prediction.count(), { timeout: 30_000 }).toBe(1);
     expect(["circle", "square", "triangle"]).toContain(await prediction.textContent());
