@@ -17,6 +17,7 @@ import { recoverOnStart } from "./recovery";
 import { artifactRoutes } from "./routes/artifacts";
 import { datasetRoutes } from "./routes/datasets";
 import { eventRoutes } from "./routes/events";
+import { explainRoutes } from "./routes/explain";
 import { healthRoutes } from "./routes/health";
 import { predictRoutes } from "./routes/predict";
 import { runRoutes } from "./routes/runs";
@@ -130,6 +131,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   await app.register(datasetRoutes);
   await app.register(artifactRoutes);
   await app.register(predictRoutes);
+  await app.register(explainRoutes);
   app.get("/api/docs", { schema: { hide: true } }, async () => app.swagger());
 
   const webDir = config.webDir ?? DEFAULT_WEB_DIR;

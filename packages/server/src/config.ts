@@ -1,4 +1,5 @@
 import { resolve } from "node:path";
+import type { LlmEnv } from "@layerlab/report";
 
 /** Everything the server reads from its environment. */
 export interface ServerConfig {
@@ -13,6 +14,8 @@ export interface ServerConfig {
   maxConcurrentJobs: number;
   /** Folder of the web app's build served at `/`; null when there is none. */
   webDir: string | null;
+  /** The OpenAI-compatible endpoint that explains the doctor's findings; null (the default) turns explanations off. */
+  llm: LlmEnv | null;
 }
 
 /** A configuration the server refuses to start with; the message names the variable and the fix. */
@@ -38,7 +41,7 @@ function positiveInt(env: Record<string, string | undefined>, name: string, fall
 
 /**
  * Reads HOST, PORT, DATA_DIR, LAYERLAB_TOKEN, MAX_UPLOAD_MB, MAX_CONCURRENT_JOBS
- * and WEB_DIR; throws a ConfigError naming the variable when one is wrong, and
+ * WEB_DIR and the LAYERLAB_LLM_* variables; throws a ConfigError naming the variable when one is wrong, and
  * when the server would listen beyond loopback without a token.
  */
 export function loadServerConfig(env: Record<string, string | undefined> = process.env): ServerConfig {
@@ -65,5 +68,21 @@ export function loadServerConfig(env: Record<string, string | undefined> = proce
     maxUploadBytes: positiveInt(env, "MAX_UPLOAD_MB", 512, 1_000_000) * 1024 * 1024,
     maxConcurrentJobs: positiveInt(env, "MAX_CONCURRENT_JOBS", 1, 64),
     webDir: env.WEB_DIR?.trim() ? resolve(env.WEB_DIR.trim()) : null,
+    llm: llmEnv(env),
   };
+}
+
+/** LAYERLAB_LLM_URL (an http(s) URL), LAYERLAB_LLM_MODEL and LAYERLAB_LLM_KEY; null when no URL is set. */
+function llmEnv(env: Record<string, string | undefined>): LlmEnv | null {
+  const url = env.LAYERLAB_LLM_URL?.trim();
+  if (!url) return null;
+  if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) {
+    throw new ConfigError(
+      `LAYERLAB_LLM_URL=${JSON.stringify(url)} is not an http(s) URL of an OpenAI-compatible API (e.g. http://127.0.0.1:8080/v1); fix or unset it`,
+    );
+  }
+  const llm: LlmEnv = { LAYERLAB_LLM_URL: url };
+  if (env.LAYERLAB_LLM_MODEL?.trim()) llm.LAYERLAB_LLM_MODEL = env.LAYERLAB_LLM_MODEL.trim();
+  if (env.LAYERLAB_LLM_KEY?.trim()) llm.LAYERLAB_LLM_KEY = env.LAYERLAB_LLM_KEY.trim();
+  return llm;
 }

@@ -92,11 +92,15 @@ export interface StudioSession {
 
 /**
  * Registers a test file's lifecycle: build the app, serve it — with Vite
- * preview, or with the real LayerLab server on a data folder of its own —
+ * preview, or with the real LayerLab server on a data folder of its own (and
+ * the environment `serverEnv` gives, read when the server starts) —
  * open one page, screenshot failing tests, and tear it all down. The returned
  * object is filled in before the first test runs.
  */
-export function serveStudio(name: string, opts: { server?: boolean } = {}): StudioSession {
+export function serveStudio(
+  name: string,
+  opts: { server?: boolean; serverEnv?: () => Record<string, string> } = {},
+): StudioSession {
   const session = {} as StudioSession;
   const cleanups: (() => unknown)[] = [];
   beforeAll(async () => {
@@ -106,7 +110,7 @@ export function serveStudio(name: string, opts: { server?: boolean } = {}): Stud
     if (opts.server) {
       const dataDir = mkdtempSync(join(tmpdir(), `layerlab-web-${name}-`));
       cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
-      const config = loadServerConfig({ DATA_DIR: dataDir, PORT: "0", WEB_DIR: built.outDir });
+      const config = loadServerConfig({ DATA_DIR: dataDir, PORT: "0", WEB_DIR: built.outDir, ...opts.serverEnv?.() });
       const app = await buildServer({ config, logger: false });
       cleanups.push(() => app.close());
       session.url = await app.listen({ host: "127.0.0.1", port: 0 });

@@ -104,6 +104,8 @@ describe("look inside the model", () => {
     const lrFinding = page.locator("[data-testid=doctor] li.finding:has(button.fix)", { hasText: /learning rate/i });
     expect(await lrFinding.count()).toBeGreaterThan(0);
     expect(await lrFinding.first().locator(".evidence").textContent()).toBeTruthy();
+    // No server, so no LLM: the doctor offers no AI explanation.
+    expect(await page.locator("[data-testid=llm-explanation]").count()).toBe(0);
     await lrFinding.first().locator("button.fix").click();
     const lr = Number(await page.inputValue("#cfg-learningRate"));
     expect(lr).toBeLessThan(5);

@@ -2,7 +2,7 @@ import { createReadStream } from "node:fs";
 import { mkdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { EXPORT_SUBDIR, exportRunFolder } from "@layerlab/export/node";
-import { writeReport } from "@layerlab/report";
+import { explainWithLlm, runFindingsOf, writeReport } from "@layerlab/report";
 import type { FastifyInstance } from "fastify";
 import { found, HttpError } from "../http-error";
 import { isRunId, runDir } from "../runs/run-files";
@@ -47,6 +47,18 @@ const exists = (path: string) =>
 
 /** GET (and, for browser runs, PUT) /api/runs/:id/artifacts/:name. */
 export async function artifactRoutes(app: FastifyInstance): Promise<void> {
+  /** The LLM's explanation for a run's report when one is configured; a failing endpoint leaves it out. */
+  const explanationOf = async (dir: string): Promise<string | null> => {
+    const llm = app.settings.llm;
+    if (!llm) return null;
+    return runFindingsOf(dir)
+      .then((findings) => explainWithLlm(findings, llm))
+      .catch((err: Error) => {
+        app.log.warn(`report of ${dir}: no LLM explanation: ${err.message}`);
+        return null;
+      });
+  };
+
   const params = {
     type: "object",
     required: ["id", "name"],
@@ -77,7 +89,7 @@ export async function artifactRoutes(app: FastifyInstance): Promise<void> {
         ]);
         if (!info) throw new HttpError(404, `run ${id} has no run folder yet, so there is nothing to report`);
         if (!report || report.mtimeMs < info.mtimeMs)
-          await writeReport(dir, undefined, { dataDir: app.settings.dataDir });
+          await writeReport(dir, undefined, { dataDir: app.settings.dataDir, explanation: await explanationOf(dir) });
       } else if (RUN_FILES.has(name)) {
         path = join(dir, name);
       } else if (name in EXPORTS) {

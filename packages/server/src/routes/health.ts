@@ -16,6 +16,7 @@ export async function healthRoutes(app: FastifyInstance): Promise<void> {
               running: { type: "integer" },
               queued: { type: "integer" },
               time: { type: "number" },
+              llm: { type: "boolean", description: "whether the doctor's findings can be explained by an LLM" },
             },
           },
         },
@@ -23,7 +24,13 @@ export async function healthRoutes(app: FastifyInstance): Promise<void> {
     },
     async () => {
       await pingDatabase(app.registry.db as never);
-      return { ok: true, running: app.jobs.runningIds().length, queued: app.jobs.waitingCount, time: Date.now() };
+      return {
+        ok: true,
+        running: app.jobs.runningIds().length,
+        queued: app.jobs.waitingCount,
+        time: Date.now(),
+        llm: app.settings.llm !== null,
+      };
     },
   );
 }

@@ -1,4 +1,4 @@
-import type { ModelSpec, TestReport, TrainEvent, TrainingConfig } from "@layerlab/spec";
+import type { DoctorFinding, ModelSpec, TestReport, TrainEvent, TrainingConfig } from "@layerlab/spec";
 
 /*
  * Every HTTP call the studio makes, in one module, so adapting to the
@@ -156,6 +156,33 @@ export async function serverAvailable(): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+let llmCheck: Promise<boolean> | null = null;
+
+/** Whether the server was started with an LLM endpoint for the doctor's explanations (asked once per page). */
+export function llmAvailable(): Promise<boolean> {
+  llmCheck ??= fetch(`${BASE}/health`)
+    .then((res) => (res.ok ? (res.json() as Promise<{ llm?: unknown }>) : {}))
+    .then((body) => (body as { llm?: unknown }).llm === true)
+    .catch(() => false);
+  return llmCheck;
+}
+
+/** The doctor's findings in plain words, from the server's LLM endpoint. */
+export async function explainFindings(findings: readonly DoctorFinding[]): Promise<string | null> {
+  const body = findings.map(({ id, severity, title, evidence, suggestion }) => ({
+    id,
+    severity,
+    title,
+    evidence,
+    suggestion,
+  }));
+  const { text } = await call<{ text: string | null }>("/explain", {
+    method: "POST",
+    body: JSON.stringify({ findings: body }),
+  });
+  return text;
 }
 
 /** Every run in the registry. */

@@ -1,5 +1,6 @@
 import { applyConfigEdit, applyEdit, type DoctorFinding, diagnose, isConfigEdit } from "@layerlab/spec";
-import { useMemo } from "react";
+import { useEffect, useMemo, useState } from "react";
+import { explainFindings, llmAvailable } from "../api/client";
 import type { StudioApi } from "../state/useStudio";
 import { doctorInput } from "./doctorInput";
 import type { LocalRun } from "./trainer";
@@ -7,6 +8,41 @@ import type { LocalRun } from "./trainer";
 /** Whether two setups are the same model and config (the fix was computed against the run's). */
 function sameSetup(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** "Explain in plain words": the findings sent to the server's LLM, shown only when the server has one. */
+function LlmExplanation({ findings }: { findings: DoctorFinding[] }) {
+  const [available, setAvailable] = useState(false);
+  const [state, setState] = useState<{ key: string; text?: string | null; error?: string; loading?: boolean }>({
+    key: "",
+  });
+  useEffect(() => {
+    let live = true;
+    llmAvailable().then((yes) => live && setAvailable(yes));
+    return () => {
+      live = false;
+    };
+  }, []);
+  // An explanation belongs to the findings it was asked about.
+  const key = findings.map((f) => `${f.id}:${f.evidence}`).join("|");
+  if (!available || findings.length === 0) return null;
+  const current = state.key === key ? state : { key };
+  const ask = () => {
+    setState({ key, loading: true });
+    explainFindings(findings).then(
+      (text) => setState({ key, text }),
+      (err: unknown) => setState({ key, error: err instanceof Error ? err.message : String(err) }),
+    );
+  };
+  return (
+    <div className="llm-explanation" data-testid="llm-explanation">
+      <button type="button" onClick={ask} disabled={current.loading}>
+        {current.loading ? "Asking the AI…" : "Explain in plain words (AI)"}
+      </button>
+      {current.text && <p data-testid="llm-text">{current.text}</p>}
+      {current.error && <p className="problem error">The explanation failed: {current.error}</p>}
+    </div>
+  );
 }
 
 /**
@@ -54,6 +90,7 @@ export function DoctorPanel({ run, api }: { run: LocalRun; api: StudioApi }) {
           </li>
         ))}
       </ul>
+      <LlmExplanation findings={findings} />
     </section>
   );
 }

@@ -1,0 +1,92 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { explainWithLlm, runFindingsOf } from "@layerlab/report";
+import type { DoctorFinding } from "@layerlab/spec";
+import type { FastifyInstance } from "fastify";
+import { found, HttpError } from "../http-error";
+import { isRunId, runDir } from "../runs/run-files";
+
+/** The findings an explanation may be asked for: what the doctor says, bounded so a request stays small. */
+const findingsSchema = {
+  type: "array",
+  maxItems: 20,
+  items: {
+    type: "object",
+    required: ["id", "severity", "title", "evidence", "suggestion"],
+    properties: {
+      id: { type: "string", maxLength: 64 },
+      severity: { type: "string", enum: ["info", "warning", "problem"] },
+      title: { type: "string", maxLength: 200 },
+      evidence: { type: "string", maxLength: 2000 },
+      suggestion: { type: "string", maxLength: 2000 },
+    },
+  },
+} as const;
+
+/**
+ * POST /api/explain and /api/runs/:id/explain: the training doctor's findings
+ * explained in plain words by the OpenAI-compatible endpoint the server was
+ * started with (LAYERLAB_LLM_URL). Off unless configured; the key never leaves the server.
+ */
+export async function explainRoutes(app: FastifyInstance): Promise<void> {
+  const explain = async (findings: DoctorFinding[]): Promise<{ text: string | null }> => {
+    const llm = app.settings.llm;
+    if (!llm) {
+      throw new HttpError(
+        501,
+        "no LLM endpoint is configured; start the server with LAYERLAB_LLM_URL (and LAYERLAB_LLM_MODEL, LAYERLAB_LLM_KEY) to explain findings",
+      );
+    }
+    try {
+      return { text: await explainWithLlm(findings, llm) };
+    } catch (err) {
+      throw new HttpError(502, (err as Error).message);
+    }
+  };
+
+  app.post<{ Body: { findings: DoctorFinding[] } }>(
+    "/api/explain",
+    {
+      schema: {
+        summary: "Explain doctor findings (as the page computed them) in plain words; 501 when no LLM is configured",
+        body: {
+          type: "object",
+          required: ["findings"],
+          properties: { findings: findingsSchema },
+        },
+      },
+    },
+    async (req) =>
+      explain(
+        req.body.findings.map(({ id, severity, title, evidence, suggestion }) => ({
+          id,
+          severity,
+          title,
+          evidence,
+          suggestion,
+        })),
+      ),
+  );
+
+  app.post<{ Params: { id: string } }>(
+    "/api/runs/:id/explain",
+    {
+      schema: {
+        summary: "Explain a server run's doctor findings in plain words; 501 when no LLM is configured",
+        params: { type: "object", required: ["id"], properties: { id: { type: "string", maxLength: 128 } } },
+      },
+    },
+    async (req) => {
+      const { id } = req.params;
+      found(isRunId(id) ? await app.registry.getRun(id) : undefined, `run ${id}`);
+      const dir = runDir(app.settings.dataDir, id);
+      if (!existsSync(join(dir, "run.json"))) {
+        throw new HttpError(
+          409,
+          `run ${id} has no run folder yet (a browser run or one still queued); explain its findings with POST /api/explain`,
+        );
+      }
+      return explain(await runFindingsOf(dir));
+    },
+  );
+}
