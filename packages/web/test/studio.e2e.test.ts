@@ -53,6 +53,66 @@ describe("studio in headless Chromium", () => {
     await expect.poll(() => page.textContent("[data-testid=spec-status]")).toContain("ready to train");
   });
 
+  it("adds layers by drag and drop and by keyboard, and round-trips the spec JSON through export and import", async () => {
+    const layers = page.locator("ol.layers > li[data-testid^=layer-]");
+    const before = await layers.count();
+    // A chip dropped on a layer goes in before it.
+    await page.dragAndDrop("[data-testid=chip-dropout]", "[data-testid=layer-1]");
+    await expect.poll(() => layers.count()).toBe(before + 1);
+    expect(await page.textContent("[data-testid=layer-1] .layer-kind")).toBe("dropout");
+    // A layer dragged onto another moves there.
+    await page.dragAndDrop("[data-testid=layer-1] .drag-handle", "[data-testid=layer-2]");
+    await expect.poll(() => page.textContent("[data-testid=layer-2] .layer-kind")).toBe("dropout");
+    expect(await page.textContent("[data-testid=layer-1] .layer-kind")).toBe("dense");
+    // Keyboard only: focus a chip and press Enter.
+    await page.focus("[data-testid=chip-activation]");
+    await page.keyboard.press("Enter");
+    await expect.poll(() => layers.count()).toBe(before + 2);
+    expect(await layers.last().locator(".layer-kind").textContent()).toBe("activation");
+
+    const [download] = await Promise.all([page.waitForEvent("download"), page.click("text=Export spec JSON")]);
+    const path = (await download.path())!;
+    const exported = JSON.parse(readFileSync(path, "utf8")) as { layers: { kind: string }[] };
+    expect(exported.layers.map((l) => l.kind)).toEqual(["flatten", "dense", "dropout", "dense", "dense", "activation"]);
+    for (let i = 0; i < 3; i++) await page.click("text=Undo");
+    await expect.poll(() => layers.count()).toBe(before);
+    await page.setInputFiles("input[type=file][accept*=json]", path);
+    await expect.poll(() => layers.count()).toBe(before + 2);
+    expect(await page.textContent(".stack")).toContain("Imported");
+    // A file that is no spec is refused in words, and the model stays.
+    await page.setInputFiles("input[type=file][accept*=json]", {
+      name: "notes.json",
+      mimeType: "application/json",
+      buffer: Buffer.from("[1, 2]"),
+    });
+    await expect.poll(() => page.textContent(".stack")).toContain("Could not import notes.json");
+    expect(await layers.count()).toBe(before + 2);
+    await page.click("text=Undo");
+    await expect.poll(() => layers.count()).toBe(before);
+    expect(await paramsShown(page)).toBe("108,931");
+  });
+
+  it("switches between light and dark themes and fits a 375 px wide phone without sideways scrolling", async () => {
+    const background = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    const first = await page.getAttribute("html", "data-theme");
+    const colour = await background();
+    await page.click('header button[aria-label^="Switch to"]');
+    await expect.poll(() => page.getAttribute("html", "data-theme")).not.toBe(first);
+    expect(await background()).not.toBe(colour);
+    await page.click('header button[aria-label^="Switch to"]');
+    await expect.poll(() => page.getAttribute("html", "data-theme")).toBe(first);
+
+    const phone = await openPage(studio.browser, { width: 375, height: 740 });
+    for (const route of ["build", "train", "draw", "runs", "compare"]) {
+      await phone.page.goto(`${studio.url}#/${route}`);
+      await phone.page.waitForSelector("main, .page");
+      const overflow = await phone.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      expect(overflow, `#/${route} scrolls sideways by ${overflow} px`).toBeLessThanOrEqual(0);
+    }
+    expect(phone.errors).toEqual([]);
+    await phone.page.context().close();
+  });
+
   it("round-trips the whole setup through a share link", async () => {
     await page.fill("#layer-1-units", "77");
     const params = await paramsShown(page);
