@@ -1,5 +1,7 @@
+import { writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { join } from "node:path";
 import type { DoctorFinding } from "@layerlab/spec";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConfigError, loadServerConfig } from "../src/config";
@@ -21,9 +23,13 @@ const finding: DoctorFinding = {
 
 let llm: Server;
 let llmUrl = "";
-const received: { auth: string | undefined; body: { model: string; messages: { content: string }[] } }[] = [];
+interface ChatRequest {
+  model: string;
+  messages: { content: string }[];
+}
+const received: { auth: string | undefined; body: ChatRequest }[] = [];
 
-async function bodyOf(req: IncomingMessage): Promise<any> {
+async function bodyOf(req: IncomingMessage): Promise<ChatRequest> {
   const chunks: Buffer[] = [];
   for await (const c of req) chunks.push(c as Buffer);
   return JSON.parse(Buffer.concat(chunks).toString("utf8"));
@@ -109,6 +115,12 @@ describe("LLM explanation of the doctor's findings", () => {
     const report = await (await fetch(`${withLlm.url}/api/runs/${id}/artifacts/report.html`)).text();
     expect(report).toContain("The model memorises.");
     expect((await api(withLlm.url, "POST", "/api/runs/nope/explain")).status).toBe(404);
+    // A damaged folder is named, not a bare internal error.
+    writeFileSync(join(withLlm.dataDir, "runs", id, "metrics.json"), "{ cut short");
+    const damaged = await api(withLlm.url, "POST", `/api/runs/${id}/explain`);
+    expect(damaged.status).toBe(409);
+    expect(damaged.body.error).toContain(`run ${id}'s folder/metrics.json is not valid JSON`);
+    expect(damaged.body.error).not.toContain(withLlm.dataDir);
   });
 
   it("answers 502 in words when the endpoint is down, and keeps serving", async () => {

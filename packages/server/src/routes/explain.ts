@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { explainWithLlm, runFindingsOf } from "@layerlab/report";
+import { RunFolderError } from "@layerlab/runner";
 import type { DoctorFinding } from "@layerlab/spec";
 import type { FastifyInstance } from "fastify";
 import { found, HttpError } from "../http-error";
@@ -86,7 +87,13 @@ export async function explainRoutes(app: FastifyInstance): Promise<void> {
           `run ${id} has no run folder yet (a browser run or one still queued); explain its findings with POST /api/explain`,
         );
       }
-      return explain(await runFindingsOf(dir));
+      const findings = await runFindingsOf(dir).catch((err: unknown) => {
+        // The client knows the run by its id, not by the server's folders.
+        const inWords = (text: string) => text.split(dir).join(`run ${id}'s folder`);
+        if (err instanceof RunFolderError) throw new HttpError(409, `${inWords(err.message)} — ${inWords(err.hint)}`);
+        throw err;
+      });
+      return explain(findings);
     },
   );
 }
