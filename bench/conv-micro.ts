@@ -3,6 +3,8 @@
  * forward + backward of the two conv blocks of the MNIST CNN
  * (conv 1→32 3×3 on 28×28, relu, maxpool 2, conv 32→64 3×3 on 13×13, relu,
  * maxpool 2, then a small linear + softmax cross-entropy head), batch 64.
+ * The last variant is what the engine runs (a gather for the first layer,
+ * whose input needs no gradient).
  *
  *   npx tsx bench/conv-micro.ts [variant-name-regex] [rounds]
  *
@@ -11,6 +13,7 @@
  */
 import { blockUntilReady, init, jit, lax, nn, numpy as np, random, tree, valueAndGrad } from "@jax-js/jax";
 import { CONV_IMPLS, type ConvGeometry, type ConvImpl } from "../packages/engine/src/layers/convImpl";
+import { gatherConv2d } from "../packages/engine/src/layers/gatherConv";
 import { axisWindow } from "../packages/engine/src/layers/geometry";
 import {
   type PoolFn,
@@ -21,6 +24,66 @@ import {
 import { padForWindows, windowAt } from "../packages/engine/src/layers/windows";
 
 const BATCH = 64;
+
+/** The strided windows of one axis stacked at axis 1 (the former default's helper). */
+function stackedWindows(x: np.Array, axis: number, kernel: number, out: number): np.Array {
+  const views: np.Array[] = [];
+  for (let k = 0; k < kernel; k++) {
+    const spec: Parameters<np.Array["slice"]>[number][] = x.shape.map(() => []);
+    spec[axis] = [k, k + out];
+    views.push(x.ref.slice(...spec));
+  }
+  x.dispose();
+  return np.stack(views, 1);
+}
+
+/** The former default (stride 1 only): CNHW patches [C·kh·kw, N·Ho·Wo] from separable stacks, one 2-D matmul. */
+const im2colCnhw: ConvImpl = {
+  name: "im2col-cnhw",
+  conv2d(x, weight, { h, w }) {
+    const [n, c] = x.shape as [number, number];
+    const [o, , kh, kw] = weight.shape as [number, number, number, number];
+    const cols = stackedWindows(x.transpose([1, 0, 2, 3]), 3, kw, w.out); // [C, kw, N, H, Wo]
+    const patches = stackedWindows(cols, 3, kh, h.out); // [C, kh, kw, N, Ho, Wo]
+    const y = np.matmul(weight.reshape([o, c * kh * kw]), patches.reshape([c * kh * kw, n * h.out * w.out]));
+    return y.reshape([o, n, h.out, w.out]).transpose([1, 0, 2, 3]); // [N, O, Ho, Wo]
+  },
+};
+
+/** im2col with the full NHWC patch matrix [N·Ho·Wo, kh·kw·C] (separable stacks), one matmul. */
+const im2colNhwcFull: ConvImpl = {
+  name: "im2col-nhwc-full",
+  conv2d(x, weight, { h, w }) {
+    const [n, c] = x.shape as [number, number];
+    const [o, , kh, kw] = weight.shape as [number, number, number, number];
+    const xt = x.transpose([0, 2, 3, 1]); // [N, H, W, C]
+    const shift = (t: np.Array, axis: number, k: number, out: number) => {
+      const spec: Parameters<np.Array["slice"]>[number][] = t.shape.map(() => []);
+      spec[axis] = [k, k + out];
+      return t.ref.slice(...spec);
+    };
+    const cols = np.stack(
+      [0, 1, 2].slice(0, kw).map((j) => shift(xt, 2, j, w.out)),
+      3,
+    ); // [N, H, Wo, kw, C]
+    xt.dispose();
+    const patches = np.stack(
+      [0, 1, 2].slice(0, kh).map((i) => shift(cols, 1, i, h.out)),
+      3,
+    ); // [N, Ho, Wo, kh, kw, C]
+    cols.dispose();
+    const wt = weight.transpose([2, 3, 1, 0]).reshape([kh * kw * c, o]); // [K, O]
+    const y = np.matmul(patches.reshape([n * h.out * w.out, kh * kw * c]), wt); // [N·Ho·Wo, O]
+    return y.reshape([n, h.out, w.out, o]).transpose([0, 3, 1, 2]);
+  },
+};
+
+/** The former max pool: reshape to [N, C, Ho, 2, Wo, 2] and a max reduction (jax-js derives its gradient). */
+const poolByMaxReduction: PoolFn = (x, op, h, w) => {
+  const [n, c] = x.shape as [number, number];
+  const blocks = x.slice([], [], [0, 2 * h.out], [0, 2 * w.out]).reshape([n, c, h.out, 2, w.out, 2]);
+  return op === "max" ? blocks.max([3, 5]) : blocks.mean([3, 5]);
+};
 
 /** im2col with the patch matrix built in NHWC: transposes in, [N·Ho·Wo, K·C] · [K·C, O], transpose out. */
 const im2colNhwc: ConvImpl = {
@@ -36,22 +99,6 @@ const im2colNhwc: ConvImpl = {
     const patches = np.stack(views, 3).reshape([n * h.out * w.out, kh * kw * c]); // [N·Ho·Wo, K·C]
     const wt = weight.transpose([2, 3, 1, 0]).reshape([kh * kw * c, o]); // [K·C, O]
     return np.matmul(patches, wt).reshape([n, h.out, w.out, o]).transpose([0, 3, 1, 2]);
-  },
-};
-
-/** im2col NCHW with einsum in place of matmul. */
-const im2colEinsum: ConvImpl = {
-  name: "im2col-einsum",
-  conv2d(x, weight, { stride, h, w }) {
-    const [n, c] = x.shape as [number, number];
-    const [o, , kh, kw] = weight.shape as [number, number, number, number];
-    const xp = padForWindows(x, 2, [h.padding, w.padding], [kh, kw], stride, [h.out, w.out]);
-    const views: np.Array[] = [];
-    for (let i = 0; i < kh; i++)
-      for (let j = 0; j < kw; j++) views.push(windowAt(xp.ref, 2, i, j, stride, h.out, w.out));
-    xp.dispose();
-    const patches = np.stack(views, 2).reshape([n, c * kh * kw, h.out * w.out]);
-    return np.einsum("ok,nkp->nop", weight.reshape([o, c * kh * kw]), patches).reshape([n, o, h.out, w.out]);
   },
 };
 
@@ -114,18 +161,33 @@ const shiftSum: ConvImpl = {
   },
 };
 
-type Variant = { name: string; conv: ConvImpl; pool: PoolFn };
+/** `first` convolves the data (no input gradient); defaults to `conv`. */
+type Variant = {
+  name: string;
+  conv: ConvImpl;
+  pool: PoolFn;
+  first?: (x: np.Array, w: np.Array, g: ConvGeometry) => np.Array;
+};
 const VARIANTS: Variant[] = [
   { name: "lax.conv + reduceWindow", conv: CONV_IMPLS.lax, pool: poolByReduceWindow },
   { name: "lax.conv + reshape-pool", conv: CONV_IMPLS.lax, pool: poolByReshape },
   { name: "im2col NCHW batched matmul + reshape-pool", conv: im2colNchwBatched, pool: poolByReshape },
-  { name: "im2col NCHW einsum + reshape-pool", conv: im2colEinsum, pool: poolByReshape },
   { name: "im2col NCHW lax.dot + transpose + reshape-pool", conv: im2colDotTranspose, pool: poolByReshape },
-  { name: "im2col NHWC + reshape-pool", conv: im2colNhwc, pool: poolByReshape },
-  { name: "im2col CNHW 2-D matmul (default) + reduceWindow", conv: CONV_IMPLS.im2col, pool: poolByReduceWindow },
-  { name: "im2col CNHW 2-D matmul (default) + shifted-views pool", conv: CONV_IMPLS.im2col, pool: poolByShiftedViews },
-  { name: "im2col CNHW 2-D matmul (default) + reshape-pool", conv: CONV_IMPLS.im2col, pool: poolByReshape },
+  { name: "im2col NHWC 9-view stack + reshape-pool", conv: im2colNhwc, pool: poolByReshape },
   { name: "shift-sum (9 matmuls) + reshape-pool", conv: shiftSum, pool: poolByReshape },
+  { name: "im2col CNHW separable (former default) + max-reduction pool", conv: im2colCnhw, pool: poolByMaxReduction },
+  { name: "im2col CNHW separable + reshape-pool (mask)", conv: im2colCnhw, pool: poolByReshape },
+  { name: "im2col NHWC full patch matrix + reshape-pool (mask)", conv: im2colNhwcFull, pool: poolByReshape },
+  { name: "im2col NHWC row matmuls (default) + max-reduction pool", conv: CONV_IMPLS.im2col, pool: poolByMaxReduction },
+  { name: "im2col NHWC row matmuls (default) + shifted-views pool", conv: CONV_IMPLS.im2col, pool: poolByShiftedViews },
+  { name: "im2col NHWC row matmuls (default) + reduceWindow", conv: CONV_IMPLS.im2col, pool: poolByReduceWindow },
+  { name: "im2col NHWC row matmuls (default) + reshape-pool (mask)", conv: CONV_IMPLS.im2col, pool: poolByReshape },
+  {
+    name: "engine: gather 1st conv + row matmuls + mask pool",
+    conv: CONV_IMPLS.im2col,
+    pool: poolByReshape,
+    first: gatherConv2d,
+  },
 ];
 
 type Params = { w1: np.Array; b1: np.Array; w2: np.Array; b2: np.Array; w3: np.Array };
@@ -138,7 +200,8 @@ const pool2 = (size: number) => axisWindow(size, 2, 2, "valid");
 
 function lossFn(v: Variant) {
   return (p: Params, x: np.Array, onehot: np.Array): np.Array => {
-    let h = v.conv.conv2d(x, p.w1, geometry(28)).add(p.b1.reshape([-1, 1, 1])); // [N, 32, 26, 26]
+    const first = v.first ?? ((x: np.Array, w: np.Array, g: ConvGeometry) => v.conv.conv2d(x, w, g));
+    let h = first(x, p.w1, geometry(28)).add(p.b1.reshape([-1, 1, 1])); // [N, 32, 26, 26]
     h = v.pool(nn.relu(h), "max", pool2(26), pool2(26)); // [N, 32, 13, 13]
     h = v.conv.conv2d(h, p.w2, geometry(13)).add(p.b2.reshape([-1, 1, 1])); // [N, 64, 11, 11]
     h = v.pool(nn.relu(h), "max", pool2(11), pool2(11)); // [N, 64, 5, 5]

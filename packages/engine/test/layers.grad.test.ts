@@ -22,7 +22,16 @@ function usesTranscendentals(layer: LayerInput): boolean {
 
 beforeAll(() => initWasm());
 
-type Case = { name: string; layer: LayerInput; inShape: Shape; batch?: number; mode?: "train" | "eval"; key?: boolean };
+type Case = {
+  name: string;
+  layer: LayerInput;
+  inShape: Shape;
+  batch?: number;
+  mode?: "train" | "eval";
+  key?: boolean;
+  /** The model's first layer: its input is data, and conv2d takes its gather-based path. */
+  inputIsData?: boolean;
+};
 
 const CASES: Case[] = [
   { name: "dense + bias", layer: { kind: "dense", units: 4 }, inShape: [5] },
@@ -43,6 +52,18 @@ const CASES: Case[] = [
     name: "conv2d same, stride 2, relu",
     layer: { kind: "conv2d", filters: 3, kernel: 4, stride: 2, padding: "same", activation: "relu" },
     inShape: [1, 7, 6],
+  },
+  {
+    name: "conv2d on data (gather path), 3×3 on one channel",
+    layer: { kind: "conv2d", filters: 3, kernel: 3 },
+    inShape: [1, 6, 5],
+    inputIsData: true,
+  },
+  {
+    name: "conv2d on data (gather path), same, stride 2, relu",
+    layer: { kind: "conv2d", filters: 2, kernel: 3, stride: 2, padding: "same", activation: "relu" },
+    inShape: [3, 7, 6],
+    inputIsData: true,
   },
   { name: "maxPool2d 2/2", layer: { kind: "maxPool2d", size: 2 }, inShape: [2, 5, 4] },
   { name: "maxPool2d size 3 stride 2", layer: { kind: "maxPool2d", size: 3, stride: 2 }, inShape: [2, 7, 6] },
@@ -68,10 +89,10 @@ const CASES: Case[] = [
 ];
 
 describe("layer gradients agree with central finite differences (float64)", () => {
-  it.each(CASES)("$name", ({ layer: input, inShape, batch = 3, mode = "train", key }) => {
+  it.each(CASES)("$name", ({ layer: input, inShape, batch = 3, mode = "train", key, inputIsData }) => {
     const layer = layerOf(input);
     const { inputs, state } = float64Inputs(layer, batch, inShape, 11);
-    const ctx = (): ApplyContext => (key ? { mode, key: random.key(7) } : { mode });
+    const ctx = (): ApplyContext => ({ mode, ...(key && { key: random.key(7) }), ...(inputIsData && { inputIsData }) });
     const { eps, tolerance } = usesTranscendentals(input) ? TRANSCENDENTAL : EXACT;
     const worst = gradCheck(layer, inputs, state, ctx, { eps });
     expect(worst).toBeLessThan(tolerance);

@@ -66,3 +66,20 @@ export function padForWindows(
   const padded = widths.some(([b, e]) => b > 0 || e > 0) ? np.pad(x, widths) : x;
   return needsCrop ? padded.slice(...crop) : padded;
 }
+
+/**
+ * `x` itself, but in the backward pass its gradient is materialised: the
+ * transpose of this slice is a pad, whose input jax-js always materialises.
+ * Otherwise jax-js may fuse the gradient's expression into the kernel that
+ * consumes it and re-evaluate it there per use: a conv's col2im sums once
+ * per pooled pixel after a 2×2 max pool (4×), a relu mask once per
+ * multiply-add of a weight-gradient product (and off its SIMD path).
+ * Consumes `x`.
+ */
+export function materializedGradient(x: np.Array): np.Array {
+  const widths: [number, number][] = x.shape.map(() => [0, 0]);
+  widths[0] = [0, 1];
+  const spec: SliceSpec[] = x.shape.map(() => []);
+  spec[0] = [0, x.shape[0]!];
+  return np.pad(x, widths).slice(...spec);
+}
