@@ -1,4 +1,5 @@
-import { runCli } from "./program";
+import { enableWasmThreads } from "@layerlab/engine/node";
+import { wasmThreadsForCommandLine } from "./threads";
 
 /*
  * The `layerlab` entry point (bin/layerlab.js runs it through tsx). The exit
@@ -11,4 +12,8 @@ for (const stream of [process.stdout, process.stderr]) {
     throw err;
   });
 }
+// jax-js fixes its memory model when its backend starts, so a conv net's Wasm threads are decided
+// before anything loads it: the commands (and through them jax-js) are imported only below.
+enableWasmThreads(wasmThreadsForCommandLine(process.argv.slice(2)));
+const { runCli } = await import("./program");
 process.exitCode = await runCli(process.argv.slice(2));

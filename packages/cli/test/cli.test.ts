@@ -1,6 +1,6 @@
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { decodeSafetensors } from "@layerlab/engine";
 import type { RunInfo, RunMetrics } from "@layerlab/runner";
@@ -93,7 +93,32 @@ describe("layerlab shapes → train → predict → curves", () => {
     expect(json<RunInfo>("runs/e2e/run.json")).toMatchObject({
       status: "succeeded",
       preprocessing: { inputShape: [1, 16, 16], colorMode: "grayscale" },
+      // A dense net trains on one Wasm thread (the worker pool slows it down).
+      environment: { wasmThreads: 1 },
     });
+  });
+
+  it("trains a conv net on jax-js's Wasm worker pool, one thread per core", () => {
+    const r = cli(
+      "train",
+      "cnn",
+      "./shapes",
+      "--img-size",
+      "16",
+      "--grayscale",
+      "1",
+      "--epochs",
+      "1",
+      "--limit",
+      "64",
+      "--save-dir",
+      "runs/cnn",
+      "--json",
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const info = json<RunInfo>("runs/cnn/run.json");
+    expect(info.status).toBe("succeeded");
+    expect(info.environment.wasmThreads).toBe(availableParallelism());
   });
 
   it("predicts the test images exactly as the run's own test evaluation did", () => {

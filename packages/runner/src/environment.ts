@@ -14,6 +14,8 @@ export interface RunEnvironment {
   cpu: string;
   cpuCount: number;
   platform: string;
+  /** Threads jax-js ran Wasm kernels on (1 unless the process enabled its worker pool); set when the run stops. */
+  wasmThreads?: number;
 }
 
 /** The version in the nearest package.json at or above `path`. */

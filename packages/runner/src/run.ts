@@ -13,6 +13,7 @@ import {
   type TrainRun,
   train,
 } from "@layerlab/engine";
+import { wasmThreadsStarted } from "@layerlab/engine/node";
 import {
   analyzeSpec,
   configFingerprint,
@@ -300,6 +301,7 @@ async function drive(ctx: DriveContext): Promise<RunSummary> {
   };
   const finish = async (status: RunStatus, message: string | null) => {
     Object.assign(info, { status, message, pid: null });
+    info.environment.wasmThreads = Math.max(1, wasmThreadsStarted());
     info.timings.finishedAt = new Date().toISOString();
     await saveInfo();
   };
