@@ -82,7 +82,10 @@ export async function renderReport(runDir: string, opts: ReportOptions = {}): Pr
       trainSeconds: info.timings.trainSeconds,
       wallSeconds: info.timings.wallSeconds,
       peakRssBytes: info.resources?.peakRssBytes ?? null,
-      backend: env.backend,
+      backend:
+        env.backend === "wasm" && env.wasmThreads
+          ? `wasm, ${env.wasmThreads} thread${env.wasmThreads === 1 ? "" : "s"}`
+          : env.backend,
       cpu: `${env.cpu} × ${env.cpuCount}`,
       versions: `Node ${env.node}, jax-js ${env.jaxJs}, LayerLab ${env.layerlab}`,
       epochs: epochEvents.map((e) => ({ epoch: e.epoch, seconds: e.seconds, samplesPerSec: e.samplesPerSec })),

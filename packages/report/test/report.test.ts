@@ -46,6 +46,8 @@ describe("renderReport", () => {
     expect(html).not.toMatch(/(src|href)="(https?:)?\/\//);
     const test = JSON.parse(readFileSync(join(runDir, "test.json"), "utf8"));
     expect(html).toContain(`${test.count} test images`);
+    // A dense net trained in this (test) process on one Wasm thread.
+    expect(html).toContain("<td>Backend</td><td>wasm, 1 thread</td>");
   });
 
   it("shows the dead-ReLU finding from the dead-unit shares the runner recorded in test.json", async () => {
