@@ -82,6 +82,25 @@ export interface EvaluateOptions {
 /** A unit is dead when none of these images fires it; more images cost activation memory for every layer at once. */
 const DEAD_UNIT_SAMPLE = 128;
 
+/**
+ * Share of each ReLU layer's units that never fire on the first `sample` of
+ * `indices` in `set` (eval mode): the doctor's dead-ReLU evidence. Does not consume `vars`.
+ */
+export async function deadUnitShares(
+  model: Model,
+  vars: ModelVars,
+  set: ImageSet,
+  indices: ArrayLike<number>,
+  normalization: Normalization,
+  sample = DEAD_UNIT_SAMPLE,
+): Promise<DeadUnits[]> {
+  const n = Math.min(sample, indices.length);
+  if (n === 0) return [];
+  const first = Array.prototype.slice.call(indices, 0, n) as number[];
+  const batch = gatherBatch(set, model.spec.input.shape, first, normalization);
+  return deadUnitFractions(await activations(model, vars, batch.x, n), model.spec);
+}
+
 /** Loss, accuracy, confusion matrix and per-class precision/recall of `vars` on `set`. Does not consume `vars`. */
 export async function evaluate(
   model: Model,
@@ -124,16 +143,7 @@ export async function evaluate(
     };
   });
   const sample = Math.min(opts.deadUnitSample ?? DEAD_UNIT_SAMPLE, count);
-  let deadUnits: DeadUnits[] = [];
-  if (sample > 0) {
-    const batch = gatherBatch(
-      set,
-      shape,
-      Array.prototype.slice.call(indices, 0, sample) as number[],
-      opts.normalization,
-    );
-    deadUnits = deadUnitFractions(await activations(model, vars, batch.x, sample), model.spec);
-  }
+  const deadUnits = sample > 0 ? await deadUnitShares(model, vars, set, indices, opts.normalization, sample) : [];
   return {
     loss: count === 0 ? Number.NaN : lossSum / count,
     accuracy: count === 0 ? Number.NaN : correct / count,

@@ -20,7 +20,7 @@ import {
   TrainingConfig as TrainingConfigSchema,
 } from "@layerlab/spec";
 import { initBackend, yieldToHost } from "./backend";
-import { createEvaluator, type Evaluation, evaluate } from "./evaluate";
+import { createEvaluator, deadUnitShares, type Evaluation, evaluate } from "./evaluate";
 import { gradientWarnings, layerGroups, readGradientStats } from "./gradient-stats";
 import { disposeVars, refVars, saveWeights } from "./io/checkpoint";
 import { loadTree, saveTree } from "./io/tree-io";
@@ -263,6 +263,14 @@ export function train(opts: TrainOptions): TrainRun {
           valLoss = val.loss;
           valAccuracy = val.accuracy;
         }
+        // One eval pass over a small sample, so the doctor can spot dead ReLUs while the run trains.
+        const deadUnits = await deadUnitShares(
+          model,
+          vars,
+          trainSet,
+          split.val.length > 0 ? split.val : split.train,
+          normalization,
+        );
         const seconds = (performance.now() - epochStart) / 1000;
         const current = metric === "val_acc" ? valAccuracy : valLoss;
         const improved =
@@ -288,6 +296,7 @@ export function train(opts: TrainOptions): TrainRun {
           learningRate: lr,
           seconds,
           samplesPerSec: (stepsPerEpoch * batchSize) / trainSeconds,
+          deadUnits,
         });
         if (config.earlyStopping && split.val.length > 0 && sinceBest >= config.earlyStopping.patience) {
           stoppedEarly = true;

@@ -97,6 +97,10 @@ describe("train", () => {
     for (const e of epochs) {
       expect(e.valAccuracy).toBeGreaterThan(0.5);
       expect(e.trainLoss).toBeGreaterThan(0);
+      // The hidden ReLU layer's dead units, measured on held-out images at every epoch.
+      expect(e.deadUnits).toHaveLength(1);
+      expect(e.deadUnits![0]!.fraction).toBeGreaterThanOrEqual(0);
+      expect(e.deadUnits![0]!.fraction).toBeLessThan(0.5);
     }
     const steps = start.stepsPerEpoch;
     const logged = (epoch: number) =>

@@ -112,12 +112,17 @@ export function runFindings(
 ): DoctorFinding[] {
   const batches = events.flatMap((e) => (e.type === "batch" ? [e.loss] : [])).slice(-50);
   const gradients = events.filter((e): e is TrainEventOf<"gradients"> => e.type === "gradients").slice(-10);
+  // The test evaluation's dead units (in `extra`) win over the last epoch's (a run that stopped early has only those).
+  const epochDeadUnits = events.findLast(
+    (e): e is TrainEventOf<"epoch"> => e.type === "epoch" && !!e.deadUnits,
+  )?.deadUnits;
   return diagnose({
     spec,
     config,
     history: historyFromMetrics(metrics),
     batches,
     gradients,
+    ...(epochDeadUnits && { deadUnits: epochDeadUnits }),
     ...extra,
     final: { testAccuracy: metrics.test_acc, testLoss: metrics.test_loss },
   });

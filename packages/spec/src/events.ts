@@ -53,6 +53,12 @@ export const EpochEvent = z.object({
   learningRate: z.number(),
   seconds: z.number(),
   samplesPerSec: z.number(),
+  /**
+   * Share of each ReLU layer's units that never fired on a sample of the
+   * held-out (else training) images at the end of the epoch, for the doctor's
+   * dead-ReLU rule while the run trains. Absent in runs recorded before it existed.
+   */
+  deadUnits: z.array(z.object({ layer: z.number().int(), fraction: z.number() })).optional(),
 });
 
 export const LogEvent = z.object({

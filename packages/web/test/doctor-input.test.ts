@@ -1,11 +1,11 @@
-import { diagnose, type TrainEvent } from "@layerlab/spec";
+import { diagnose, type TrainEventOf } from "@layerlab/spec";
 import { describe, expect, it } from "vitest";
 import { appendEvent, emptySeries } from "../src/charts/series";
 import { initialStudio } from "../src/state/studio";
 import { doctorInput } from "../src/train/doctorInput";
 import type { LocalRun, RunResults } from "../src/train/trainer";
 
-function epoch(seq: number, n: number): TrainEvent {
+function epoch(seq: number, n: number): TrainEventOf<"epoch"> {
   return {
     seq,
     time: 1000 + seq,
@@ -51,9 +51,21 @@ describe("doctorInput", () => {
     expect(input.classCounts).toEqual([50, 50]);
     expect(input.history).toHaveLength(4);
     expect(diagnose(input).map((f) => f.id)).toContain("dead-relu");
-    // Without results (still training) there is nothing to judge units by.
+    // Without results or epoch measurements there is nothing to judge units by.
     const early = doctorInput(run(null));
     expect(early.deadUnits).toBeUndefined();
     expect(diagnose(early).map((f) => f.id)).not.toContain("dead-relu");
+  });
+
+  it("judges dead units while the run trains from the latest epoch that measured them", () => {
+    const layer = initialStudio().spec.layers.findIndex((l) => l.kind === "dense");
+    const training = run(null);
+    appendEvent(training.series, { ...epoch(5, 5), deadUnits: [{ layer, fraction: 0.95 }] });
+    appendEvent(training.series, epoch(6, 6)); // an epoch recorded without the measurement keeps the last one
+    expect(doctorInput(training).deadUnits).toEqual([{ layer, fraction: 0.95 }]);
+    expect(diagnose(doctorInput(training)).find((f) => f.id === "dead-relu")?.severity).toBe("problem");
+    // The test evaluation's measurement, once there, wins.
+    const done = { ...training, results: { ...results, deadUnits: [{ layer, fraction: 0.1 }] } };
+    expect(doctorInput(done).deadUnits).toEqual([{ layer, fraction: 0.1 }]);
   });
 });

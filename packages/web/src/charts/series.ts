@@ -21,6 +21,8 @@ export interface RunSeries {
   lastSeq: number;
   start: (TrainEvent & { type: "start" }) | null;
   lastBatch: (TrainEvent & { type: "batch" }) | null;
+  /** The dead-unit shares of the latest epoch that measured them (the doctor reads them while training). */
+  deadUnits: { layer: number; fraction: number }[] | null;
   end: TrainEvent | null;
   logs: { level: string; message: string; time: number }[];
   startedAt: number | null;
@@ -55,6 +57,7 @@ export function emptySeries(): RunSeries {
     lastSeq: -1,
     start: null,
     lastBatch: null,
+    deadUnits: null,
     end: null,
     logs: [],
     startedAt: null,
@@ -95,6 +98,7 @@ export function appendEvent(s: RunSeries, e: TrainEvent): boolean {
       s.epoch.seconds.push(e.seconds);
       s.epoch.samplesPerSec.push(e.samplesPerSec);
       s.epoch.learningRate.push(e.learningRate ?? Number.NaN);
+      if (e.deadUnits) s.deadUnits = e.deadUnits;
       break;
     case "gradients": {
       const g = s.gradients;

@@ -23,7 +23,9 @@ export function doctorInput(run: LocalRun): DiagnoseInput {
     gradients: s.gradients.recent,
   };
   if (run.results) input.classCounts = run.results.perClass.map((c) => c.support);
-  if (run.results?.deadUnits) input.deadUnits = run.results.deadUnits;
+  // The test evaluation's measurement once there is one, else the latest epoch's.
+  const deadUnits = run.results?.deadUnits ?? s.deadUnits;
+  if (deadUnits) input.deadUnits = deadUnits;
   if (s.end?.type === "done") input.final = { testAccuracy: s.end.testAccuracy, testLoss: s.end.testLoss };
   return input;
 }
