@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import { buildApp as buildServer, loadServerConfig } from "@layerlab/server";
 import { type Browser, chromium, type Locator, type Page } from "playwright-core";
 import { build, type PreviewServer, preview } from "vite";
-import { afterAll, afterEach, beforeAll } from "vitest";
+import { afterAll, afterEach, beforeAll, expect } from "vitest";
 
 /** The web package's folder. */
 export const WEB_ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -162,4 +162,20 @@ export function paintedPixels(canvas: Locator): Promise<number> {
     for (let i = 3; i < data.length; i += 4) if (data[i]! > 0) n++;
     return n;
   });
+}
+
+/**
+ * Trains the MLP template in page `p` with a learning rate far too high (2
+ * epochs on 600 samples, in the browser) and waits until it ends, done or
+ * diverged: a run the training doctor has findings about. `p` is on the train page after.
+ */
+export async function trainWithTooHighLearningRate(p: Page): Promise<void> {
+  await p.click('nav a[href="#/build"]');
+  await p.click("[data-testid=template-mlp]");
+  await p.click('nav a[href="#/train"]');
+  await p.fill("#cfg-learningRate", "5");
+  await p.fill("#cfg-epochs", "2");
+  await p.fill("#limit", "600");
+  await p.click("[data-testid=start]");
+  await expect.poll(() => p.textContent("[data-testid=run-status]"), { timeout: 150_000 }).toMatch(/done|diverged/);
 }

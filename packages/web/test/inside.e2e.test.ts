@@ -2,7 +2,7 @@ import { analyzeSpec } from "@layerlab/spec";
 import type { Page } from "playwright-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { setupFromUrl } from "../src/state/share";
-import { drawSquare, paintedPixels, serveStudio } from "./harness";
+import { drawSquare, paintedPixels, serveStudio, trainWithTooHighLearningRate } from "./harness";
 
 /*
  * The "look inside" views on the drawing page, in headless Chromium against
@@ -89,16 +89,7 @@ describe("look inside the model", () => {
   it("the doctor flags a far too high learning rate and its one-click fix can be undone", {
     timeout: 200_000,
   }, async () => {
-    await go(page, "build");
-    await page.click("[data-testid=template-mlp]");
-    await go(page, "train");
-    await page.fill("#cfg-learningRate", "5");
-    await page.fill("#cfg-epochs", "2");
-    await page.fill("#limit", "600");
-    await page.click("[data-testid=start]");
-    await expect
-      .poll(() => page.textContent("[data-testid=run-status]"), { timeout: 150_000 })
-      .toMatch(/done|diverged/);
+    await trainWithTooHighLearningRate(page);
     const fixable = page.locator("[data-testid=doctor] li.finding:has(button.fix)");
     await expect.poll(() => fixable.count(), { timeout: 10_000 }).toBeGreaterThan(0);
     const lrFinding = page.locator("[data-testid=doctor] li.finding:has(button.fix)", { hasText: /learning rate/i });

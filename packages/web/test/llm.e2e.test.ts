@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { serveStudio } from "./harness";
+import { serveStudio, trainWithTooHighLearningRate } from "./harness";
 
 /*
  * The doctor's optional LLM explanation in the studio, with the LayerLab
@@ -44,15 +44,7 @@ describe("the doctor's AI explanation", () => {
   }, async () => {
     const { page } = studio;
     await page.goto(`${studio.url}/#/build`);
-    await page.click("[data-testid=template-mlp]");
-    await page.click('nav a[href="#/train"]');
-    await page.fill("#cfg-learningRate", "5");
-    await page.fill("#cfg-epochs", "2");
-    await page.fill("#limit", "600");
-    await page.click("[data-testid=start]");
-    await expect
-      .poll(() => page.textContent("[data-testid=run-status]"), { timeout: 150_000 })
-      .toMatch(/done|diverged/);
+    await trainWithTooHighLearningRate(page);
     const findings = await page
       .locator("[data-testid=doctor] li.finding")
       .evaluateAll((items) => items.map((li) => li.getAttribute("data-testid")!.replace(/^finding-/, "")));
