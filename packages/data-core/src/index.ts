@@ -6,3 +6,4 @@ export * from "./payload";
 export * from "./rng";
 export * from "./shapes";
 export * from "./stats";
+export * from "./mnist-style";
