@@ -16,7 +16,9 @@ describe("mnistStyle", () => {
     for (let i = 0; i < page.pixels.length; i++) expect(server.pixels[i]!).toBeCloseTo(page.pixels[i]! * 255, 3);
     // The longer side (65 rows) becomes 20.
     const rows = new Set<number>();
-    page.pixels.forEach((v, i) => v > 0 && rows.add(Math.floor(i / 28)));
+    page.pixels.forEach((v, i) => {
+      if (v > 0) rows.add(Math.floor(i / 28));
+    });
     expect(rows.size).toBe(20);
   });
 });
