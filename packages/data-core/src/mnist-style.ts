@@ -122,3 +122,8 @@ export function mnistStyle(input: GreyImage, opts: MnistStyleOptions): GreyImage
   }
   return { width: size, height: size, pixels: canvas };
 }
+
+/** Whether drawings for a model trained on dataset `id` are framed as MNIST digits (else plainly resized). */
+export function framesDrawingsAsDigits(id: string): boolean {
+  return id === "mnist";
+}

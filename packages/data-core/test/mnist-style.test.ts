@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { mnistStyle } from "../src/mnist-style";
+import { framesDrawingsAsDigits, mnistStyle } from "../src/mnist-style";
 
 describe("mnistStyle", () => {
   it("frames a drawing the same in any pixel scale: the page's [0, 1] ink and the server's 0–255", () => {
@@ -20,5 +20,15 @@ describe("mnistStyle", () => {
       if (v > 0) rows.add(Math.floor(i / 28));
     });
     expect(rows.size).toBe(20);
+  });
+
+  it("frames drawings as digits for MNIST models only: Fashion-MNIST's items and the shapes are resized", () => {
+    expect(framesDrawingsAsDigits("mnist")).toBe(true);
+    expect(["fashion-mnist", "shapes", "cifar10", "ds-mnist-copy"].map(framesDrawingsAsDigits)).toEqual([
+      false,
+      false,
+      false,
+      false,
+    ]);
   });
 });

@@ -1,3 +1,4 @@
+import { framesDrawingsAsDigits } from "@layerlab/data-core";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { found, HttpError } from "../http-error";
 import { Predictor, type Preprocess } from "../inference/predictor";
@@ -43,7 +44,7 @@ function preprocessOf(fields: Record<string, unknown>, dataset: string): Preproc
   const p = fields.preprocess;
   if (p === "mnist" || p === "resize") return p;
   if (p !== undefined) throw new HttpError(400, 'preprocess must be "mnist" or "resize"');
-  return dataset === "mnist" ? "mnist" : "resize";
+  return framesDrawingsAsDigits(dataset) ? "mnist" : "resize";
 }
 
 /** Inference: one run's model, or the best run matching a config (seed 001's lookup). */

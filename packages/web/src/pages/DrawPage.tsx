@@ -1,3 +1,4 @@
+import { framesDrawingsAsDigits } from "@layerlab/data-core";
 import type { ModelSpecInput } from "@layerlab/spec";
 import { useEffect, useMemo, useRef, useState } from "react";
 import { getRun, predictWithRun, type RunSummary } from "../api/client";
@@ -25,9 +26,9 @@ interface DrawModel {
   training: boolean;
 }
 
-/** Whether drawings reach `model` as MNIST digits: as the server decides for its runs, by the dataset's name for the page's. */
+/** Whether drawings reach `model` as MNIST digits: the server's rule, for its runs and the page's alike. */
 function readsDigits(model: DrawModel): boolean {
-  return model.where === "server" ? model.dataset === "mnist" : /mnist/i.test(model.dataset);
+  return framesDrawingsAsDigits(model.dataset);
 }
 
 /** The model input for a drawing: MNIST's preprocessing for 28×28 digits, a plain resize otherwise. */
