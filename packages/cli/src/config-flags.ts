@@ -1,12 +1,12 @@
-import { TrainingConfig, type TrainingConfigInput } from "@layerlab/spec";
+import { type FieldInfo, fieldsOf, TrainingConfig, type TrainingConfigInput } from "@layerlab/spec";
 import { InvalidArgumentError, Option } from "commander";
-import type { z } from "zod";
 
 /*
  * The training-config schema is the one table of training settings
  * (STYLE.md pattern 9): every flag of `layerlab train` below is derived from
- * it — name (kebab-case of the field path), value type, choices and help text
- * (the schema's `.describe()`). Seed 003's short spellings are added on top.
+ * it by `fieldsOf` — name (kebab-case of the field path), value type, choices
+ * and help text (the schema's description). Seed 003's short spellings are
+ * added on top.
  */
 
 /** How a flag's text becomes a value. */
@@ -23,68 +23,41 @@ export interface ConfigFlag {
   description: string;
 }
 
-type AnySchema = z.ZodType & { def: { type: string; [key: string]: unknown }; description?: string };
-
-/** Strips default/nullable/optional/preprocess wrappers; keeps the first description on the way. */
-function unwrap(schema: AnySchema): { inner: AnySchema; description: string | undefined } {
-  let inner = schema;
-  let description = schema.description;
-  for (;;) {
-    const { def } = inner;
-    if (def.type === "default" || def.type === "nullable" || def.type === "optional")
-      inner = def.innerType as AnySchema;
-    else if (def.type === "pipe") inner = def.out as AnySchema;
-    else break;
-    description ??= inner.description;
-  }
-  return { inner, description };
-}
-
 function kebab(name: string): string {
   return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 }
 
-function describeField(path: string[], description: string | undefined): string {
-  return description ?? `Sets ${path.join(".")}.`;
-}
-
-function collect(shape: Record<string, AnySchema>, prefix: string[], out: Map<string, ConfigFlag>): void {
-  for (const [key, schema] of Object.entries(shape)) {
-    const path = [...prefix, key];
+function collect(fields: FieldInfo[], out: Map<string, ConfigFlag>): void {
+  for (const field of fields) {
+    const { path } = field;
     const flag = path.map(kebab).join("-");
-    const { inner, description } = unwrap(schema);
     const add = (f: Omit<ConfigFlag, "flag" | "path" | "description">) => {
-      if (!out.has(flag)) out.set(flag, { flag, path, description: describeField(path, description), ...f });
+      if (!out.has(flag)) out.set(flag, { flag, path, description: field.help || `Sets ${path.join(".")}.`, ...f });
     };
-    switch (inner.def.type) {
+    switch (field.kind) {
       case "number":
+      case "integer":
         add({ kind: "number" });
         break;
       case "boolean":
         add({ kind: "boolean" });
         break;
       case "enum":
-        add({ kind: "enum", choices: (inner as unknown as z.ZodEnum).options as string[] });
+        add({ kind: "enum", choices: field.options ?? [] });
         break;
       case "array":
         add({ kind: "numberList" });
         break;
       case "object":
-        collect((inner as unknown as z.ZodObject).shape as Record<string, AnySchema>, path, out);
+        collect(field.fields ?? [], out);
         break;
-      case "union": {
+      case "variant":
         // A discriminated union by `name` (optimizer, schedule): the flag picks the variant, sub-flags set its fields.
-        const variants = (inner as unknown as z.ZodDiscriminatedUnion).options as unknown as z.ZodObject[];
-        const names = variants.map((v) => String((v.shape.name as z.ZodLiteral).value));
-        add({ kind: "variant", choices: names });
-        for (const variant of variants) {
-          const { name: _name, ...fields } = variant.shape as Record<string, AnySchema>;
-          collect(fields, path, out);
-        }
+        add({ kind: "variant", choices: field.options ?? [] });
+        for (const variantFields of Object.values(field.variants ?? {})) collect(variantFields, out);
         break;
-      }
       default:
-        throw new Error(`config-flags: no flag rule for ${path.join(".")} (${inner.def.type})`);
+        throw new Error(`config-flags: no flag rule for ${path.join(".")} (${field.kind})`);
     }
   }
 }
@@ -92,7 +65,7 @@ function collect(shape: Record<string, AnySchema>, prefix: string[], out: Map<st
 /** Every config flag, in the schema's order. */
 export function configFlags(): ConfigFlag[] {
   const out = new Map<string, ConfigFlag>();
-  collect(TrainingConfig.shape as unknown as Record<string, AnySchema>, [], out);
+  collect(fieldsOf(TrainingConfig), out);
   return [...out.values()];
 }
 

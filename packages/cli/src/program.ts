@@ -2,6 +2,7 @@ import { Command, CommanderError } from "commander";
 import { curvesCommand } from "./commands/curves";
 import { datasetsCommand } from "./commands/datasets";
 import { exportCommand } from "./commands/export";
+import { importCommand } from "./commands/import";
 import { predictCommand } from "./commands/predict";
 import { reportCommand } from "./commands/report";
 import { runsCommand } from "./commands/runs";
@@ -24,6 +25,7 @@ const COMMANDS = [
   curvesCommand,
   serveCommand,
   exportCommand,
+  importCommand,
   reportCommand,
 ];
 

@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -24,12 +24,13 @@ describe("layerlab export", () => {
   it("writes every format of a trained run and prints the files", () => {
     const r = cli("export", "runs/tiny", "--format", "all");
     expect(r.code, r.stderr).toBe(0);
-    const printed = r.stdout
-      .trim()
-      .split("\n")
-      .map((l) => l.replace(/^wrote /, ""));
+    const lines = r.stdout.trim().split("\n");
+    const printed = lines.filter((l) => l.startsWith("wrote ")).map((l) => l.replace(/^wrote /, ""));
+    expect(lines.at(-1)).toMatch(/holds weights\.(best\.)?safetensors \(epoch 1\), sha256 [0-9a-f]{64}$/);
     const names = printed.map((p) => p.split("/").pop());
-    expect(names).toEqual(expect.arrayContaining(["model.py", "model.pt", "model.onnx", "weights.safetensors"]));
+    expect(names).toEqual(
+      expect.arrayContaining(["model.py", "model.pt", "model.onnx", "weights.safetensors", "manifest.json"]),
+    );
     for (const path of printed) expect(statSync(resolve(work, path)).size, path).toBeGreaterThan(0);
     expect(readdirSync(join(work, "runs/tiny/export")).sort()).toEqual([...names].sort());
   });
@@ -40,6 +41,17 @@ describe("layerlab export", () => {
     expect(onnx.code, onnx.stderr).toBe(0);
     expect(existsSync(join(work, "runs/tiny/export/model.onnx"))).toBe(true);
     expect(existsSync(join(work, "runs/tiny/export/model.pt"))).toBe(false);
+    // One checkpoint per folder: the last checkpoint's PyTorch files never sit beside the best one's ONNX.
+    const last = cli("export", "runs/tiny", "--checkpoint", "last", "--format", "pytorch");
+    expect(last.code, last.stderr).toBe(0);
+    expect(readdirSync(join(work, "runs/tiny/export")).sort()).toEqual(
+      ["README.md", "manifest.json", "model.pt", "model.py"].sort(),
+    );
+    const manifest = JSON.parse(readFileSync(join(work, "runs/tiny/export/manifest.json"), "utf8"));
+    expect(manifest.checkpoint).toMatchObject({ file: "weights.safetensors", epoch: 1 });
+    expect(manifest.formats).toEqual(["pytorch"]);
+    const again = cli("export", "runs/tiny", "--checkpoint", "last", "--format", "pytorch");
+    expect(again.stdout).toMatch(/^kept .*model\.pt$/m);
     const bad = cli("export", "runs/tiny", "--format", "tflite");
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/error: .*tflite/);

@@ -12,7 +12,10 @@ export async function writeFileAtomic(path: string, parts: readonly Uint8Array[]
   try {
     const handle = await open(temp, "w");
     try {
-      for (const part of parts) await handle.write(part);
+      for (const part of parts) {
+        // A write may take only the start of a buffer (a nearly full disk): write the rest until it fails.
+        for (let written = 0; written < part.length; ) written += (await handle.write(part, written)).bytesWritten;
+      }
       await handle.sync();
     } finally {
       await handle.close();

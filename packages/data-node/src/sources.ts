@@ -1,7 +1,7 @@
 import { lstat, readdir, readFile } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
 import yauzl from "yauzl";
-import { DatasetImportError, type ImportLimits } from "./limits";
+import { checkEntryTotals, DatasetImportError, entryBudget, type ImportLimits } from "./limits";
 
 /** One file of a dataset source, by its path relative to the source root ("/"-separated). */
 export interface SourceFile {
@@ -31,19 +31,6 @@ export function checkEntryName(name: string, where: string): void {
   if (name.includes("\0")) refuse("NUL byte in name");
 }
 
-function checkTotals(count: number, total: number, limits: ImportLimits, where: string): void {
-  if (count > limits.maxEntries) {
-    throw new DatasetImportError(
-      `${where} holds more than ${limits.maxEntries} files; split the dataset or raise maxEntries`,
-    );
-  }
-  if (total > limits.maxTotalBytes) {
-    throw new DatasetImportError(
-      `${where} unpacks to more than ${limits.maxTotalBytes} bytes; shrink the images or raise maxTotalBytes`,
-    );
-  }
-}
-
 function tooBig(path: string, size: number, limits: ImportLimits): DatasetImportError {
   return new DatasetImportError(
     `${path} is ${size} bytes, over the ${limits.maxFileBytes}-byte limit per file (maxFileBytes)`,
@@ -54,7 +41,7 @@ function tooBig(path: string, size: number, limits: ImportLimits): DatasetImport
 export async function openFolderSource(root: string, limits: ImportLimits): Promise<DatasetSource> {
   const files: SourceFile[] = [];
   const skipped: { file: string; reason: string }[] = [];
-  let total = 0;
+  const budget = entryBudget(limits, root);
   const walk = async (dir: string): Promise<void> => {
     for (const entry of await readdir(dir, { withFileTypes: true })) {
       const full = join(dir, entry.name);
@@ -63,9 +50,8 @@ export async function openFolderSource(root: string, limits: ImportLimits): Prom
       else if (entry.isDirectory()) await walk(full);
       else if (entry.isFile()) {
         const { size } = await lstat(full);
-        total += size;
+        budget.admit(path, size);
         files.push({ path, size });
-        checkTotals(files.length, total, limits, root);
       }
     }
   };
@@ -101,9 +87,9 @@ export async function openZipSource(zipPath: string, size: number, limits: Impor
   );
   const entries = new Map<string, yauzl.Entry>();
   const files: SourceFile[] = [];
-  let total = 0;
+  const budget = entryBudget(limits, zipPath);
   try {
-    if (zip.entryCount > limits.maxEntries) checkTotals(zip.entryCount, 0, limits, zipPath);
+    if (zip.entryCount > limits.maxEntries) checkEntryTotals(zip.entryCount, 0, limits, zipPath);
     await new Promise<void>((resolve, reject) => {
       const fail = (err: Error) => {
         reject(
@@ -121,10 +107,9 @@ export async function openZipSource(zipPath: string, size: number, limits: Impor
             );
           }
           if (!entry.fileName.endsWith("/")) {
-            total += entry.uncompressedSize;
+            budget.admit(entry.fileName, entry.uncompressedSize);
             files.push({ path: entry.fileName, size: entry.uncompressedSize });
             entries.set(entry.fileName, entry);
-            checkTotals(files.length, total, limits, zipPath);
           }
           zip.readEntry();
         } catch (err) {

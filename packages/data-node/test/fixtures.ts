@@ -80,3 +80,20 @@ export function patchBytes(buf: Buffer, from: string, to: string): Buffer {
   }
   return out;
 }
+
+/**
+ * Rewrites the uncompressed size that a ZIP's central directory claims for entry `name` (the listing an
+ * unzipper trusts before it inflates anything), leaving the data as it is: a forged "huge" entry.
+ */
+export function claimUncompressedSize(zip: Buffer, name: string, size: number): Buffer {
+  const out = Buffer.from(zip);
+  const CENTRAL_HEADER = 0x02014b50;
+  for (let at = out.indexOf("PK\x01\x02", 0, "latin1"); at >= 0; at = out.indexOf("PK\x01\x02", at + 1, "latin1")) {
+    if (out.readUInt32LE(at) !== CENTRAL_HEADER) continue;
+    const nameLength = out.readUInt16LE(at + 28);
+    if (out.toString("latin1", at + 46, at + 46 + nameLength) !== name) continue;
+    out.writeUInt32LE(size, at + 24);
+    return out;
+  }
+  throw new Error(`no central directory entry named ${name}`);
+}

@@ -2,7 +2,7 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { importDataset } from "../src/import";
-import { patchBytes, solidImage, tempDir, writeZip, zipBuffer } from "./fixtures";
+import { claimUncompressedSize, patchBytes, solidImage, tempDir, writeZip, zipBuffer } from "./fixtures";
 
 let dir: string;
 let png: Buffer;
@@ -62,6 +62,28 @@ describe("importDataset refuses unsafe archives whole", () => {
     await expect(importDataset(bomb, { limits: { maxFileBytes: 1_000_000 } })).rejects.toThrow(
       /bomb\.png.*maxFileBytes/,
     );
+  });
+
+  it("applies the per-file limit to every entry, even one the manifest layout would leave unread", async () => {
+    const manifestZip = await zipBuffer({
+      "train/a.png": png,
+      "train/b.png": png2,
+      "train/huge.bin": "unlabelled, so the manifest layout never reads it",
+      "test/a.png": png,
+      "test/b.png": png2,
+      "train.json": JSON.stringify({ "a.png": "x", "b.png": "y" }),
+      "test.json": JSON.stringify({ "a.png": "x", "b.png": "y" }),
+    });
+    const honest = join(dir, "manifest-honest.zip");
+    await writeFile(honest, manifestZip);
+    expect((await importDataset(honest)).report.skipped).toContainEqual({
+      file: "train/huge.bin",
+      reason: "no label in train.json",
+    });
+    // The central directory now claims 3 GiB for that entry: under the 4 GiB total, over the 64 MiB per file.
+    const forged = join(dir, "manifest-3gib.zip");
+    await writeFile(forged, claimUncompressedSize(manifestZip, "train/huge.bin", 3 * 1024 ** 3));
+    await expect(importDataset(forged)).rejects.toThrow(/"train\/huge\.bin" is 3221225472 bytes.*maxFileBytes/);
   });
 
   it("skips (or fails on) images over the pixel limit", async () => {

@@ -6,13 +6,20 @@ export { NORMALIZATION_METADATA_KEY };
 import { type Normalization, readModel } from "./model-view";
 import { encodeOnnx } from "./onnx";
 import { pytorchModelCode } from "./pytorch-code";
-import { bundleReadme, type ExportFormat } from "./readme";
+import { bundleReadme, type ExportFormat, type ExportSource } from "./readme";
 import { encodeTorchStateDict, type TorchTensor } from "./torch-pt";
 
-export type { ExportFormat } from "./readme";
+export type { ExportFormat, ExportSource } from "./readme";
 
 /** Every format, in the order `all` writes them. */
 export const EXPORT_FORMATS: readonly ExportFormat[] = ["pytorch", "onnx", "safetensors"];
+
+/** The files `exportModel` writes for each format (besides README.md). */
+export const FORMAT_FILES: Readonly<Record<ExportFormat, readonly string[]>> = {
+  pytorch: ["model.py", "model.pt"],
+  onnx: ["model.onnx"],
+  safetensors: ["spec.json", "weights.safetensors"],
+};
 
 /** One file of an export bundle. */
 export interface ExportFile {
@@ -30,6 +37,8 @@ export interface ExportRequest {
   normalization?: Normalization;
   /** One format, several, or "all". */
   format: ExportFormat | "all" | ExportFormat[];
+  /** The checkpoint the weights come from, named in the README. */
+  source?: ExportSource;
 }
 
 /** The formats a request names, deduplicated, in canonical order; throws on an unknown name. */
@@ -64,7 +73,7 @@ export function exportModel(request: ExportRequest): ExportFile[] {
     files.push({ name: "spec.json", bytes: text(`${JSON.stringify(view.spec, null, 2)}\n`) });
     files.push({ name: "weights.safetensors", bytes: nativeWeights(view) });
   }
-  files.push({ name: "README.md", bytes: text(bundleReadme(view, formats)) });
+  files.push({ name: "README.md", bytes: text(bundleReadme(view, formats, request.source)) });
   return files;
 }
 

@@ -1,7 +1,18 @@
+import { samePadding } from "@layerlab/spec";
 import type { ModelView } from "./model-view";
 
 /** The formats `exportModel` writes. */
 export type ExportFormat = "pytorch" | "onnx" | "safetensors";
+
+/** The checkpoint an export was made from, as its README and manifest name it. */
+export interface ExportSource {
+  /** The run folder's weights file, e.g. `weights.best.safetensors`. */
+  file: string;
+  /** The epoch after which it was saved; null when the weights do not record it. */
+  epoch: number | null;
+  /** SHA-256 of the file's bytes, hex. */
+  sha256: string;
+}
 
 const SECTIONS: Record<ExportFormat, (view: ModelView) => string> = {
   pytorch: () => `## PyTorch: model.py + model.pt
@@ -10,16 +21,22 @@ const SECTIONS: Record<ExportFormat, (view: ModelView) => string> = {
 import torch
 from model import CLASSES, load, preprocess
 
-model = load("model.pt")  # LayerLabModel with torch.load(..., weights_only=True), in eval mode
+model = load()  # model.pt beside model.py, read with torch.load(..., weights_only=True), in eval mode
 with torch.no_grad():
-    probabilities = model(preprocess(images)).softmax(-1)  # images: uint8 [N, C, H, W]
+    probabilities = model(preprocess(images)).softmax(-1)  # images [N, C, H, W]: uint8 0..255 or float 0..1
 print(CLASSES[int(probabilities[0].argmax())])
 \`\`\`
+
+\`preprocess\` reads the pixel scale from the dtype: integers are 0..255, floats must already be in [0, 1]
+(it raises ValueError on floats above 1 rather than dividing by 255 twice). \`torch.jit.script(model)\` and
+\`torch.jit.trace\` both work.
 `,
   onnx: (view) => `## ONNX: model.onnx
 
-Input \`input\` [batch, ${view.spec.input.shape.join(", ")}] (normalised as \`preprocess\` in model.py does it),
-output \`probabilities\` [batch, ${view.spec.classes.length}] (softmax included). Opset 17.
+Input \`input\` [batch, ${view.spec.input.shape.join(", ")}], float32, normalised; output \`probabilities\`
+[batch, ${view.spec.classes.length}] (softmax included). Opset 17.
+
+${onnxInputLine(view)}
 
 \`\`\`js
 import * as ort from "onnxruntime-node"; // or "onnxruntime-web"
@@ -35,13 +52,54 @@ The tensors are named and laid out as in PyTorch's state_dict of model.py.
 `,
 };
 
-/** README.md of an export bundle: the few lines that load the model and predict, per format. */
-export function bundleReadme(view: ModelView, formats: ExportFormat[]): string {
+/** How to make the ONNX model's input from pixels: the mean/std and where the file records them. */
+function onnxInputLine(view: ModelView): string {
+  const norm = view.normalization;
+  if (!norm) return "No normalization was recorded with this model: feed the input as it was given in training.";
+  const list = (xs: number[]) => `[${xs.join(", ")}]`;
+  return `Make the input from pixels scaled to [0, 1] (uint8 / 255), per channel: \`(x - mean) / std\` with
+mean ${list(norm.mean)} and std ${list(norm.std)}. The same values are in the model's metadata
+(\`metadata_props\`, key \`normalization\`, as JSON), next to \`classes\` and \`spec\`.`;
+}
+
+/** A note on the convolutions whose TensorFlow-style 'same' padding is uneven, which a hand-built nn.Conv2d gets wrong; "" when none is. */
+function paddingNote(view: ModelView): string {
+  const uneven = view.spec.layers.flatMap((layer, i) => {
+    if (layer.kind !== "conv2d" || layer.padding !== "same") return [];
+    const inShape = view.shapes[i]!;
+    const [top, bottom] = samePadding(inShape[1]!, layer.kernel, layer.stride);
+    const [left, right] = samePadding(inShape[2]!, layer.kernel, layer.stride);
+    if (top === bottom && left === right) return [];
+    const where = `layer ${i} (conv2d ${layer.kernel}×${layer.kernel}, stride ${layer.stride}, input ${inShape[1]}×${inShape[2]})`;
+    return [`- ${where}: top ${top}, bottom ${bottom}, left ${left}, right ${right}`];
+  });
+  if (uneven.length === 0) return "";
+  return `## Padding: TensorFlow's 'same', uneven under a stride
+
+LayerLab's 'same' padding is TensorFlow's: the output is ceil(input / stride), and when the padding needed
+is odd the extra row and column go to the bottom and right. These layers pad unevenly:
+
+${uneven.join("\n")}
+
+\`nn.Conv2d(..., padding=1)\` pads every side alike, so a model rebuilt with it by hand gives slightly different
+outputs (and some different predictions). model.py's \`Conv2d\` applies \`F.pad(x, (left, right, top, bottom))\`
+and then an unpadded convolution; the ONNX file's \`Conv\` carries the same uneven \`pads\`.
+`;
+}
+
+/** The README's line naming the checkpoint every file of the bundle holds. */
+function sourceLine(source: ExportSource): string {
+  const epoch = source.epoch === null ? "epoch not recorded in the weights" : `saved after epoch ${source.epoch}`;
+  return `Every file here holds the run's \`${source.file}\` (${epoch}; SHA-256 ${source.sha256}); manifest.json records the same.\n\n`;
+}
+
+/** README.md of an export bundle: the checkpoint it holds, when known, and the few lines that load the model and predict, per format. */
+export function bundleReadme(view: ModelView, formats: ExportFormat[], source?: ExportSource): string {
   const name = view.spec.name ?? "LayerLab model";
   const classes = view.spec.classes.join(", ");
   return `# ${name}
 
 Exported by LayerLab. Classes (${view.spec.classes.length}): ${classes}.
 
-${formats.map((f) => SECTIONS[f](view)).join("\n")}`;
+${source ? sourceLine(source) : ""}${[...formats.map((f) => SECTIONS[f](view)), paddingNote(view)].filter(Boolean).join("\n")}`;
 }

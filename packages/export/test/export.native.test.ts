@@ -1,13 +1,14 @@
 // The native format (spec.json + weights.safetensors): importing it back gives
 // bit-identical predictions. Plus the bundle's shape, the run-folder export and
 // the errors a person gets for bad input.
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildModel, decodeSafetensors, encodeSafetensors, loadWeights, predict } from "@layerlab/engine";
 import { afterAll, describe, expect, it } from "vitest";
 import { exportModel, importNative, resolveFormats } from "../src";
-import { exportRunFolder } from "../src/node";
+import { exportRunFolder, exportRunFolderWithManifest } from "../src/node";
 import { encodeTorchStateDict } from "../src/torch-pt";
 import { crc32 } from "../src/zip";
 import { engineProbabilities, inputsFor, LAYER_CASES, TEMPLATE_CASES, trainedModel } from "./support";
@@ -59,7 +60,7 @@ describe("exportModel", () => {
     const readme = new TextDecoder().decode(
       fileOf(exportModel({ spec: c.spec, weights: m.weights, format: "all" }), "README.md"),
     );
-    expect(readme).toContain('load("model.pt")');
+    expect(readme).toContain("load()");
     expect(readme).toContain("onnxruntime-node");
   });
 
@@ -128,7 +129,7 @@ describe("exportRunFolder", () => {
     writeFileSync(join(run, "normalization.json"), JSON.stringify(NORMALIZATION));
     const paths = await exportRunFolder(run, "all");
     expect(readdirSync(join(run, "export")).sort()).toEqual(
-      ["README.md", "model.onnx", "model.pt", "model.py", "spec.json", "weights.safetensors"].sort(),
+      ["README.md", "manifest.json", "model.onnx", "model.pt", "model.py", "spec.json", "weights.safetensors"].sort(),
     );
     expect(paths.every((p) => existsSync(p))).toBe(true);
     const code = readFileSync(join(run, "export", "model.py"), "utf8");
@@ -151,6 +152,70 @@ describe("exportRunFolder", () => {
     expect(tensorsOf(exported())).toEqual(tensorsOf(best.weights));
     await exportRunFolder(run, "safetensors", { checkpoint: "last" });
     expect(tensorsOf(exported())).toEqual(tensorsOf(last.weights));
+  });
+
+  it("holds one checkpoint: another clears the other formats, a changed one is exported again, and the manifest and README name it", async () => {
+    const c = TEMPLATE_CASES.find((x) => x.name === "template-mlp-mnist")!;
+    const withEpoch = async (seed: number, epoch: number) => {
+      const { tensors } = decodeSafetensors((await trainedModel(c.spec, seed)).weights);
+      return encodeSafetensors(tensors, { "layerlab.epoch": String(epoch) });
+    };
+    const [best, last, later] = await Promise.all([withEpoch(2, 3), withEpoch(3, 5), withEpoch(4, 6)]);
+    const run = mkdtempSync(join(tmpdir(), "layerlab-run-"));
+    temps.push(run);
+    writeFileSync(join(run, "spec.json"), JSON.stringify(c.spec));
+    writeFileSync(join(run, "weights.safetensors"), last);
+    writeFileSync(join(run, "weights.best.safetensors"), best);
+    const folder = () => readdirSync(join(run, "export")).sort();
+    const manifest = () => JSON.parse(readFileSync(join(run, "export", "manifest.json"), "utf8"));
+    const sha = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
+
+    await exportRunFolder(run, "all");
+    expect(manifest().checkpoint).toMatchObject({ file: "weights.best.safetensors", epoch: 3, sha256: sha(best) });
+    expect(manifest().formats).toEqual(["pytorch", "onnx", "safetensors"]);
+    const onnxOfBest = readFileSync(join(run, "export", "model.onnx"));
+
+    // The same checkpoint again writes nothing.
+    const again = await exportRunFolderWithManifest(run, "onnx");
+    expect(again.reused).toBe(true);
+
+    // The last checkpoint in one format: the best one's other formats go.
+    await exportRunFolder(run, "pytorch", { checkpoint: "last" });
+    expect(folder()).toEqual(["README.md", "manifest.json", "model.pt", "model.py"]);
+    expect(manifest().checkpoint).toMatchObject({ file: "weights.safetensors", epoch: 5, sha256: sha(last) });
+    const readme = readFileSync(join(run, "export", "README.md"), "utf8");
+    expect(readme).toContain(`\`weights.safetensors\` (saved after epoch 5; SHA-256 ${sha(last)})`);
+    expect(readme).toContain("## PyTorch");
+    expect(readme).not.toContain("## ONNX");
+
+    // Another format of the same checkpoint joins it.
+    await exportRunFolder(run, "onnx", { checkpoint: "last" });
+    expect(folder()).toEqual(["README.md", "manifest.json", "model.onnx", "model.pt", "model.py"]);
+    expect(manifest().formats).toEqual(["pytorch", "onnx"]);
+    expect(readFileSync(join(run, "export", "README.md"), "utf8")).toContain("## ONNX");
+    expect(readFileSync(join(run, "export", "model.onnx")).equals(onnxOfBest)).toBe(false);
+
+    // More training rewrites the checkpoint: the next export is made again, and only what was asked for is left.
+    writeFileSync(join(run, "weights.safetensors"), later);
+    const onnxBefore = readFileSync(join(run, "export", "model.onnx"));
+    const redone = await exportRunFolderWithManifest(run, "onnx", { checkpoint: "last" });
+    expect(redone.reused).toBe(false);
+    expect(folder()).toEqual(["README.md", "manifest.json", "model.onnx"]);
+    expect(manifest().checkpoint).toMatchObject({ file: "weights.safetensors", epoch: 6, sha256: sha(later) });
+    expect(readFileSync(join(run, "export", "model.onnx")).equals(onnxBefore)).toBe(false);
+  });
+
+  it("rebuilds a folder written before manifests existed", async () => {
+    const c = TEMPLATE_CASES.find((x) => x.name === "template-mlp-mnist")!;
+    const m = await trainedModel(c.spec, 2);
+    const run = mkdtempSync(join(tmpdir(), "layerlab-run-"));
+    temps.push(run);
+    writeFileSync(join(run, "spec.json"), JSON.stringify(c.spec));
+    writeFileSync(join(run, "weights.safetensors"), m.weights);
+    mkdirSync(join(run, "export"));
+    writeFileSync(join(run, "export", "model.pt"), "a stale model");
+    await exportRunFolder(run, "onnx");
+    expect(readdirSync(join(run, "export")).sort()).toEqual(["README.md", "manifest.json", "model.onnx"]);
   });
 
   it("says which file is missing from a run folder", async () => {

@@ -12,6 +12,8 @@ export class EventLog {
   private constructor(
     private readonly path: string,
     private nextSeq: number,
+    /** Bytes of complete lines in the file: where a failed append is cut back to. */
+    private bytes: number,
   ) {}
 
   /**
@@ -28,15 +30,31 @@ export class EventLog {
     if (complete.length !== text.length) await truncate(path, Buffer.byteLength(complete));
     const events = readEventLines(complete);
     const last = events.at(-1);
-    return new EventLog(path, last ? last.seq + 1 : 0);
+    return new EventLog(path, last ? last.seq + 1 : 0, Buffer.byteLength(complete));
   }
 
-  /** Appends an event under the next sequence number and returns it as written. */
+  /**
+   * Appends an event under the next sequence number and returns it as written.
+   * When the write fails (a full disk can take part of a line), the file is
+   * cut back to its last complete line, so later appends stay valid JSON lines.
+   */
   async append(event: TrainEvent): Promise<TrainEvent> {
-    const written = { ...event, seq: this.nextSeq };
-    await appendFile(this.path, `${JSON.stringify(written)}\n`);
+    const written = this.numbered(event);
+    const line = `${JSON.stringify(written)}\n`;
+    try {
+      await appendFile(this.path, line);
+    } catch (err) {
+      await truncate(this.path, this.bytes).catch(() => {});
+      throw err;
+    }
+    this.bytes += Buffer.byteLength(line);
     this.nextSeq++;
     return written;
+  }
+
+  /** The event under the sequence number the next append would give it, without writing it. */
+  numbered(event: TrainEvent): TrainEvent {
+    return { ...event, seq: this.nextSeq };
   }
 }
 

@@ -1,5 +1,6 @@
 export * from "./curves";
 export * from "./datasets";
+export * from "./disk-full";
 export * from "./environment";
 export * from "./event-log";
 export * from "./files";

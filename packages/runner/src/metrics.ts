@@ -1,18 +1,6 @@
-import type { TrainEventOf } from "@layerlab/spec";
+import type { RunMetrics, TrainEventOf } from "@layerlab/spec";
 
-/** Per-epoch metrics of a run (metrics.json); accuracies are fractions in [0, 1]. */
-export interface RunMetrics {
-  epoch: number[];
-  train_loss: number[];
-  train_acc: number[];
-  val_loss: (number | null)[];
-  val_acc: (number | null)[];
-  lr: number[];
-  epoch_seconds: number[];
-  /** Set after the final evaluation on the test split. */
-  test_loss: number | null;
-  test_acc: number | null;
-}
+export { metricsCsv, type RunMetrics } from "@layerlab/spec";
 
 /** Metrics of a run that has not finished an epoch. */
 export function emptyMetrics(): RunMetrics {
@@ -41,12 +29,4 @@ export function withEpoch(metrics: RunMetrics, e: TrainEventOf<"epoch">): RunMet
     lr: [...metrics.lr, e.learningRate],
     epoch_seconds: [...metrics.epoch_seconds, e.seconds],
   };
-}
-
-const CSV_COLUMNS = ["epoch", "train_loss", "train_acc", "val_loss", "val_acc", "lr", "epoch_seconds"] as const;
-
-/** metrics.csv: a header and one row per epoch (seed 000); an empty cell where there was no validation. */
-export function metricsCsv(metrics: RunMetrics): string {
-  const rows = metrics.epoch.map((_, i) => CSV_COLUMNS.map((c) => (metrics[c][i] ?? "").toString()).join(","));
-  return `${[CSV_COLUMNS.join(","), ...rows].join("\n")}\n`;
 }

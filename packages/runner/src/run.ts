@@ -27,6 +27,7 @@ import {
   validateConfig,
 } from "@layerlab/spec";
 import { type DatasetRef, defaultDataDir, loadDatasetRef, type Preprocessing } from "./datasets";
+import { diskFullMessage, isDiskFull } from "./disk-full";
 import { runEnvironment } from "./environment";
 import { EventLog } from "./event-log";
 import { jsonText, RUN_FILES, RunFolderError, readRunJson, writeRunFile } from "./files";
@@ -42,6 +43,13 @@ export interface RunControls {
   onEvent?: (event: TrainEvent) => void;
   /** Emit a `batch` event every this many steps (default 10). */
   logEvery?: number;
+  /** How a disk-full message names where the run folder lives (default: the folder's path). */
+  diskName?: string;
+  /**
+   * Called when a write fails because the disk is full, before the run
+   * records its failure; a caller that holds reserved space frees it here.
+   */
+  onDiskFull?: () => Promise<void>;
 }
 
 /** Everything a new run needs. */
@@ -173,7 +181,7 @@ export async function startRun(opts: StartRunOptions): Promise<RunSummary> {
     await writeRunFile(dir, RUN_FILES.run, jsonText(info));
   } catch (err) {
     run.dispose();
-    throw err;
+    throw refusalOf(err, opts.diskName ?? dir, "free space and start the run again");
   }
   return drive({ dir, run, info, config, metrics: emptyMetrics(), log: await EventLog.open(dir), controls: opts });
 }
@@ -253,11 +261,21 @@ export async function resumeRun(dir: string, opts: ResumeRunOptions = {}): Promi
   });
   info.timings.finishedAt = null;
   info.timings.trainSeconds = sum(state.metrics.epoch_seconds);
-  if (point) await writeRunFile(dir, RUN_FILES.weights, withNormalization(point.weights, info.normalization));
-  await writeRunFile(dir, RUN_FILES.metrics, jsonText(state.metrics));
-  await writeRunFile(dir, RUN_FILES.metricsCsv, metricsCsv(state.metrics));
-  await writeRunFile(dir, RUN_FILES.run, jsonText(info));
+  try {
+    if (point) await writeRunFile(dir, RUN_FILES.weights, withNormalization(point.weights, info.normalization));
+    await writeRunFile(dir, RUN_FILES.metrics, jsonText(state.metrics));
+    await writeRunFile(dir, RUN_FILES.metricsCsv, metricsCsv(state.metrics));
+    await writeRunFile(dir, RUN_FILES.run, jsonText(info));
+  } catch (err) {
+    run.dispose();
+    throw refusalOf(err, opts.diskName ?? dir, "free space and resume the run");
+  }
   return drive({ dir, run, info, config, metrics: state.metrics, log: await EventLog.open(dir), controls: opts });
+}
+
+/** A write that failed before training: a full disk becomes a RunFolderError saying where and what to do. */
+function refusalOf(err: unknown, where: string, fix: string): unknown {
+  return isDiskFull(err) ? new RunFolderError(`disk full in ${where}`, fix) : err;
 }
 
 async function readResumePoint(dir: string) {
@@ -334,7 +352,8 @@ async function drive(ctx: DriveContext): Promise<RunSummary> {
           info.testAccuracy = event.testAccuracy;
           const artifacts = Object.values(RUN_FILES).filter((f) => f === RUN_FILES.run || existsSync(join(dir, f)));
           const message = event.stoppedEarly ? "stopped early: validation stopped improving" : null;
-          await emit({ ...event, artifacts }, () => finish("succeeded", message));
+          // A resumed run's time is the whole run's: the sessions before this one, then this one.
+          await emit({ ...event, artifacts, seconds: wallBefore + event.seconds }, () => finish("succeeded", message));
           break;
         }
         case "aborted":
@@ -351,9 +370,16 @@ async function drive(ctx: DriveContext): Promise<RunSummary> {
       }
     }
   } catch (err) {
-    const message = `the runner failed: ${(err as Error).message}`;
-    await emit({ seq: 0, time: Date.now(), type: "error", message }).catch(() => {});
+    const diskFull = isDiskFull(err);
+    if (diskFull) await controls.onDiskFull?.().catch(() => {});
+    const message = diskFull
+      ? diskFullMessage(controls.diskName ?? dir, "free space and resume the run")
+      : `the runner failed: ${(err as Error).message}`;
+    const failure: TrainEvent = { seq: 0, time: Date.now(), type: "error", message };
+    // Listeners learn of the failure even when the disk refuses its log line or run.json.
+    const logged = await log.append(failure).catch(() => log.numbered(failure));
     await finish("failed", message).catch(() => {});
+    controls.onEvent?.(logged);
   } finally {
     ACTIVE_RUN_IDS.delete(info.id);
     run.dispose();

@@ -1,15 +1,19 @@
-import { timingSafeEqual } from "node:crypto";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import multipart from "@fastify/multipart";
 import fastifyStatic from "@fastify/static";
 import swagger from "@fastify/swagger";
+import swaggerUi from "@fastify/swagger-ui";
 import websocket from "@fastify/websocket";
+import { API_DOCS_PAGE } from "@layerlab/api";
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
 import type { ServerConfig } from "./config";
+import { prepareDataDir } from "./data-dir";
 import { openDatabase } from "./db/connect";
 import { migrateToLatest } from "./db/migrations";
 import { Registry } from "./db/registry";
+import { diskFullHttpError, isDiskFull } from "./disk-full";
 import { EventHub } from "./events/hub";
 import { HttpError } from "./http-error";
 import { JobQueue } from "./jobs/queue";
@@ -19,8 +23,13 @@ import { datasetRoutes } from "./routes/datasets";
 import { eventRoutes } from "./routes/events";
 import { explainRoutes } from "./routes/explain";
 import { healthRoutes } from "./routes/health";
+import { importRoutes } from "./routes/import";
 import { predictRoutes } from "./routes/predict";
 import { runRoutes } from "./routes/runs";
+import { requireAccessToken } from "./security/access-token";
+import { guardRequestOrigin, originPolicy } from "./security/request-origin";
+import { validationMessage } from "./validation-message";
+import { withWebSocketPath } from "./websocket-doc";
 
 declare module "fastify" {
   interface FastifyInstance {
@@ -44,12 +53,6 @@ export interface BuildAppOptions {
 
 const DEFAULT_WEB_DIR = fileURLToPath(new URL("../../web/dist", import.meta.url));
 
-function tokenMatches(header: string | undefined, token: string): boolean {
-  const given = Buffer.from(header?.startsWith("Bearer ") ? header.slice(7) : "");
-  const want = Buffer.from(token);
-  return given.length === want.length && timingSafeEqual(given, want);
-}
-
 /**
  * Builds the Fastify app (not listening): opens and migrates the registry,
  * repairs what a crash left behind, starts the job queue, and registers the
@@ -57,7 +60,16 @@ function tokenMatches(header: string | undefined, token: string): boolean {
  */
 export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> {
   const { config } = opts;
-  const app = Fastify({ logger: opts.logger ?? false, bodyLimit: 32 * 1024 * 1024 });
+  prepareDataDir(config.dataDir);
+  const app = Fastify({
+    logger: opts.logger ?? false,
+    bodyLimit: 32 * 1024 * 1024,
+    // Unknown fields are a client's mistake to be named, not silently dropped.
+    ajv: { customOptions: { removeAdditional: false } },
+  });
+  // Routes declare @layerlab/api's zod schemas: requests are validated and answers written with them.
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
   const db = openDatabase({ dataDir: config.dataDir, databaseUrl: process.env.DATABASE_URL });
   await migrateToLatest(db as never);
   const registry = new Registry(db);
@@ -80,12 +92,24 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   const repairs = await recoverOnStart({ registry, jobs, dataDir: config.dataDir });
   for (const line of repairs) app.log.warn(`start-up repair: ${line}`);
 
-  app.setErrorHandler((err: Error & { statusCode?: number; validation?: unknown }, _req, reply) => {
+  app.setErrorHandler((err: Error & { statusCode?: number; validation?: unknown; code?: string }, _req, reply) => {
     if (err instanceof HttpError) return reply.code(err.statusCode).send({ error: err.message, ...err.extra });
+    if (isDiskFull(err)) {
+      app.log.error(err);
+      const full = diskFullHttpError(config.dataDir);
+      return reply.code(full.statusCode).send({ error: full.message });
+    }
+    if (err.code === "FST_ERR_CTP_BODY_TOO_LARGE") {
+      return reply.code(413).send({ error: "the request body is larger than this route accepts; send a smaller one" });
+    }
     const status = err.statusCode ?? 500;
     if (status >= 500) app.log.error(err);
     const message =
-      err.validation !== undefined ? `invalid request: ${err.message}` : status >= 500 ? "internal error" : err.message;
+      err.validation !== undefined
+        ? `invalid request: ${validationMessage(err)}`
+        : status >= 500
+          ? "internal error"
+          : err.message;
     return reply.code(status).send({ error: message });
   });
 
@@ -96,21 +120,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     reply.header("cross-origin-embedder-policy", "require-corp");
   });
 
-  if (config.token !== null) {
-    const token = config.token;
-    app.addHook("onRequest", async (req, reply) => {
-      if (!req.url.startsWith("/api/") || req.url.startsWith("/api/health")) return;
-      // EventSource and WebSocket clients cannot set headers; they may pass ?access_token= instead.
-      const query = new URL(req.url, "http://x").searchParams.get("access_token");
-      const header = req.headers.authorization ?? (query ? `Bearer ${query}` : undefined);
-      if (!tokenMatches(header, token)) {
-        return reply
-          .code(401)
-          .header("www-authenticate", "Bearer")
-          .send({ error: "this server needs an access token: send Authorization: Bearer <LAYERLAB_TOKEN>" });
-      }
-    });
-  }
+  acceptEmptyJsonBodies(app);
 
   await app.register(swagger, {
     openapi: {
@@ -121,18 +131,30 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
       },
       components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
     },
+    transform: jsonSchemaTransform,
+    transformObject: (document) =>
+      "openapiObject" in document ? withWebSocketPath(document.openapiObject) : document.swaggerObject,
   });
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
+  // After the WebSocket plugin's own hooks, so that a refused upgrade's socket is closed like any other.
+  app.addHook("onRequest", guardRequestOrigin(originPolicy(config.host, config.allowedHosts, config.allowedOrigins)));
   await app.register(multipart, { limits: { fileSize: config.maxUploadBytes, files: 1, fields: 8 } });
 
+  // Health and the API's description are public; everything else is one plugin
+  // scope whose hook checks the token on whatever route the router matched.
   await app.register(healthRoutes);
-  await app.register(runRoutes);
-  await app.register(eventRoutes);
-  await app.register(datasetRoutes);
-  await app.register(artifactRoutes);
-  await app.register(predictRoutes);
-  await app.register(explainRoutes);
   app.get("/api/docs", { schema: { hide: true } }, async () => app.swagger());
+  await app.register(swaggerUi, { routePrefix: API_DOCS_PAGE });
+  await app.register(async (api) => {
+    if (config.token !== null) api.addHook("onRequest", requireAccessToken(config.token));
+    await api.register(runRoutes);
+    await api.register(eventRoutes);
+    await api.register(datasetRoutes);
+    await api.register(artifactRoutes);
+    await api.register(predictRoutes);
+    await api.register(explainRoutes);
+    await api.register(importRoutes);
+  });
 
   const webDir = config.webDir ?? DEFAULT_WEB_DIR;
   if (existsSync(webDir)) {
@@ -154,4 +176,19 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     );
   }
   return app;
+}
+
+/**
+ * JSON bodies as Fastify parses them, except that an empty body is no body:
+ * clients send `Content-Type: application/json` with nothing on actions such
+ * as abort and resume, and routes that need a body say so in their schema.
+ */
+function acceptEmptyJsonBodies(app: FastifyInstance): void {
+  const parseJson = app.getDefaultJsonParser("error", "error");
+  app.removeContentTypeParser("application/json");
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (req, body, done) => {
+    const text = typeof body === "string" ? body : body.toString("utf8");
+    if (text.trim() === "") return done(null, undefined);
+    return parseJson(req, text, done);
+  });
 }

@@ -11,11 +11,17 @@ export interface ServerConfig {
   token: string | null;
   /** Largest accepted upload, in bytes. */
   maxUploadBytes: number;
+  /** An upload that sends no byte for this long is refused with 408 (UPLOAD_IDLE_TIMEOUT_S, default 30 s). */
+  uploadIdleTimeoutMs: number;
   maxConcurrentJobs: number;
   /** Folder of the web app's build served at `/`; null when there is none. */
   webDir: string | null;
   /** The OpenAI-compatible endpoint that explains the doctor's findings; null (the default) turns explanations off. */
   llm: LlmEnv | null;
+  /** Host names besides the bound address and loopback that requests may be addressed to (ALLOWED_HOSTS). */
+  allowedHosts: string[];
+  /** Origins besides the server's own whose pages may change state (ALLOWED_ORIGINS). */
+  allowedOrigins: string[];
 }
 
 /** A configuration the server refuses to start with; the message names the variable and the fix. */
@@ -29,6 +35,28 @@ export function isLoopbackHost(host: string): boolean {
   return h === "localhost" || h === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
 }
 
+/** A comma-separated list variable, trimmed, empty entries dropped. */
+function listOf(env: Record<string, string | undefined>, name: string): string[] {
+  return (env[name] ?? "")
+    .split(",")
+    .map((v) => v.trim())
+    .filter((v) => v !== "");
+}
+
+/** ALLOWED_ORIGINS entries must be origins (`https://host[:port]`), not URLs with paths or bare names. */
+function originsOf(env: Record<string, string | undefined>): string[] {
+  const origins = listOf(env, "ALLOWED_ORIGINS");
+  for (const origin of origins) {
+    const ok = URL.canParse(origin) && new URL(origin).origin === origin.replace(/\/$/, "").toLowerCase();
+    if (!ok) {
+      throw new ConfigError(
+        `ALLOWED_ORIGINS entry ${JSON.stringify(origin)} is not an origin; write scheme://host[:port], e.g. https://studio.example.org`,
+      );
+    }
+  }
+  return origins;
+}
+
 function positiveInt(env: Record<string, string | undefined>, name: string, fallback: number, max: number): number {
   const raw = env[name];
   if (raw === undefined || raw === "") return fallback;
@@ -40,8 +68,8 @@ function positiveInt(env: Record<string, string | undefined>, name: string, fall
 }
 
 /**
- * Reads HOST, PORT, DATA_DIR, LAYERLAB_TOKEN, MAX_UPLOAD_MB, MAX_CONCURRENT_JOBS
- * WEB_DIR and the LAYERLAB_LLM_* variables; throws a ConfigError naming the variable when one is wrong, and
+ * Reads HOST, PORT, DATA_DIR, LAYERLAB_TOKEN, MAX_UPLOAD_MB, UPLOAD_IDLE_TIMEOUT_S, MAX_CONCURRENT_JOBS,
+ * WEB_DIR, ALLOWED_HOSTS, ALLOWED_ORIGINS and the LAYERLAB_LLM_* variables; throws a ConfigError naming the variable when one is wrong, and
  * when the server would listen beyond loopback without a token.
  */
 export function loadServerConfig(env: Record<string, string | undefined> = process.env): ServerConfig {
@@ -66,9 +94,12 @@ export function loadServerConfig(env: Record<string, string | undefined> = proce
     dataDir: resolve(env.DATA_DIR?.trim() || "./data"),
     token,
     maxUploadBytes: positiveInt(env, "MAX_UPLOAD_MB", 512, 1_000_000) * 1024 * 1024,
+    uploadIdleTimeoutMs: positiveInt(env, "UPLOAD_IDLE_TIMEOUT_S", 30, 3600) * 1000,
     maxConcurrentJobs: positiveInt(env, "MAX_CONCURRENT_JOBS", 1, 64),
     webDir: env.WEB_DIR?.trim() ? resolve(env.WEB_DIR.trim()) : null,
     llm: llmEnv(env),
+    allowedHosts: listOf(env, "ALLOWED_HOSTS"),
+    allowedOrigins: originsOf(env),
   };
 }
 

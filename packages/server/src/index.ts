@@ -1,6 +1,6 @@
 export { type BuildAppOptions, buildApp } from "./app";
 export { ConfigError, isLoopbackHost, loadServerConfig, type ServerConfig } from "./config";
-export { LEARNING_RATE_BUCKETS, Registry, type RunFilter } from "./db/registry";
+export { Registry, type RunFilter } from "./db/registry";
 export type { Executor, RunStatus } from "./db/schema";
 export { type GreyImage, mnistStyle } from "./inference/mnist-style";
 export type { RunView } from "./runs/run-view";

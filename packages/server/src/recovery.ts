@@ -1,13 +1,15 @@
 import { readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { savedDatasetPath } from "@layerlab/data-node";
-import { isRunFolder, jsonText, RUN_FILES, readRunInfo, writeRunFile } from "@layerlab/runner";
+import { isRunFolder, jsonText, RUN_FILES, type RunInfo, readRunInfo, writeRunFile } from "@layerlab/runner";
 import { TrainEvent } from "@layerlab/spec";
 import type { Registry } from "./db/registry";
+import type { RunStatus } from "./db/schema";
 import { applyEvents } from "./events/apply-events";
 import { EventHub } from "./events/hub";
 import { jobInputFor } from "./jobs/job-input";
 import type { JobQueue } from "./jobs/queue";
+import { matchRunJsonStatus } from "./jobs/run-json-status";
 import { uploadsDir } from "./routes/datasets";
 import { resolveDataset } from "./runs/dataset-info";
 import { isRunId, runDir, runsRoot } from "./runs/run-files";
@@ -59,6 +61,21 @@ async function markFolderInterrupted(dir: string): Promise<{ epochsDone: number;
 }
 
 /**
+ * Statuses a server run can reach while its run.json still says otherwise:
+ * the runner ended it failed after a write found the disk full (so run.json
+ * could not be rewritten), or the server recorded a failure or abort for a
+ * job thread that stopped. Every other end is written to run.json first.
+ */
+const ENDED_WITHOUT_RUNNER: RunStatus[] = ["failed", "aborted"];
+
+/** run.json of a folder when it says the run ended (not running, queued or interrupted). */
+async function endedInFolder(dir: string): Promise<RunInfo | null> {
+  if (!isRunFolder(dir)) return null;
+  const info = await readRunInfo(dir).catch(() => null);
+  return info && !["running", "queued", "interrupted"].includes(info.status) ? info : null;
+}
+
+/**
  * Makes the registry and the files agree after a crash or kill, and returns
  * one line per repair: temporary files removed, events the files have but
  * the registry lacks restored, running runs marked interrupted, queued server
@@ -94,7 +111,16 @@ export async function recoverOnStart(ctx: { registry: Registry; jobs: JobQueue; 
       repairs.push(`run ${run.id}: restored ${missing.length} event(s) from events.jsonl`);
     }
     const now = await registry.getRun(run.id);
-    if (now?.status === "running") {
+    const ended = now?.status === "running" ? await endedInFolder(dir) : null;
+    if (now && ended) {
+      // The run ended, but the registry could not record it (a full disk refused the write): the folder knows.
+      await registry.transitionRun(run.id, ["running"], ended.status, {
+        error: ended.message,
+        finished_at: Date.parse(ended.timings.finishedAt ?? "") || Date.now(),
+        epochs_done: ended.epochsDone,
+      });
+      repairs.push(`run ${run.id}: had ended ${ended.status} (run.json says so); the registry now agrees`);
+    } else if (now?.status === "running") {
       await registry.transitionRun(run.id, ["running"], "interrupted");
       // An epoch whose checkpoint the kill cut short is trained again on resume, so it is not done.
       const folder = await markFolderInterrupted(dir);
@@ -117,6 +143,14 @@ export async function recoverOnStart(ctx: { registry: Registry; jobs: JobQueue; 
       jobs.enqueue(jobInputFor(now, dataDir, dataset.source));
       repairs.push(`run ${run.id}: queued again`);
     }
+  }
+  for (const run of await registry.runsWithStatus(ENDED_WITHOUT_RUNNER)) {
+    if (run.executor !== "server" || !isRunId(run.id)) continue;
+    const rewritten = await matchRunJsonStatus(runDir(dataDir, run.id), run.status, run.error).catch((err: Error) => {
+      repairs.push(`run ${run.id}: run.json cannot be marked ${run.status} (${err.message})`);
+      return false;
+    });
+    if (rewritten) repairs.push(`run ${run.id}: run.json marked ${run.status}, as the registry has it`);
   }
   for (const d of await registry.listDatasets()) {
     const exists = await readFile(savedDatasetPath(dataDir, d.id)).then(

@@ -26,7 +26,14 @@ export async function startTestServer(env: Record<string, string> = {}, dataDir?
     dataDir: dir,
     config,
     close: async () => {
-      await app.close();
+      // A keep-alive connection that was still finishing its last response when close() began is not
+      // idle yet, so close() alone would wait for Fastify's 72 s keep-alive timeout: keep sweeping.
+      const sweep = setInterval(() => app.server.closeIdleConnections(), 100);
+      try {
+        await app.close();
+      } finally {
+        clearInterval(sweep);
+      }
       if (!dataDir) rmSync(dir, { recursive: true, force: true });
     },
   };

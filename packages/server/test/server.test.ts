@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { ConfigError, loadServerConfig } from "../src/config";
 import { api, readSse, SMALL_RUN, startTestServer, type TestServer, waitForStatus } from "./helpers";
+import { constantWeights } from "./model-fixtures";
 
 let server: TestServer;
 let base: string;
@@ -215,10 +216,14 @@ describe("runs", () => {
     expect(run.body.metrics.testAccuracy).toBe(0.9);
     const history = await readSse(`${base}/api/runs/${id}/events?mode=history`);
     expect(history.filter((m) => m.id !== null).map((m) => m.id)).toEqual([0, 1, 2]);
+    const spec = (await api(base, "GET", `/api/runs/${id}`)).body.spec;
     const put = await fetch(`${base}/api/runs/${id}/artifacts/weights.safetensors`, {
       method: "PUT",
       headers: { "content-type": "application/octet-stream" },
-      body: new Uint8Array([1, 2, 3]),
+      body: constantWeights(
+        spec,
+        spec.classes.map(() => 0),
+      ),
     });
     expect(put.status).toBe(201);
     expect((await fetch(`${base}/api/runs/${id}/artifacts/weights.safetensors`)).status).toBe(200);

@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import type { SpecEdit } from "./edits";
 import { describeIssue, formatPath, valueAt, withoutEchoes } from "./issues";
+import { specSizeProblem } from "./limits";
 import { LAYER_KINDS, Layer, type LayerKind, ModelSpec, normalizeActivation, type Shape } from "./model";
 import {
   errorProblem,
@@ -115,6 +116,9 @@ interface SpecParts {
 }
 
 function analyze(input: unknown): SpecAnalysis {
+  // A huge spec is refused before parsing: walking it would stall the builder or the server.
+  const tooLarge = specSizeProblem(input);
+  if (tooLarge) return { ...emptyAnalysis(), problems: [tooLarge] };
   const parts = readSpec(input);
   const problems = parts.problems;
   const layers: LayerInfo[] = [];

@@ -13,6 +13,11 @@ const base = {
   time: z.number(),
 };
 
+/** A fraction of samples right, in [0, 1]. */
+const accuracy = z.number().min(0, "an accuracy is a fraction in [0, 1]").max(1, "an accuracy is a fraction in [0, 1]");
+/** A cross-entropy loss, never negative. */
+const loss = z.number().min(0, "a loss is never negative");
+
 export const Backend = z.enum(["wasm", "webgpu", "webgl", "cpu"]);
 export type Backend = z.infer<typeof Backend>;
 
@@ -35,8 +40,8 @@ export const BatchEvent = z.object({
   epoch: z.number().int(),
   /** Global step, counted from 1. */
   step: z.number().int(),
-  loss: z.number(),
-  accuracy: z.number(),
+  loss,
+  accuracy,
   learningRate: z.number(),
   samplesPerSec: z.number(),
 });
@@ -46,10 +51,10 @@ export const EpochEvent = z.object({
   type: z.literal("epoch"),
   /** Counted from 1. */
   epoch: z.number().int(),
-  trainLoss: z.number(),
-  trainAccuracy: z.number(),
-  valLoss: z.number().nullable(),
-  valAccuracy: z.number().nullable(),
+  trainLoss: loss,
+  trainAccuracy: accuracy,
+  valLoss: loss.nullable(),
+  valAccuracy: accuracy.nullable(),
   learningRate: z.number(),
   seconds: z.number(),
   samplesPerSec: z.number(),
@@ -58,7 +63,7 @@ export const EpochEvent = z.object({
    * held-out (else training) images at the end of the epoch, for the doctor's
    * dead-ReLU rule while the run trains. Absent in runs recorded before it existed.
    */
-  deadUnits: z.array(z.object({ layer: z.number().int(), fraction: z.number() })).optional(),
+  deadUnits: z.array(z.object({ layer: z.number().int(), fraction: z.number().min(0).max(1) })).optional(),
 });
 
 export const LogEvent = z.object({
@@ -82,8 +87,8 @@ export const DoneEvent = z.object({
   type: z.literal("done"),
   epochs: z.number().int(),
   stoppedEarly: z.boolean(),
-  testLoss: z.number().nullable(),
-  testAccuracy: z.number().nullable(),
+  testLoss: loss.nullable(),
+  testAccuracy: accuracy.nullable(),
   seconds: z.number(),
   artifacts: z.array(z.string()),
 });

@@ -323,6 +323,8 @@ describe("diagnose", () => {
       const f = only({ spec: shapes, config: hot, history: [] }, "lr-out-of-range");
       expect(f.severity).toBe("warning");
       expect(f.evidence).toContain("0.5 with Adam, whose usual range is about 1e-3");
+      // The same range name the run list filters by.
+      expect(f.evidence).toContain("The run list files it under very-high: 0.01 ≤ lr.");
       expect(f.fix).toEqual({ op: "setConfigField", field: "learningRate", value: 1e-3 });
     });
 

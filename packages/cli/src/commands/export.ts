@@ -1,11 +1,16 @@
-import { exportRunFolder } from "@layerlab/export/node";
+import { join } from "node:path";
+import { EXPORT_SUBDIR, exportRunFolderWithManifest, type RunFolderExport } from "@layerlab/export/node";
 import { readRunInfo } from "@layerlab/runner";
 import { Command, Option } from "commander";
 import { CliError } from "../errors";
 
 const FORMATS = ["pytorch", "onnx", "safetensors", "all"] as const;
 
-/** `layerlab export DIR --format pytorch|onnx|safetensors|all`: writes a run's model into DIR/export/. */
+/**
+ * `layerlab export DIR --format pytorch|onnx|safetensors|all`: writes a run's
+ * model into DIR/export/. The folder holds one checkpoint: exporting another
+ * (`--checkpoint last` after best, or after more training) clears it first.
+ */
 export function exportCommand(): Command {
   return new Command("export")
     .description("Export a run's trained model (PyTorch model.py + model.pt, ONNX, safetensors) into <dir>/export/.")
@@ -21,16 +26,21 @@ export function exportCommand(): Command {
       if (info.epochsDone === 0) {
         throw new CliError(`the run in ${dir} has no trained weights yet`, "export after its first epoch");
       }
-      let files: string[];
+      let result: RunFolderExport;
       try {
-        // The normalization the run trained with, so that exported models take raw [0, 1] pixels.
-        files = await exportRunFolder(dir, opts.format, {
+        // The normalization the run trained with, recorded in every format: model.py's preprocess takes uint8 0..255 (or floats in [0, 1]) pixels and normalises them.
+        result = await exportRunFolderWithManifest(dir, opts.format, {
           normalization: info.normalization,
           checkpoint: opts.checkpoint,
         });
       } catch (err) {
         throw new CliError((err as Error).message, "check that the run folder is complete ('layerlab runs show')");
       }
-      for (const file of files) process.stdout.write(`wrote ${file}\n`);
+      const verb = result.reused ? "kept" : "wrote";
+      for (const file of result.paths) process.stdout.write(`${verb} ${file}\n`);
+      const { file, epoch, sha256 } = result.manifest.checkpoint;
+      process.stdout.write(
+        `every file in ${join(dir, EXPORT_SUBDIR)} holds ${file}${epoch === null ? "" : ` (epoch ${epoch})`}, sha256 ${sha256}\n`,
+      );
     });
 }

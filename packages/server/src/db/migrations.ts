@@ -89,13 +89,37 @@ const migrations: Record<string, Migration> = {
       }
     },
   },
+  "0002_one_run_per_fingerprint": {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable("runs").addColumn("fingerprint_slot", "text").execute();
+      // The newest run of each fingerprint answers for it; older duplicates stay, as copies.
+      await sql`
+        update runs set fingerprint_slot = fingerprint
+        where not exists (
+          select 1 from runs newer
+          where newer.fingerprint = runs.fingerprint
+            and (newer.created_at > runs.created_at or (newer.created_at = runs.created_at and newer.id > runs.id))
+        )`.execute(db);
+      // NULLs never collide in a unique index (SQLite and PostgreSQL alike), so copies need no slot.
+      await db.schema.createIndex("runs_fingerprint_slot").on("runs").column("fingerprint_slot").unique().execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.dropIndex("runs_fingerprint_slot").ifExists().execute();
+      await db.schema.alterTable("runs").dropColumn("fingerprint_slot").execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 
+/** A migrator over the registry's migrations (tests use it to build a registry as an older version left it). */
+export function registryMigrator(db: Kysely<unknown>): Migrator {
+  return new Migrator({ db, provider });
+}
+
 /** Brings the registry's schema up to date; throws with the failing migration's name. */
 export async function migrateToLatest(db: Kysely<unknown>): Promise<string[]> {
-  const migrator = new Migrator({ db, provider });
+  const migrator = registryMigrator(db);
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === "Error");
   if (error) {

@@ -1,16 +1,15 @@
 import type { TrainEvent } from "@layerlab/spec";
-import { type Kysely, sql } from "kysely";
-import type { DatasetRow, Executor, NewRunRow, RegistrySchema, RunRow, RunRowUpdate, RunStatus } from "./schema";
-
-/** seed 001's learning-rate buckets, as [low, high). */
-export const LEARNING_RATE_BUCKETS = {
-  low: [1e-5, 1e-4],
-  "medium-low": [1e-4, 5e-4],
-  "medium-high": [5e-4, 1e-3],
-  high: [1e-3, 1e-2 + 1e-12],
-} as const;
-/** A named learning-rate range. */
-export type LearningRateBucket = keyof typeof LEARNING_RATE_BUCKETS;
+import { type Expression, type ExpressionBuilder, type Kysely, type SqlBool, sql } from "kysely";
+import type {
+  DatasetRow,
+  Executor,
+  NewRunRow,
+  RegistrySchema,
+  RunRow,
+  RunRowUpdate,
+  RunStatus,
+  RunSummaryRow,
+} from "./schema";
 
 /** Filters of the run list; every field is optional and they combine with AND. */
 export interface RunFilter {
@@ -38,6 +37,11 @@ export const RUN_SORT_FIELDS = {
   createdAt: "created_at",
   name: "name",
   status: "status",
+  dataset: "dataset",
+  executor: "executor",
+  optimizer: "optimizer",
+  batchSize: "batch_size",
+  epochs: "epochs",
   learningRate: "learning_rate",
   testAccuracy: "test_accuracy",
   valAccuracy: "val_accuracy",
@@ -45,6 +49,38 @@ export const RUN_SORT_FIELDS = {
 } as const;
 /** A field runs can be sorted by. */
 export type RunSortField = keyof typeof RUN_SORT_FIELDS;
+
+/** Every run column but the spec and config: what a list needs, a few hundred bytes a run. */
+const RUN_SUMMARY_COLUMNS = Object.keys({
+  id: true,
+  name: true,
+  status: true,
+  tags: true,
+  notes: true,
+  fingerprint: true,
+  fingerprint_slot: true,
+  dataset: true,
+  train_limit: true,
+  executor: true,
+  model_kind: true,
+  optimizer: true,
+  batch_size: true,
+  epochs: true,
+  hidden_units: true,
+  dropout: true,
+  learning_rate: true,
+  created_at: true,
+  started_at: true,
+  finished_at: true,
+  epochs_done: true,
+  train_loss: true,
+  train_accuracy: true,
+  val_loss: true,
+  val_accuracy: true,
+  test_loss: true,
+  test_accuracy: true,
+  error: true,
+} satisfies Record<keyof RunSummaryRow, true>) as (keyof RunSummaryRow)[];
 
 /** A dataset registered by an upload. */
 export interface StoredDataset {
@@ -78,6 +114,36 @@ function likePattern(text: string): string {
   return `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
+/** The run filter as one SQL condition (every field optional, all combined with AND). */
+function matchesFilter(eb: ExpressionBuilder<RegistrySchema, "runs">, filter: RunFilter): Expression<SqlBool> {
+  const all: Expression<SqlBool>[] = [];
+  if (filter.status?.length) all.push(eb("status", "in", filter.status));
+  if (filter.dataset !== undefined) all.push(eb("dataset", "=", filter.dataset));
+  if (filter.modelKind !== undefined) all.push(eb("model_kind", "=", filter.modelKind));
+  if (filter.optimizer !== undefined) all.push(eb("optimizer", "=", filter.optimizer));
+  if (filter.batchSize !== undefined) all.push(eb("batch_size", "=", filter.batchSize));
+  if (filter.epochs !== undefined) all.push(eb("epochs", "=", filter.epochs));
+  if (filter.dropout !== undefined) all.push(eb("dropout", filter.dropout ? ">" : "=", 0));
+  if (filter.hidden !== undefined) all.push(eb("hidden_units", "=", filter.hidden));
+  if (filter.executor !== undefined) all.push(eb("executor", "=", filter.executor));
+  if (filter.learningRateMin !== undefined) all.push(eb("learning_rate", ">=", filter.learningRateMin));
+  if (filter.learningRateMax !== undefined) all.push(eb("learning_rate", "<", filter.learningRateMax));
+  if (filter.tag !== undefined) {
+    all.push(eb(sql`lower(${eb.ref("tags")})`, "like", sql`${likePattern(JSON.stringify(filter.tag))} escape '\\'`));
+  }
+  if (filter.text !== undefined && filter.text !== "") {
+    const pattern = likePattern(filter.text);
+    all.push(
+      eb.or([
+        eb(sql`lower(${eb.ref("name")})`, "like", sql`${pattern} escape '\\'`),
+        eb(sql`lower(${eb.ref("notes")})`, "like", sql`${pattern} escape '\\'`),
+        eb(sql`lower(${eb.ref("tags")})`, "like", sql`${pattern} escape '\\'`),
+      ]),
+    );
+  }
+  return eb.and(all);
+}
+
 /**
  * The typed query layer over the registry: every SQL the server runs lives
  * here, written with Kysely's portable builder so another dialect needs no
@@ -86,9 +152,38 @@ function likePattern(text: string): string {
 export class Registry {
   constructor(readonly db: Kysely<RegistrySchema>) {}
 
+  /**
+   * Runs `work` in one transaction (joining the current one, if any). On
+   * SQLite the registry has one connection, so a transaction also keeps every
+   * other request's query waiting until it ends: keep `work` to queries.
+   */
+  inTransaction<T>(work: (tx: Registry) => Promise<T>): Promise<T> {
+    if (this.db.isTransaction) return work(this);
+    return this.db.transaction().execute((tx) => work(new Registry(tx)));
+  }
+
   /** Inserts a new run row. */
   async insertRun(row: NewRunRow): Promise<void> {
     await this.db.insertInto("runs").values(row).execute();
+  }
+
+  /**
+   * Inserts a run unless its `fingerprint_slot` is held by another run;
+   * returns whether it was inserted. The unique index decides, so of two
+   * racing inserts exactly one wins, on any database.
+   */
+  async insertRunUnlessSlotHeld(row: NewRunRow): Promise<boolean> {
+    const result = await this.db
+      .insertInto("runs")
+      .values(row)
+      .onConflict((oc) => oc.column("fingerprint_slot").doNothing())
+      .executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
+  }
+
+  /** The run that answers for a fingerprint, or undefined when none does. */
+  runHoldingFingerprint(fingerprint: string): Promise<RunRow | undefined> {
+    return this.db.selectFrom("runs").selectAll().where("fingerprint_slot", "=", fingerprint).executeTakeFirst();
   }
 
   /** One run, or undefined. */
@@ -115,7 +210,7 @@ export class Registry {
 
   /** Deletes a run and (by cascade) its metrics, events and artifacts rows. */
   async deleteRun(id: string): Promise<void> {
-    await this.db.transaction().execute(async (tx) => {
+    await this.inTransaction(async ({ db: tx }) => {
       await tx.deleteFrom("run_events").where("run_id", "=", id).execute();
       await tx.deleteFrom("run_metrics").where("run_id", "=", id).execute();
       await tx.deleteFrom("artifacts").where("run_id", "=", id).execute();
@@ -143,43 +238,49 @@ export class Registry {
     return (await this.db.selectFrom("runs").select("id").execute()).map((r) => r.id);
   }
 
-  /** The run list, filtered and sorted. */
+  /** The run list, filtered and sorted, without specs and configs. */
   listRuns(
     filter: RunFilter,
     sort: { field: RunSortField; order: "asc" | "desc" } = { field: "createdAt", order: "desc" },
     page: { limit: number; offset: number } = { limit: 100, offset: 0 },
-  ): Promise<RunRow[]> {
-    let q = this.db.selectFrom("runs").selectAll();
-    if (filter.status?.length) q = q.where("status", "in", filter.status);
-    if (filter.dataset !== undefined) q = q.where("dataset", "=", filter.dataset);
-    if (filter.modelKind !== undefined) q = q.where("model_kind", "=", filter.modelKind);
-    if (filter.optimizer !== undefined) q = q.where("optimizer", "=", filter.optimizer);
-    if (filter.batchSize !== undefined) q = q.where("batch_size", "=", filter.batchSize);
-    if (filter.epochs !== undefined) q = q.where("epochs", "=", filter.epochs);
-    if (filter.dropout !== undefined) q = q.where("dropout", filter.dropout ? ">" : "=", 0);
-    if (filter.hidden !== undefined) q = q.where("hidden_units", "=", filter.hidden);
-    if (filter.executor !== undefined) q = q.where("executor", "=", filter.executor);
-    if (filter.learningRateMin !== undefined) q = q.where("learning_rate", ">=", filter.learningRateMin);
-    if (filter.learningRateMax !== undefined) q = q.where("learning_rate", "<", filter.learningRateMax);
-    if (filter.tag !== undefined) q = q.where("tags", "like", likePattern(JSON.stringify(filter.tag)));
-    if (filter.text !== undefined && filter.text !== "") {
-      const pattern = likePattern(filter.text);
-      q = q.where((eb) =>
-        eb.or([
-          eb(sql`lower(${eb.ref("name")})`, "like", sql`${pattern} escape '\\'`),
-          eb(sql`lower(${eb.ref("notes")})`, "like", sql`${pattern} escape '\\'`),
-          eb(sql`lower(${eb.ref("tags")})`, "like", sql`${pattern} escape '\\'`),
-        ]),
-      );
-    }
+  ): Promise<RunSummaryRow[]> {
     const column = RUN_SORT_FIELDS[sort.field];
-    return q
-      .orderBy(column, sort.order)
-      .orderBy("created_at", "desc")
-      .orderBy("id")
-      .limit(page.limit)
-      .offset(page.offset)
-      .execute();
+    return (
+      this.db
+        .selectFrom("runs")
+        .select(RUN_SUMMARY_COLUMNS)
+        .where((eb) => matchesFilter(eb, filter))
+        // Runs without the value (no test accuracy yet) come last in either order.
+        .orderBy(sql`${sql.ref(column)} is null`)
+        .orderBy(column, sort.order)
+        .orderBy("created_at", "desc")
+        .orderBy("id")
+        .limit(page.limit)
+        .offset(page.offset)
+        .execute()
+    );
+  }
+
+  /** How many runs match the filter, whatever page is shown. */
+  async countRuns(filter: RunFilter): Promise<number> {
+    const row = await this.db
+      .selectFrom("runs")
+      .select((eb) => eb.fn.countAll().as("n"))
+      .where((eb) => matchesFilter(eb, filter))
+      .executeTakeFirst();
+    return Number(row?.n ?? 0);
+  }
+
+  /** One page of the run list and the number of runs matching the filter, read together so they agree. */
+  runPage(
+    filter: RunFilter,
+    sort: { field: RunSortField; order: "asc" | "desc" },
+    page: { limit: number; offset: number },
+  ): Promise<{ rows: RunSummaryRow[]; total: number }> {
+    return this.inTransaction(async (tx) => ({
+      rows: await tx.listRuns(filter, sort, page),
+      total: await tx.countRuns(filter),
+    }));
   }
 
   /** Stores events (ignoring seqs already stored) in one transaction. */

@@ -5,8 +5,11 @@ import type { Insertable, Selectable, Updateable } from "kysely";
  * to PostgreSQL's text or jsonb); times are milliseconds since the epoch.
  */
 
-/** Where a run trains. */
-export type Executor = "server" | "browser";
+/**
+ * Where a run trains: on the server's queue, in a browser, or elsewhere and
+ * imported finished (`import`). The column is plain text, so a new value needs no migration.
+ */
+export type Executor = "server" | "browser" | "import";
 
 /** A run's life: queued → running → succeeded | failed | aborted | diverged | interrupted (DESIGN.md). */
 export type RunStatus = "queued" | "running" | "succeeded" | "failed" | "aborted" | "diverged" | "interrupted";
@@ -34,6 +37,12 @@ export interface RunsTable {
   /** JSON of the parsed TrainingConfig. */
   config: string;
   fingerprint: string;
+  /**
+   * The fingerprint again for the one run that answers for it, null for a
+   * copy made with `ifExists: "new"`. A unique index on it makes "one run per
+   * fingerprint" the database's rule, not a check that two requests can race past.
+   */
+  fingerprint_slot: string | null;
   dataset: string;
   /** Train on the first N training samples only; null: all. */
   train_limit: number | null;
@@ -114,6 +123,8 @@ export interface RegistrySchema {
 }
 
 export type RunRow = Selectable<RunsTable>;
+/** A run row without its spec and config, as the run list reads it. */
+export type RunSummaryRow = Omit<RunRow, "spec" | "config">;
 export type NewRunRow = Insertable<RunsTable>;
 export type RunRowUpdate = Updateable<RunsTable>;
 export type DatasetRow = Selectable<DatasetsTable>;

@@ -43,7 +43,8 @@ export async function streamRunEvents(opts: StreamOptions): Promise<() => void> 
     if (stopped || e.seq <= lastSent) return;
     lastSent = e.seq;
     opts.send(e);
-    if (isTerminal(e)) stop();
+    // A resumed run's history holds an earlier end: only a live end, or the run's status after the replay, stops the stream.
+    if (isTerminal(e) && !replaying) stop();
   };
   if (!opts.historyOnly) {
     unsubscribe = opts.hub.subscribe(opts.runId, (e) => (replaying ? buffered.push(e) : deliver(e)));

@@ -2,10 +2,20 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Normalization } from "@layerlab/data-core";
 import { decodeImage } from "@layerlab/data-node";
-import { buildModel, initBackend, loadWeights, type Model, type ModelVars, predict } from "@layerlab/engine";
+import {
+  buildModel,
+  disposeVars,
+  initBackend,
+  loadWeights,
+  type Model,
+  type ModelVars,
+  predict,
+} from "@layerlab/engine";
 import sharp from "sharp";
 import { HttpError } from "../http-error";
 import { mnistStyle } from "./mnist-style";
+import { type ModelFiles, modelFilesOf } from "./model-files";
+import { runNormalization } from "./normalization";
 
 const MAX_PIXELS = 16_000_000;
 
@@ -13,6 +23,15 @@ interface Loaded {
   model: Model;
   vars: ModelVars;
   normalization: Normalization;
+}
+
+/** A cached model: the files it was loaded from, and how many predictions use it right now. */
+interface Entry {
+  key: string;
+  loaded: Promise<Loaded>;
+  users: number;
+  /** Replaced or evicted: freed once its last user is done. */
+  retired: boolean;
 }
 
 /** The answer of a prediction: classes and probabilities in the same order, and the best few. */
@@ -26,21 +45,13 @@ export interface Prediction {
 export type Preprocess = "mnist" | "resize";
 
 /**
- * The normalization a run trained with: run.json's (server runs, written by
- * the runner), else normalization.json (uploaded by browser runs), else none.
+ * Loads and caches trained models by run id (a few at a time). An entry is
+ * keyed on the identity of the files it was loaded from, so a checkpoint
+ * written by another epoch, a resume or an upload is picked up by the next
+ * prediction: no answer comes from an older model than the one on disk.
  */
-export async function runNormalization(dir: string): Promise<Normalization> {
-  const fromRun = await readFile(join(dir, "run.json"), "utf8").then(
-    (t) => (JSON.parse(t) as { normalization?: Normalization }).normalization,
-    () => undefined,
-  );
-  if (fromRun) return fromRun;
-  return JSON.parse(await readFile(join(dir, "normalization.json"), "utf8").catch(() => '{"mean":[0],"std":[1]}'));
-}
-
-/** Loads and caches trained models by run id (a few at a time). */
 export class Predictor {
-  readonly #cache = new Map<string, Promise<Loaded>>();
+  readonly #cache = new Map<string, Entry>();
 
   constructor(readonly capacity = 4) {}
 
@@ -48,58 +59,107 @@ export class Predictor {
   forget(runId: string): void {
     const entry = this.#cache.get(runId);
     this.#cache.delete(runId);
-    void entry?.then(
-      (l) => {
-        for (const a of [...Object.values(l.vars.params), ...Object.values(l.vars.state)]) a.dispose();
-      },
+    if (entry) this.#retire(entry);
+  }
+
+  /** Frees an entry's arrays once no prediction uses them. */
+  #retire(entry: Entry): void {
+    entry.retired = true;
+    if (entry.users > 0) return;
+    void entry.loaded.then(
+      (l) => disposeVars(l.vars),
       () => {},
     );
   }
 
-  async #load(runId: string, dir: string): Promise<Loaded> {
-    let entry = this.#cache.get(runId);
-    if (!entry) {
-      entry = (async () => {
-        await initBackend();
-        const spec = JSON.parse(await readFile(join(dir, "spec.json"), "utf8"));
-        // The best checkpoint, as `layerlab predict` uses (server runs); browser runs upload only weights.safetensors.
-        const weights = await readFile(join(dir, "weights.best.safetensors"))
-          .catch(() => readFile(join(dir, "weights.safetensors")))
-          .catch(() => {
-            throw new HttpError(404, `run ${runId} has no trained weights yet`);
-          });
-        const normalization = await runNormalization(dir);
-        const model = buildModel(spec);
-        return { model, vars: loadWeights(model, new Uint8Array(weights)), normalization };
-      })();
-      entry.catch(() => this.#cache.delete(runId));
-      this.#cache.set(runId, entry);
-      if (this.#cache.size > this.capacity) this.forget(this.#cache.keys().next().value!);
+  /** The cached entry for these files, else a new one (retiring the run's older model). */
+  #entryFor(runId: string, dir: string, files: ModelFiles): Entry {
+    const cached = this.#cache.get(runId);
+    if (cached && cached.key === files.key) {
+      // Most recently used last, so eviction takes the oldest.
+      this.#cache.delete(runId);
+      this.#cache.set(runId, cached);
+      return cached;
     }
+    if (cached) this.forget(runId);
+    const entry: Entry = { key: files.key, loaded: load(runId, dir, files), users: 0, retired: false };
+    entry.loaded.catch(() => {
+      if (this.#cache.get(runId) === entry) this.#cache.delete(runId);
+    });
+    this.#cache.set(runId, entry);
+    if (this.#cache.size > this.capacity) this.forget(this.#cache.keys().next().value!);
     return entry;
   }
 
-  /** Classifies one encoded image with a run's model. */
+  /** Classifies one encoded image with a run's current model. */
   async classify(runId: string, dir: string, image: Uint8Array, preprocess: Preprocess): Promise<Prediction> {
-    const { model, vars, normalization } = await this.#load(runId, dir);
-    const shape = model.spec.input.shape;
-    const [c, h, w] = shape.length === 3 ? shape : [1, shape[0] ?? 1, shape[1] ?? 1];
-    const pixels = await toInput(image, c as 1 | 3, h!, w!, preprocess);
-    const x = new Float32Array(pixels.length);
-    const plane = h! * w!;
-    for (let i = 0; i < pixels.length; i++) {
-      const ch = Math.floor(i / plane);
-      x[i] = (pixels[i]! / 255 - (normalization.mean[ch] ?? 0)) / (normalization.std[ch] || 1);
+    const entry = this.#entryFor(runId, dir, await modelFilesOf(runId, dir));
+    entry.users++;
+    try {
+      return await classifyWith(await entry.loaded, image, preprocess);
+    } finally {
+      entry.users--;
+      if (entry.retired && entry.users === 0) this.#retire(entry);
     }
-    const probs = await predict(model, vars, x, 1);
-    const classes = [...model.spec.classes];
-    const probabilities = Array.from(probs);
-    const top = classes
-      .map((cls, i) => ({ class: cls, probability: probabilities[i]! }))
-      .sort((a, b) => b.probability - a.probability)
-      .slice(0, 5);
-    return { classes, probabilities, top };
   }
+}
+
+/** Reads a run's model from its files; a 409 naming the file when one cannot be used. */
+async function load(runId: string, dir: string, files: ModelFiles): Promise<Loaded> {
+  await initBackend();
+  const [specText, weights] = await Promise.all([
+    readFile(join(dir, "spec.json"), "utf8"),
+    readFile(join(dir, files.checkpoint)),
+  ]).catch(() => {
+    throw new HttpError(409, `run ${runId}'s model files changed while loading; predict again`);
+  });
+  let model: Model;
+  try {
+    model = buildModel(JSON.parse(specText));
+  } catch (err) {
+    throw new HttpError(409, `run ${runId}'s spec.json is not a valid model (${(err as Error).message})`);
+  }
+  let vars: ModelVars;
+  try {
+    vars = loadWeights(model, new Uint8Array(weights));
+  } catch (err) {
+    throw new HttpError(
+      409,
+      `run ${runId}'s ${files.checkpoint} does not fit its model (${(err as Error).message}); upload the weights this run trained`,
+    );
+  }
+  try {
+    const normalization = await runNormalization(runId, dir, new Uint8Array(weights), model.spec.input.shape);
+    return { model, vars, normalization };
+  } catch (err) {
+    disposeVars(vars);
+    throw err;
+  }
+}
+
+/** Runs one image through a loaded model. */
+async function classifyWith(loaded: Loaded, image: Uint8Array, preprocess: Preprocess): Promise<Prediction> {
+  const { model, vars, normalization } = loaded;
+  const shape = model.spec.input.shape;
+  const [c, h, w] = shape.length === 3 ? shape : [1, shape[0] ?? 1, shape[1] ?? 1];
+  const pixels = await toInput(image, c as 1 | 3, h!, w!, preprocess);
+  const x = new Float32Array(pixels.length);
+  const plane = h! * w!;
+  for (let i = 0; i < pixels.length; i++) {
+    // One value may stand for every channel.
+    const ch = Math.floor(i / plane);
+    const mean = normalization.mean[ch] ?? normalization.mean[0]!;
+    const std = normalization.std[ch] ?? normalization.std[0]!;
+    x[i] = (pixels[i]! / 255 - mean) / std;
+  }
+  const probs = await predict(model, vars, x, 1);
+  const classes = [...model.spec.classes];
+  const probabilities = Array.from(probs);
+  const top = classes
+    .map((cls, i) => ({ class: cls, probability: probabilities[i]! }))
+    .sort((a, b) => b.probability - a.probability)
+    .slice(0, 5);
+  return { classes, probabilities, top };
 }
 
 /** Decodes an image to the model's `[C, H, W]` uint8 input, MNIST-style for 1×28×28 digit models. */

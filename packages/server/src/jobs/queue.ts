@@ -1,9 +1,13 @@
 import { Worker } from "node:worker_threads";
 import type { TrainEvent } from "@layerlab/spec";
 import type { Registry } from "../db/registry";
-import { applyEvents } from "../events/apply-events";
+import type { RunStatus } from "../db/schema";
+import { isDiskFull } from "../disk-full";
+import { applyEvents, STATUS_AFTER } from "../events/apply-events";
 import type { EventHub } from "../events/hub";
+import { keepDiskReserve, releaseDiskReserve } from "./disk-reserve";
 import type { JobInput, ServerMessage, WorkerMessage } from "./job-types";
+import { matchRunJsonStatus } from "./run-json-status";
 
 /** Where the worker entry lives: a bootstrap that registers tsx, then loads worker.ts. */
 const WORKER_URL = new URL("./worker-boot.mjs", import.meta.url);
@@ -18,7 +22,8 @@ interface Running {
   pending: TrainEvent[];
   /** The store-and-relay chain; events of one run are applied strictly in order. */
   chain: Promise<void>;
-  sawTerminal: boolean;
+  /** The event that ended the run, once received (stored or not). */
+  terminal: TrainEvent | null;
   /** Why the runner refused the job before training, when it did. */
   refusal: string | null;
   /** Resolves when the thread has exited and every event is stored. */
@@ -41,6 +46,8 @@ export class JobQueue {
   readonly #waiting: JobInput[] = [];
   readonly #running = new Map<string, Running>();
   #closed = false;
+  /** Making the disk reserve, one job start after another. */
+  #reserve: Promise<void> = Promise.resolve();
 
   constructor(readonly opts: JobQueueOptions) {}
 
@@ -120,24 +127,24 @@ export class JobQueue {
       input,
       pending: [],
       chain: Promise.resolve(),
-      sawTerminal: false,
+      terminal: null,
       refusal: null,
       exited: new Promise((r) => {
         resolveExit = r;
       }),
     };
     this.#running.set(input.runId, running);
+    this.#reserve = this.#reserve.then(() => keepDiskReserve(input.dataDir));
+    const store = (events: TrainEvent[]) =>
+      this.#withReserve(input.dataDir, () => applyEvents(registry, hub, input.runId, events)).catch((err: Error) =>
+        log.error(`run ${input.runId}: storing events failed: ${err.message}`),
+      );
     const flush = () => {
-      running.chain = running.chain.then(async () => {
-        const batch = running.pending.splice(0);
-        await applyEvents(registry, hub, input.runId, batch).catch((err: Error) =>
-          log.error(`run ${input.runId}: storing events failed: ${err.message}`),
-        );
-      });
+      running.chain = running.chain.then(() => store(running.pending.splice(0)));
     };
     worker.on("message", (m: WorkerMessage) => {
       if (m.type === "event") {
-        if (["done", "aborted", "error", "diverged"].includes(m.event.type)) running.sawTerminal = true;
+        if (STATUS_AFTER[m.event.type]) running.terminal = m.event;
         // Several events arriving in one tick share one transaction.
         if (running.pending.push(m.event) === 1) queueMicrotask(flush);
       } else if (m.type === "artifact") {
@@ -155,8 +162,8 @@ export class JobQueue {
     worker.on("error", (err) => log.error(`run ${input.runId}: worker error: ${err.message}`));
     worker.on("exit", () => {
       running.chain = running.chain.then(async () => {
-        if (running.pending.length) await applyEvents(registry, hub, input.runId, running.pending.splice(0));
-        if (!running.sawTerminal) {
+        if (running.pending.length) await store(running.pending.splice(0));
+        if (!running.terminal) {
           // Killed by close() or by the abort grace timer, refused by the runner, or crashed hard.
           if (this.#closed) {
             await registry.transitionRun(input.runId, ["running", "queued"], "interrupted");
@@ -166,9 +173,11 @@ export class JobQueue {
               running.refusal !== null
                 ? { ...base, type: "error", message: running.refusal }
                 : { ...base, type: "aborted", epoch: 0, step: 0, reason: "the job thread stopped before it finished" };
-            await applyEvents(registry, hub, input.runId, [e]);
+            running.terminal = e;
+            await store([e]);
           }
         }
+        if (running.terminal) await this.#settle(input, running.terminal);
       });
       void running.chain.finally(() => {
         this.#running.delete(input.runId);
@@ -179,4 +188,54 @@ export class JobQueue {
     void registry.transitionRun(input.runId, ["queued", "interrupted"], "running", { started_at: Date.now() });
     log.info(`run ${input.runId}: started in a worker thread`);
   }
+
+  /** Runs a registry write; when the disk is full, frees the disk reserve and tries once more. */
+  async #withReserve<T>(dataDir: string, write: () => Promise<T>): Promise<T> {
+    try {
+      return await write();
+    } catch (err) {
+      if (!isDiskFull(err) || !(await releaseDiskReserve(dataDir))) throw err;
+      this.opts.log.error(`the disk of DATA_DIR (${dataDir}) is full; freed its reserve to record a run's end`);
+      return write();
+    }
+  }
+
+  /**
+   * Makes sure an ended job's outcome is recorded: when the registry refused
+   * the terminal event (a full disk), the run's status and message are
+   * written alone; then run.json is made to say what the registry says (the
+   * runner cannot rewrite it on a full disk). What still fails is logged, and
+   * the start-up repair makes registry and folder agree later.
+   */
+  async #settle(input: JobInput, terminal: TrainEvent): Promise<void> {
+    const { registry, log } = this.opts;
+    const row = await registry.getRun(input.runId).catch(() => undefined);
+    if (!row) return;
+    let status: RunStatus = row.status;
+    let message = row.error;
+    if (status === "queued" || status === "running") {
+      status = STATUS_AFTER[terminal.type]!;
+      message = terminalMessage(terminal);
+      const patch = { finished_at: terminal.time, error: message };
+      const moved = await this.#withReserve(input.dataDir, () =>
+        registry.transitionRun(input.runId, ["queued", "running"], status, patch),
+      ).catch((err: Error) => {
+        log.error(
+          `run ${input.runId}: ended ${status} (${message}), but the registry cannot record it: ${err.message}`,
+        );
+        return false;
+      });
+      if (!moved) return;
+    }
+    await matchRunJsonStatus(input.runDir, status, message).catch((err: Error) =>
+      log.error(`run ${input.runId}: run.json cannot be marked ${status}: ${err.message}`),
+    );
+  }
+}
+
+/** The message a terminal event leaves in the registry's `error` column (null for a success). */
+function terminalMessage(e: TrainEvent): string | null {
+  if (e.type === "error" || e.type === "diverged") return e.message;
+  if (e.type === "aborted") return e.reason;
+  return null;
 }

@@ -2,6 +2,8 @@ import { stat } from "node:fs/promises";
 import { join } from "node:path";
 import { type DatasetRef, isRunFolder, loadDatasetRef, RUN_FILES, resumeRun, startRun } from "@layerlab/runner";
 import type { TrainEvent, TrainingConfigInput } from "@layerlab/spec";
+import { dataDirName } from "../disk-full";
+import { releaseDiskReserve } from "./disk-reserve";
 import type { JobInput } from "./job-types";
 
 /*
@@ -42,6 +44,11 @@ export async function runJob(input: JobInput, hooks: JobHooks): Promise<void> {
   let sync = Promise.resolve();
   const controls = {
     signal: hooks.signal,
+    diskName: dataDirName(input.dataDir),
+    // Frees the space the queue set aside, so that the run's failure can still be written down.
+    onDiskFull: async () => {
+      await releaseDiskReserve(input.dataDir);
+    },
     onEvent: (event: TrainEvent) => {
       hooks.onEvent(event);
       if (FILE_EVENTS.has(event.type)) sync = sync.then(() => reportArtifacts(dir, hooks.onArtifact));

@@ -4,6 +4,14 @@ import { mkdir, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import {
+  DatasetDataQuery,
+  DatasetIdParams,
+  DatasetList,
+  DatasetUploaded,
+  ErrorBody,
+  type ImportReport,
+} from "@layerlab/api";
+import {
   BUILTIN_DATASETS,
   type BuiltinDatasetName,
   DatasetImportError,
@@ -13,8 +21,11 @@ import {
   saveDataset,
   savedDatasetPath,
 } from "@layerlab/data-node";
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import type { z } from "zod";
 import { found, HttpError } from "../http-error";
+import { closeAfterReply, refuseDeclaredOversize, uploadTooLarge, watchForStall } from "./upload-guards";
 
 /** Folder for uploads in flight; emptied at start-up. */
 export function uploadsDir(dataDir: string): string {
@@ -33,53 +44,88 @@ async function exists(path: string): Promise<boolean> {
   );
 }
 
-const idParams = {
-  type: "object",
-  required: ["id"],
-  properties: { id: { type: "string", maxLength: 128 } },
-} as const;
+/** What the multipart body of an upload carried besides the file, which is on disk at the given path. */
+interface ReceivedUpload {
+  name: string | undefined;
+  /** The client's name for the file, used in messages in place of the server's temporary path. */
+  fileName: string;
+}
+
+/**
+ * Streams the upload's `file` part to `temp` (never held in memory whole) and reads its `name` field;
+ * `signal` stops the copy. Throws 400 without a file and 413 over `maxBytes`.
+ */
+async function receiveUpload(
+  req: FastifyRequest,
+  temp: string,
+  maxBytes: number,
+  signal: AbortSignal,
+): Promise<ReceivedUpload> {
+  let name: string | undefined;
+  let gotFile = false;
+  let fileName = "the upload";
+  try {
+    for await (const part of req.parts()) {
+      if (part.type === "field") {
+        if (part.fieldname === "name" && typeof part.value === "string") name = part.value.slice(0, 200);
+        continue;
+      }
+      if (part.fieldname !== "file" || gotFile) {
+        part.file.resume();
+        continue;
+      }
+      gotFile = true;
+      fileName = part.filename || "the upload";
+      await pipeline(part.file, createWriteStream(temp), { signal });
+      if (part.file.truncated) throw uploadTooLarge(maxBytes);
+    }
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code === "FST_REQ_FILE_TOO_LARGE" || code === "FST_FILES_LIMIT") throw uploadTooLarge(maxBytes);
+    throw err;
+  }
+  if (!gotFile) throw new HttpError(400, "no file: send the ZIP in a multipart field named file");
+  return { name, fileName };
+}
 
 /** /api/datasets: list, upload (multipart ZIP), binary data, delete. */
-export async function datasetRoutes(app: FastifyInstance): Promise<void> {
-  const { dataDir, maxUploadBytes } = app.settings;
+export async function datasetRoutes(plain: FastifyInstance): Promise<void> {
+  const app = plain.withTypeProvider<ZodTypeProvider>();
+  const { dataDir, maxUploadBytes, uploadIdleTimeoutMs } = app.settings;
 
-  app.get("/api/datasets", { schema: { summary: "Built-in and imported datasets" } }, async () => ({
-    builtin: BUILTIN_DATASETS.map((d) => ({ id: d.name, ...d, builtin: true })),
-    imported: (await app.registry.listDatasets()).map((d) => ({ ...d, builtin: false })),
-  }));
+  app.get(
+    "/api/datasets",
+    { schema: { summary: "Built-in and imported datasets", response: { 200: DatasetList } } },
+    async () => ({
+      builtin: BUILTIN_DATASETS.map((d) => ({ id: d.name, ...d, classes: [...d.classes], builtin: true as const })),
+      imported: (await app.registry.listDatasets()).map((d) => ({ ...d, builtin: false as const })),
+    }),
+  );
 
   app.post(
     "/api/datasets",
-    { schema: { summary: "Upload a dataset ZIP (multipart field file, optional name)" } },
+    {
+      schema: {
+        summary: "Upload a dataset ZIP (multipart field file, optional name)",
+        consumes: ["multipart/form-data"],
+        response: { 201: DatasetUploaded, "4xx": ErrorBody },
+      },
+      onRequest: refuseDeclaredOversize(maxUploadBytes),
+    },
     async (req, reply) => {
       if (!req.isMultipart()) throw new HttpError(415, "send multipart/form-data with the ZIP in a field named file");
       await mkdir(uploadsDir(dataDir), { recursive: true });
       const temp = join(uploadsDir(dataDir), `${randomBytes(8).toString("hex")}.zip.tmp`);
-      let name: string | undefined;
-      let gotFile = false;
-      let fileName = "the upload";
+      const stall = watchForStall(req.raw, uploadIdleTimeoutMs);
+      const received = receiveUpload(req, temp, maxUploadBytes, stall.signal);
+      const receiving = received.then(
+        () => {},
+        () => {},
+      );
+      let created: { id: string; name: string; report: z.output<typeof ImportReport> };
       try {
-        for await (const part of req.parts()) {
-          if (part.type === "field") {
-            if (part.fieldname === "name" && typeof part.value === "string") name = part.value.slice(0, 200);
-            continue;
-          }
-          if (part.fieldname !== "file" || gotFile) {
-            part.file.resume();
-            continue;
-          }
-          gotFile = true;
-          fileName = part.filename || "the upload";
-          // Streamed to disk: the upload is never held in memory whole.
-          await pipeline(part.file, createWriteStream(temp));
-          if (part.file.truncated) {
-            throw new HttpError(
-              413,
-              `the upload is larger than the server's limit of ${Math.round(maxUploadBytes / 1024 / 1024)} MB (MAX_UPLOAD_MB); split the dataset or ask the host to raise it`,
-            );
-          }
-        }
-        if (!gotFile) throw new HttpError(400, "no file: send the ZIP in a multipart field named file");
+        const { name, fileName } = await Promise.race([received, stall.stalled]);
+        stall.stop();
         const size = (await stat(temp)).size;
         const { dataset, report } = await importDataset(temp, {
           name: name?.trim() || "uploaded dataset",
@@ -109,16 +155,24 @@ export async function datasetRoutes(app: FastifyInstance): Promise<void> {
           throw err;
         }
         req.log.info(`dataset ${id} imported from a ${size}-byte upload`);
-        return reply.code(201).send({ id, name: dataset.name, report: { ...report, source: "upload" } });
+        created = { id, name: dataset.name, report: { ...report, source: "upload" } };
       } catch (err) {
-        const code = (err as { code?: string }).code;
-        if (code === "FST_REQ_FILE_TOO_LARGE" || code === "FST_FILES_LIMIT") {
-          throw new HttpError(413, `the upload is larger than the server's limit (MAX_UPLOAD_MB)`);
-        }
-        throw err;
+        const refusal = stall.signal.aborted ? (stall.signal.reason as HttpError) : err;
+        // Whatever the client still sends of a body refused half-way is not worth reading.
+        if (refusal instanceof HttpError && (refusal.statusCode === 408 || refusal.statusCode === 413))
+          closeAfterReply(reply);
+        throw refusal;
       } finally {
-        await rm(temp, { force: true });
+        stall.stop();
+        // The temporary file goes once receiving has settled: removed earlier, a write stream still opening
+        // would recreate it. A stalled upload is answered first; its receiving settles as the connection closes.
+        const removeTemp = receiving.then(() => rm(temp, { force: true }));
+        if (stall.signal.aborted)
+          void removeTemp.catch((err: Error) => req.log.warn(`upload ${temp} not removed: ${err.message}`));
+        else await removeTemp;
       }
+      // Answered once the temporary file is gone, so a client that sees 201 sees nothing left behind.
+      return reply.code(201).send(created);
     },
   );
 
@@ -155,17 +209,14 @@ export async function datasetRoutes(app: FastifyInstance): Promise<void> {
     return path;
   };
 
-  app.get<{ Params: { id: string }; Querystring: { split?: "all" | "test" } }>(
+  app.get(
     "/api/datasets/:id/data",
     {
       schema: {
         summary:
           "A dataset's uint8 images and labels (LAYERLAB-DATASET-1 binary form), cacheable; ?split=test sends only the test split",
-        params: idParams,
-        querystring: {
-          type: "object",
-          properties: { split: { type: "string", enum: ["all", "test"] } },
-        },
+        params: DatasetIdParams,
+        querystring: DatasetDataQuery,
       },
     },
     async (req, reply) => {
@@ -184,7 +235,8 @@ export async function datasetRoutes(app: FastifyInstance): Promise<void> {
     },
   );
 
-  app.delete<{ Params: { id: string } }>("/api/datasets/:id", { schema: { params: idParams } }, async (req, reply) => {
+  const deleteSchema = { summary: "Delete an imported dataset no run uses", params: DatasetIdParams };
+  app.delete("/api/datasets/:id", { schema: deleteSchema }, async (req, reply) => {
     const { id } = req.params;
     if (BUILTIN_DATASETS.some((d) => d.name === id))
       throw new HttpError(409, `${id} is built in and cannot be deleted`);

@@ -1,16 +1,21 @@
+import {
+  ErrorBody,
+  EVENT_STREAM_DESCRIPTION,
+  EventBatchAccepted,
+  EventBatchBody,
+  EventStreamQuery,
+  eventSeqProblem,
+  RunIdParams,
+  WEBSOCKET_DESCRIPTION,
+} from "@layerlab/api";
 import { TrainEvent } from "@layerlab/spec";
 import type { FastifyInstance } from "fastify";
-import { z } from "zod";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import type { z } from "zod";
 import { applyEvents } from "../events/apply-events";
 import { streamRunEvents } from "../events/live-stream";
 import { found, HttpError } from "../http-error";
 import { isRunId } from "../runs/run-files";
-
-const idParams = {
-  type: "object",
-  required: ["id"],
-  properties: { id: { type: "string", maxLength: 64 } },
-} as const;
 
 /** Parses a Last-Event-ID / `after` value: a seq, or -1 for "from the start". */
 function parseAfter(value: unknown): number {
@@ -21,21 +26,34 @@ function parseAfter(value: unknown): number {
   return n;
 }
 
-const EventBatch = z.object({ events: z.array(TrainEvent).min(1).max(5000) });
+/** A posted batch's first problem, e.g. `events[2].testAccuracy is 1e+300: an accuracy is a fraction in [0, 1]`. */
+function eventIssue(body: unknown, issue: z.core.$ZodIssue): string {
+  const path = issue.path
+    .map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`))
+    .join("");
+  let value: unknown = body;
+  for (const p of issue.path) value = (value as Record<PropertyKey, unknown> | undefined)?.[p];
+  const shown = typeof value === "number" || typeof value === "boolean" ? ` is ${value}` : "";
+  return `${path || "body"}${shown}: ${issue.message}`;
+}
 
 /** Live events: SSE, WebSocket, and the browser's event upload. */
-export async function eventRoutes(app: FastifyInstance): Promise<void> {
+export async function eventRoutes(plain: FastifyInstance): Promise<void> {
+  const app = plain.withTypeProvider<ZodTypeProvider>();
   const runOr404 = async (id: string) => found(isRunId(id) ? await app.registry.getRun(id) : undefined, `run ${id}`);
 
-  app.get<{ Params: { id: string }; Querystring: { after?: string; mode?: "live" | "history" } }>(
+  app.get(
     "/api/runs/:id/events",
     {
       schema: {
         summary: "Server-Sent Events of a run (id = seq); resumes after Last-Event-ID; mode=history replays and closes",
-        params: idParams,
-        querystring: {
-          type: "object",
-          properties: { after: { type: "string" }, mode: { type: "string", enum: ["live", "history"] } },
+        description: EVENT_STREAM_DESCRIPTION,
+        params: RunIdParams,
+        querystring: EventStreamQuery,
+        produces: ["text/event-stream"],
+        response: {
+          200: { description: "The run's events", content: { "text/event-stream": { schema: TrainEvent } } },
+          "4xx": ErrorBody,
         },
       },
     },
@@ -71,11 +89,16 @@ export async function eventRoutes(app: FastifyInstance): Promise<void> {
     },
   );
 
-  app.get<{ Params: { id: string }; Querystring: { after?: string } }>(
+  app.get(
     "/api/runs/:id/ws",
     {
       websocket: true,
-      schema: { summary: 'WebSocket of a run\'s events; send {"type":"abort"} to stop it', params: idParams },
+      schema: {
+        summary: 'WebSocket of a run\'s events; send {"type":"abort"} to stop it',
+        description: WEBSOCKET_DESCRIPTION,
+        params: RunIdParams,
+        querystring: EventStreamQuery.pick({ after: true }),
+      },
     },
     async (socket, req) => {
       const run = isRunId(req.params.id) ? await app.registry.getRun(req.params.id) : undefined;
@@ -123,24 +146,36 @@ export async function eventRoutes(app: FastifyInstance): Promise<void> {
     },
   );
 
-  app.post<{ Params: { id: string } }>(
+  app.post(
     "/api/runs/:id/events",
-    { schema: { summary: "Append a batch of events of a browser-trained run", params: idParams } },
+    {
+      schema: {
+        summary: "Append a batch of events of a browser-trained run",
+        params: RunIdParams,
+        body: EventBatchBody,
+        response: { 202: EventBatchAccepted, "4xx": ErrorBody },
+      },
+      // A bad batch is answered with the event's path and value, worded below, once the run is known to take events.
+      attachValidation: true,
+    },
     async (req, reply) => {
       const run = await runOr404(req.params.id);
       if (run.executor !== "browser")
         throw new HttpError(409, "only browser runs accept posted events; the server writes its own");
-      const parsed = EventBatch.safeParse(req.body);
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0]!;
-        throw new HttpError(400, `events${issue.path.map((p) => `[${String(p)}]`).join("")}: ${issue.message}`);
+      if (req.validationError) {
+        const issue = EventBatchBody.safeParse(req.body).error?.issues[0];
+        const problem = issue ? eventIssue(req.body, issue) : req.validationError.message;
+        throw new HttpError(400, `${problem}; nothing of this batch was stored`);
       }
-      const events = [...parsed.data.events].sort((a, b) => a.seq - b.seq);
+      const events = [...req.body.events].sort((a, b) => a.seq - b.seq);
       const last = await app.registry.lastEventSeq(run.id);
       if (!["queued", "running"].includes(run.status)) {
         throw new HttpError(409, `run ${run.id} is ${run.status}; it takes no more events`);
       }
-      // Retried batches are fine: seqs already stored are skipped.
+      // Retried batches are fine: seqs already stored are skipped. New ones must continue the sequence,
+      // or one far-off seq would make every later event look like a replay to the server and to every page.
+      const seqProblem = eventSeqProblem(last, req.body.events);
+      if (seqProblem) throw new HttpError(400, `${seqProblem}; nothing of this batch was stored`);
       const fresh = events.filter((e) => e.seq > last);
       await applyEvents(app.registry, app.hub, run.id, fresh);
       return reply.code(202).send({ accepted: fresh.length, lastSeq: Math.max(last, ...fresh.map((e) => e.seq)) });

@@ -1,35 +1,21 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { ErrorBody, ExplainBody, Explanation, RunIdParams } from "@layerlab/api";
 import { explainWithLlm, runFindingsOf } from "@layerlab/report";
 import { RunFolderError } from "@layerlab/runner";
 import type { DoctorFinding } from "@layerlab/spec";
 import type { FastifyInstance } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { found, HttpError } from "../http-error";
 import { isRunId, runDir } from "../runs/run-files";
-
-/** The findings an explanation may be asked for: what the doctor says, bounded so a request stays small. */
-const findingsSchema = {
-  type: "array",
-  maxItems: 20,
-  items: {
-    type: "object",
-    required: ["id", "severity", "title", "evidence", "suggestion"],
-    properties: {
-      id: { type: "string", maxLength: 64 },
-      severity: { type: "string", enum: ["info", "warning", "problem"] },
-      title: { type: "string", maxLength: 200 },
-      evidence: { type: "string", maxLength: 2000 },
-      suggestion: { type: "string", maxLength: 2000 },
-    },
-  },
-} as const;
 
 /**
  * POST /api/explain and /api/runs/:id/explain: the training doctor's findings
  * explained in plain words by the OpenAI-compatible endpoint the server was
  * started with (LAYERLAB_LLM_URL). Off unless configured; the key never leaves the server.
  */
-export async function explainRoutes(app: FastifyInstance): Promise<void> {
+export async function explainRoutes(plain: FastifyInstance): Promise<void> {
+  const app = plain.withTypeProvider<ZodTypeProvider>();
   const explain = async (findings: DoctorFinding[]): Promise<{ text: string | null }> => {
     const llm = app.settings.llm;
     if (!llm) {
@@ -45,16 +31,13 @@ export async function explainRoutes(app: FastifyInstance): Promise<void> {
     }
   };
 
-  app.post<{ Body: { findings: DoctorFinding[] } }>(
+  app.post(
     "/api/explain",
     {
       schema: {
         summary: "Explain doctor findings (as the page computed them) in plain words; 501 when no LLM is configured",
-        body: {
-          type: "object",
-          required: ["findings"],
-          properties: { findings: findingsSchema },
-        },
+        body: ExplainBody,
+        response: { 200: Explanation, "4xx": ErrorBody, "5xx": ErrorBody },
       },
     },
     async (req) =>
@@ -69,12 +52,13 @@ export async function explainRoutes(app: FastifyInstance): Promise<void> {
       ),
   );
 
-  app.post<{ Params: { id: string } }>(
+  app.post(
     "/api/runs/:id/explain",
     {
       schema: {
         summary: "Explain a server run's doctor findings in plain words; 501 when no LLM is configured",
-        params: { type: "object", required: ["id"], properties: { id: { type: "string", maxLength: 128 } } },
+        params: RunIdParams,
+        response: { 200: Explanation, "4xx": ErrorBody, "5xx": ErrorBody },
       },
     },
     async (req) => {

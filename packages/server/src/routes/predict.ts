@@ -1,11 +1,22 @@
+import { BestRunPrediction, ErrorBody, NoModelBody, PredictBody, Prediction, RunIdParams } from "@layerlab/api";
 import { framesDrawingsAsDigits } from "@layerlab/data-core";
 import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { found, HttpError } from "../http-error";
+import { modelFilesOf } from "../inference/model-files";
 import { Predictor, type Preprocess } from "../inference/predictor";
 import { isRunId, runDir } from "../runs/run-files";
 import { type RunListQuery, runFilterFromQuery } from "./runs";
 
 const MAX_IMAGE_BYTES = 8 * 1024 * 1024;
+/** How many of the best-ranked runs /api/predict looks through for one that has weights. */
+const CANDIDATE_RUNS = 20;
+
+const hasModel = (runId: string, dir: string) =>
+  modelFilesOf(runId, dir).then(
+    () => true,
+    () => false,
+  );
 
 /** Decodes `data:image/...;base64,...` (or bare base64) into bytes. */
 export function decodeDataUrl(value: unknown): Uint8Array {
@@ -48,16 +59,22 @@ function preprocessOf(fields: Record<string, unknown>, dataset: string): Preproc
 }
 
 /** Inference: one run's model, or the best run matching a config (seed 001's lookup). */
-export async function predictRoutes(app: FastifyInstance): Promise<void> {
+export async function predictRoutes(plain: FastifyInstance): Promise<void> {
+  const app = plain.withTypeProvider<ZodTypeProvider>();
   const predictor = new Predictor();
 
-  app.post<{ Params: { id: string } }>(
+  app.post(
     "/api/runs/:id/predict",
     {
       schema: {
         summary: 'Classify an image: JSON {"image":"data:image/png;base64,…","preprocess"?} or multipart file',
-        params: { type: "object", required: ["id"], properties: { id: { type: "string", maxLength: 64 } } },
+        params: RunIdParams,
+        body: PredictBody,
+        consumes: ["application/json", "multipart/form-data"],
+        response: { 200: Prediction, "4xx": ErrorBody },
       },
+      // The body is JSON or multipart: the handler reads both and names what is missing in words of its own.
+      attachValidation: true,
     },
     async (req) => {
       const run = found(
@@ -81,7 +98,11 @@ export async function predictRoutes(app: FastifyInstance): Promise<void> {
     {
       schema: {
         summary: "Classify with the best finished run matching a config filter (same fields as GET /api/runs)",
+        body: PredictBody,
+        consumes: ["application/json", "multipart/form-data"],
+        response: { 200: BestRunPrediction, 404: NoModelBody, "4xx": ErrorBody },
       },
+      attachValidation: true,
     },
     async (req, reply) => {
       const { image, fields } = await readImage(req);
@@ -90,11 +111,19 @@ export async function predictRoutes(app: FastifyInstance): Promise<void> {
       ) as RunListQuery & Record<string, unknown>;
       const filter = runFilterFromQuery({ ...query, status: undefined });
       filter.status = ["succeeded"];
-      const [best] = await app.registry.listRuns(
+      const ranked = await app.registry.listRuns(
         filter,
         { field: "testAccuracy", order: "desc" },
-        { limit: 1, offset: 0 },
+        { limit: CANDIDATE_RUNS, offset: 0 },
       );
+      // The best run that has a model: a browser run that finished without uploading its weights is skipped, not answered with.
+      let best: (typeof ranked)[number] | undefined;
+      for (const run of ranked) {
+        if (await hasModel(run.id, runDir(app.settings.dataDir, run.id))) {
+          best = run;
+          break;
+        }
+      }
       if (!best) {
         const prefill = new URLSearchParams();
         for (const [k, v] of Object.entries(query)) {

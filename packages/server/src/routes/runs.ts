@@ -1,65 +1,56 @@
 import { rm } from "node:fs/promises";
-import type { FastifyInstance } from "fastify";
-import { LEARNING_RATE_BUCKETS, RUN_SORT_FIELDS, type RunFilter, type RunSortField } from "../db/registry";
+import {
+  CreateRunBody,
+  ErrorBody,
+  RunDetail,
+  RunIdParams,
+  RunListQuery as RunListQuerySchema,
+  RunPage,
+  RunPatchBody,
+  RunView,
+} from "@layerlab/api";
+import { formatBytes, type LearningRateRangeName, learningRateRangeLimits, MAX_SPEC_JSON_BYTES } from "@layerlab/spec";
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import { z } from "zod";
+import type { RunFilter } from "../db/registry";
 import { RUN_STATUSES, type RunStatus } from "../db/schema";
 import { found, HttpError } from "../http-error";
 import { jobInputFor } from "../jobs/job-input";
-import { type CreateRunBody, createRun } from "../runs/create-run";
+import { createRun } from "../runs/create-run";
 import { resolveDataset } from "../runs/dataset-info";
 import { isRunId, runDir } from "../runs/run-files";
-import { runView } from "../runs/run-view";
+import { runTags } from "../runs/run-tags";
+import { runSummaryView, runView } from "../runs/run-view";
 
-const idParams = {
-  type: "object",
-  required: ["id"],
-  properties: { id: { type: "string", maxLength: 64 } },
-} as const;
+/**
+ * The most bytes a create request may send: a spec at its limit even when
+ * pretty-printed, with room for the config, notes and tags. Bigger bodies are
+ * refused before they are read, so a huge upload never reaches the parser.
+ */
+export const CREATE_RUN_BODY_LIMIT = 4 * MAX_SPEC_JSON_BYTES;
 
-const createBody = {
-  type: "object",
-  required: ["dataset", "executor"],
-  properties: {
-    spec: { type: "object" },
-    template: {
-      anyOf: [
-        { type: "string" },
-        { type: "object", required: ["id"], properties: { id: { type: "string" }, options: { type: "object" } } },
-      ],
-    },
-    config: { type: "object" },
-    dataset: { type: "string", minLength: 1, maxLength: 128 },
-    executor: { type: "string", enum: ["server", "browser"] },
-    name: { type: "string", maxLength: 200 },
-    tags: { type: "array", items: { type: "string", maxLength: 64 }, maxItems: 32 },
-    notes: { type: "string", maxLength: 10_000 },
-    ifExists: { type: "string", enum: ["reuse", "overwrite", "new"] },
-    limit: { type: "integer", minimum: 1 },
-  },
-} as const;
+/** Refuses a create request whose declared length is over the limit, in words (Fastify's own 413 says less). */
+async function refuseOversizedBody(req: FastifyRequest): Promise<void> {
+  const length = Number(req.headers["content-length"] ?? 0);
+  if (length > CREATE_RUN_BODY_LIMIT) {
+    throw new HttpError(
+      413,
+      `the request body is ${formatBytes(length)}, more than the ${formatBytes(CREATE_RUN_BODY_LIMIT)} a run may send; a model spec may take at most ${formatBytes(MAX_SPEC_JSON_BYTES)} of JSON — remove layers or send a template`,
+    );
+  }
+}
 
-const listQuery = {
-  type: "object",
-  properties: {
-    status: { type: "string" },
-    dataset: { type: "string" },
-    modelKind: { type: "string" },
-    optimizer: { type: "string" },
-    batchSize: { type: "integer" },
-    epochs: { type: "integer" },
-    dropout: { type: "boolean" },
-    hidden: { type: "string" },
-    learningRate: { type: "string", enum: Object.keys(LEARNING_RATE_BUCKETS) },
-    learningRateLow: { type: "number" },
-    learningRateHigh: { type: "number" },
-    executor: { type: "string", enum: ["server", "browser"] },
-    q: { type: "string", maxLength: 200 },
-    tag: { type: "string", maxLength: 64 },
-    sort: { type: "string", enum: Object.keys(RUN_SORT_FIELDS) },
-    order: { type: "string", enum: ["asc", "desc"] },
-    limit: { type: "integer", minimum: 1, maximum: 1000 },
-    offset: { type: "integer", minimum: 0 },
-  },
-} as const;
+/** Answers of create: the run, or (409) the duplicate it would be. */
+const createResponses = {
+  200: RunView.meta({ description: "An existing run reused (ifExists: reuse)" }),
+  201: RunView,
+  409: z.object({ error: z.string(), run: RunView.optional() }).meta({
+    description: "A run with the same model, config and dataset exists (under `run`), or it is busy",
+  }),
+  "4xx": ErrorBody,
+  "5xx": ErrorBody,
+};
 
 /** Query of GET /api/runs as Fastify has coerced it. */
 export interface RunListQuery {
@@ -71,10 +62,11 @@ export interface RunListQuery {
   epochs?: number;
   dropout?: boolean;
   hidden?: string;
-  learningRate?: keyof typeof LEARNING_RATE_BUCKETS;
+  /** A named range of the shared learning-rate table, e.g. "medium-high". */
+  learningRate?: LearningRateRangeName;
   learningRateLow?: number;
   learningRateHigh?: number;
-  executor?: "server" | "browser";
+  executor?: "server" | "browser" | "import";
   q?: string;
   tag?: string;
 }
@@ -103,23 +95,37 @@ export function runFilterFromQuery(q: RunListQuery): RunFilter {
   }
   if (q.q !== undefined) filter.text = q.q;
   if (q.learningRate !== undefined) {
-    [filter.learningRateMin, filter.learningRateMax] = LEARNING_RATE_BUCKETS[q.learningRate];
+    const { min, max } = learningRateRangeLimits(q.learningRate);
+    if (min !== undefined) filter.learningRateMin = min;
+    if (max !== undefined) filter.learningRateMax = max;
   }
   if (q.learningRateLow !== undefined) filter.learningRateMin = q.learningRateLow;
   if (q.learningRateHigh !== undefined) filter.learningRateMax = q.learningRateHigh;
   return filter;
 }
 
+/** Statuses a run can be resumed from: it stopped before its last epoch, and its checkpoints are intact. */
+const RESUMABLE: RunStatus[] = ["interrupted", "failed", "aborted"];
+
 /** /api/runs: create, list, get, patch, delete, abort, resume. */
-export async function runRoutes(app: FastifyInstance): Promise<void> {
+export async function runRoutes(plain: FastifyInstance): Promise<void> {
+  const app = plain.withTypeProvider<ZodTypeProvider>();
   const view = async (id: string) => {
     const row = found(isRunId(id) ? await app.registry.getRun(id) : undefined, `run ${id}`);
     return runView(row, app.jobs.position(id));
   };
 
-  app.post<{ Body: CreateRunBody }>(
+  app.post(
     "/api/runs",
-    { schema: { summary: "Create a run (409 on a duplicate unless ifExists says what to do)", body: createBody } },
+    {
+      schema: {
+        summary: "Create a run (409 on a duplicate unless ifExists says what to do)",
+        body: CreateRunBody,
+        response: createResponses,
+      },
+      bodyLimit: CREATE_RUN_BODY_LIMIT,
+      preParsing: async (req) => refuseOversizedBody(req),
+    },
     async (req, reply) => {
       const result = await createRun(
         { registry: app.registry, queue: app.jobs, dataDir: app.settings.dataDir },
@@ -129,44 +135,47 @@ export async function runRoutes(app: FastifyInstance): Promise<void> {
     },
   );
 
-  app.get<{
-    Querystring: RunListQuery & { sort?: RunSortField; order?: "asc" | "desc"; limit?: number; offset?: number };
-  }>(
+  app.get(
     "/api/runs",
-    { schema: { summary: "List runs with filters and sorting", querystring: listQuery } },
+    {
+      schema: {
+        summary:
+          "List runs with filters, sorting and paging; `total` counts every run the filter matches (summaries: GET /api/runs/:id has the spec and config)",
+        querystring: RunListQuerySchema,
+        response: { 200: RunPage, "4xx": ErrorBody },
+      },
+    },
     async (req) => {
       const { sort = "createdAt", order = "desc", limit = 100, offset = 0 } = req.query;
-      const rows = await app.registry.listRuns(
+      const { rows, total } = await app.registry.runPage(
         runFilterFromQuery(req.query),
         { field: sort, order },
         { limit, offset },
       );
-      return { runs: rows.map((r) => runView(r, app.jobs.position(r.id))) };
+      return { runs: rows.map((r) => runSummaryView(r, app.jobs.position(r.id))), total, limit, offset };
     },
   );
 
-  app.get<{ Params: { id: string } }>("/api/runs/:id", { schema: { params: idParams } }, async (req) => {
+  const getSchema = {
+    summary: "A run with its spec, config, per-epoch metrics and artifacts",
+    params: RunIdParams,
+    response: { 200: RunDetail, "4xx": ErrorBody },
+  };
+  app.get("/api/runs/:id", { schema: getSchema }, async (req) => {
     const run = await view(req.params.id);
     const metrics = await app.registry.epochMetrics(run.id);
     const artifacts = await app.registry.artifacts(run.id);
     return { ...run, epochMetrics: metrics.map(({ run_id: _r, ...m }) => m), artifacts };
   });
 
-  app.patch<{ Params: { id: string }; Body: { name?: string; tags?: string[]; notes?: string } }>(
+  app.patch(
     "/api/runs/:id",
     {
       schema: {
-        summary: "Rename, retag or annotate a run",
-        params: idParams,
-        body: {
-          type: "object",
-          additionalProperties: false,
-          properties: {
-            name: { type: "string", minLength: 1, maxLength: 200 },
-            tags: { type: "array", items: { type: "string", minLength: 1, maxLength: 64 }, maxItems: 32 },
-            notes: { type: "string", maxLength: 10_000 },
-          },
-        },
+        summary: 'Rename, retag or annotate a run ("baseline, walk" in one tag is two tags)',
+        params: RunIdParams,
+        body: RunPatchBody,
+        response: { 200: RunView, "4xx": ErrorBody, "5xx": ErrorBody },
       },
     },
     async (req) => {
@@ -177,14 +186,15 @@ export async function runRoutes(app: FastifyInstance): Promise<void> {
       }
       await app.registry.updateRun(req.params.id, {
         ...(name !== undefined && { name }),
-        ...(tags !== undefined && { tags: JSON.stringify([...new Set(tags)]) }),
+        ...(tags !== undefined && { tags: JSON.stringify(runTags(tags)) }),
         ...(notes !== undefined && { notes }),
       });
       return view(req.params.id);
     },
   );
 
-  app.delete<{ Params: { id: string } }>("/api/runs/:id", { schema: { params: idParams } }, async (req, reply) => {
+  const deleteSchema = { summary: "Delete a run that is not running, and its files", params: RunIdParams };
+  app.delete("/api/runs/:id", { schema: deleteSchema }, async (req, reply) => {
     const run = await view(req.params.id);
     if (run.status === "running") throw new HttpError(409, `run ${run.id} is running; abort it first`);
     if (run.status === "queued") await app.jobs.abort(run.id, "deleted");
@@ -193,7 +203,12 @@ export async function runRoutes(app: FastifyInstance): Promise<void> {
     return reply.code(204).send();
   });
 
-  app.post<{ Params: { id: string } }>("/api/runs/:id/abort", { schema: { params: idParams } }, async (req, reply) => {
+  const abortSchema = {
+    summary: "Stop a queued or running run (a browser run is recorded as aborted for every client)",
+    params: RunIdParams,
+    response: { 202: RunView, "4xx": ErrorBody },
+  };
+  app.post("/api/runs/:id/abort", { schema: abortSchema }, async (req, reply) => {
     const run = await view(req.params.id);
     if (run.status !== "queued" && run.status !== "running") {
       throw new HttpError(409, `run ${run.id} is ${run.status}; only queued or running runs can be aborted`);
@@ -208,16 +223,26 @@ export async function runRoutes(app: FastifyInstance): Promise<void> {
     return reply.code(202).send(await view(run.id));
   });
 
-  app.post<{ Params: { id: string } }>("/api/runs/:id/resume", { schema: { params: idParams } }, async (req, reply) => {
+  const resumeSchema = {
+    summary: "Queue an interrupted or failed server run again from its last checkpoint",
+    params: RunIdParams,
+    response: { 202: RunView, "4xx": ErrorBody },
+  };
+  app.post("/api/runs/:id/resume", { schema: resumeSchema }, async (req, reply) => {
     const run = await view(req.params.id);
-    if (run.status !== "interrupted") {
-      throw new HttpError(409, `run ${run.id} is ${run.status}; only interrupted runs can be resumed`);
+    // Failed runs (say after DATA_DIR's disk was full) and aborted ones resume from their last checkpoint too.
+    if (!RESUMABLE.includes(run.status)) {
+      throw new HttpError(
+        409,
+        `run ${run.id} is ${run.status}; only ${RESUMABLE.join(", ")} runs can be resumed — start a new run instead`,
+      );
     }
     if (run.executor !== "server") throw new HttpError(409, "browser runs are resumed by the browser that trains them");
     const row = (await app.registry.getRun(run.id))!;
     const dataset = await resolveDataset(app.registry, row.dataset);
-    // The registry's status is the lock: of two resumes racing, only one moves the run out of interrupted.
-    if (!(await app.registry.transitionRun(run.id, ["interrupted"], "queued", { finished_at: null, error: null }))) {
+    // The registry's status is the lock: of two resumes racing, only one moves the run on to queued.
+    const reset = { finished_at: null, error: null };
+    if (!(await app.registry.transitionRun(run.id, RESUMABLE, "queued", reset))) {
       throw new HttpError(409, `run ${run.id} is being resumed already`);
     }
     app.jobs.enqueue(jobInputFor(row, app.settings.dataDir, dataset.source));

@@ -2,7 +2,9 @@ import { mkdir, rm } from "node:fs/promises";
 import {
   analyzeSpec,
   configFingerprint,
+  defaultRunName,
   type ModelSpec,
+  specSizeProblem,
   type TrainingConfig,
   tryBuildTemplate,
   validateConfig,
@@ -14,6 +16,7 @@ import { jobInputFor } from "../jobs/job-input";
 import type { JobQueue } from "../jobs/queue";
 import { type DatasetFacts, resolveDataset } from "./dataset-info";
 import { newRunId, runDir } from "./run-files";
+import { runTags } from "./run-tags";
 import { runView } from "./run-view";
 
 /** The body of POST /api/runs. */
@@ -54,6 +57,8 @@ function resolveSpec(body: CreateRunBody, dataset: DatasetFacts): ModelSpec {
     return built.spec;
   }
   if (body.spec === undefined) throw new HttpError(400, 'spec or template is required (e.g. "template": "mlp")');
+  const tooLarge = specSizeProblem(body.spec);
+  if (tooLarge) throw new HttpError(413, tooLarge.message);
   const analysis = analyzeSpec(body.spec);
   if (!analysis.ok || !analysis.spec) {
     throw new HttpError(400, "the model spec has errors", {
@@ -112,11 +117,65 @@ export interface CreateRunResult {
   row: RunRow;
 }
 
+/** How the registry settled a create against the runs already holding its fingerprint. */
+type Settled =
+  | { kind: "created"; run: RunRow; replaced: string[] }
+  | { kind: "exists"; run: RunRow }
+  | { kind: "reused"; run: RunRow }
+  | { kind: "busy"; run: RunRow }
+  | { kind: "raced" };
+
+const DUPLICATE_MESSAGE =
+  'a run with the same model, config and dataset exists; send ifExists: "reuse", "overwrite" or "new"';
+
+/**
+ * Applies duplicate detection and inserts `row` in one transaction. The new
+ * run takes the fingerprint's slot unless it is an explicit copy of a held
+ * one; the slot's unique index is what keeps two racing requests from both
+ * creating the run, so this stays correct on a database whose transactions
+ * run side by side.
+ */
+async function settleDuplicates(tx: Registry, row: NewRunRow, ifExists: CreateRunBody["ifExists"]): Promise<Settled> {
+  const existing = await tx.runsByFingerprint(row.fingerprint);
+  const replaced: string[] = [];
+  if (existing.length > 0) {
+    if (ifExists === undefined) return { kind: "exists", run: existing[0]! };
+    if (ifExists === "reuse") return { kind: "reused", run: existing[0]! };
+    if (ifExists === "overwrite") {
+      // Browser runs that never started hold nothing; a server run in flight must be aborted first.
+      const busy = existing.find((r) => r.executor === "server" && (r.status === "running" || r.status === "queued"));
+      if (busy) return { kind: "busy", run: busy };
+      for (const r of existing) {
+        await tx.deleteRun(r.id);
+        replaced.push(r.id);
+      }
+    }
+  }
+  let inserted = await tx.insertRunUnlessSlotHeld({ ...row, fingerprint_slot: row.fingerprint });
+  if (!inserted && ifExists === "new") {
+    await tx.insertRun({ ...row, fingerprint_slot: null });
+    inserted = true;
+  }
+  // Read inside the transaction: a racing overwrite may replace the run as soon as it commits.
+  if (inserted) return { kind: "created", run: (await tx.getRun(row.id))!, replaced };
+  // Another request's run took the slot after our read (only where transactions overlap).
+  const holder = await tx.runHoldingFingerprint(row.fingerprint);
+  if (holder && ifExists === "reuse") return { kind: "reused", run: holder };
+  if (holder && ifExists === undefined) return { kind: "exists", run: holder };
+  return { kind: "raced" };
+}
+
 /**
  * Validates a create request, applies duplicate detection, registers the run,
  * creates its folder and queues it when the server trains it.
  */
 export async function createRun(ctx: CreateRunContext, body: CreateRunBody): Promise<CreateRunResult> {
+  if (body.executor === "import") {
+    throw new HttpError(
+      400,
+      'an imported run is made from its files: send them to POST /api/runs/import, or use executor "server" or "browser"',
+    );
+  }
   const dataset = await resolveDataset(ctx.registry, body.dataset);
   const spec = resolveSpec(body, dataset);
   const config = resolveConfig(body.config);
@@ -124,33 +183,12 @@ export async function createRun(ctx: CreateRunContext, body: CreateRunBody): Pro
   const fingerprint = configFingerprint(spec, config, {
     dataset: limit === null ? dataset.id : `${dataset.id}[:${limit}]`,
   });
-  const existing = await ctx.registry.runsByFingerprint(fingerprint);
-  if (existing.length > 0) {
-    const latest = existing[0]!;
-    if (body.ifExists === undefined) {
-      throw new HttpError(
-        409,
-        'a run with the same model, config and dataset exists; send ifExists: "reuse", "overwrite" or "new"',
-        { run: runView(latest, ctx.queue.position(latest.id)) },
-      );
-    }
-    if (body.ifExists === "reuse") return { status: 200, row: latest };
-    if (body.ifExists === "overwrite") {
-      // Browser runs that never started hold nothing; a server run in flight must be aborted first.
-      const busy = existing.find((r) => r.executor === "server" && (r.status === "running" || r.status === "queued"));
-      if (busy) throw new HttpError(409, `run ${busy.id} with this configuration is ${busy.status}; abort it first`);
-      for (const r of existing) {
-        await ctx.registry.deleteRun(r.id);
-        await rm(runDir(ctx.dataDir, r.id), { recursive: true, force: true });
-      }
-    }
-  }
   const id = newRunId();
   const row: NewRunRow = {
     id,
-    name: body.name?.trim() || spec.name || `${filterColumns(spec, config).model_kind} on ${dataset.id}`,
+    name: body.name?.trim() || defaultRunName(spec, config, dataset.id),
     status: "queued",
-    tags: JSON.stringify(body.tags ?? []),
+    tags: JSON.stringify(runTags(body.tags ?? [])),
     notes: body.notes ?? "",
     spec: JSON.stringify(spec),
     config: JSON.stringify(config),
@@ -165,10 +203,31 @@ export async function createRun(ctx: CreateRunContext, body: CreateRunBody): Pro
     epochs_done: 0,
     error: null,
   };
+  // The folder exists before the row does, so no reader ever finds a run without one.
   const dir = runDir(ctx.dataDir, id);
   await mkdir(dir, { recursive: true });
-  await ctx.registry.insertRun(row);
-  const created = (await ctx.registry.getRun(id))!;
-  if (body.executor === "server") ctx.queue.enqueue(jobInputFor(created, ctx.dataDir, dataset.source));
-  return { status: 201, row: (await ctx.registry.getRun(id)) ?? created };
+  let settled: Settled;
+  try {
+    settled = await ctx.registry.inTransaction((tx) => settleDuplicates(tx, row, body.ifExists));
+  } catch (err) {
+    await rm(dir, { recursive: true, force: true });
+    throw err;
+  }
+  if (settled.kind !== "created") await rm(dir, { recursive: true, force: true });
+  if (settled.kind === "exists") {
+    throw new HttpError(409, DUPLICATE_MESSAGE, { run: runView(settled.run, ctx.queue.position(settled.run.id)) });
+  }
+  if (settled.kind === "busy") {
+    throw new HttpError(409, `run ${settled.run.id} with this configuration is ${settled.run.status}; abort it first`);
+  }
+  if (settled.kind === "raced") {
+    throw new HttpError(
+      409,
+      "another request created or replaced a run with this configuration at the same moment; send the request again",
+    );
+  }
+  if (settled.kind === "reused") return { status: 200, row: settled.run };
+  for (const old of settled.replaced) await rm(runDir(ctx.dataDir, old), { recursive: true, force: true });
+  if (body.executor === "server") ctx.queue.enqueue(jobInputFor(settled.run, ctx.dataDir, dataset.source));
+  return { status: 201, row: (await ctx.registry.getRun(id)) ?? settled.run };
 }

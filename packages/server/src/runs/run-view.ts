@@ -1,43 +1,19 @@
-import type { RunRow } from "../db/schema";
+import type { RunView as ApiRunView, RunSummary } from "@layerlab/api";
+import type { RunRow, RunSummaryRow } from "../db/schema";
 
-/** A run as the API shows it. */
-export interface RunView {
-  id: string;
-  name: string;
-  status: RunRow["status"];
-  executor: RunRow["executor"];
-  tags: string[];
-  notes: string;
-  dataset: string;
-  fingerprint: string;
-  modelKind: string;
-  optimizer: string;
-  batchSize: number;
-  epochs: number;
-  learningRate: number;
-  dropout: number;
-  hiddenUnits: string;
-  epochsDone: number;
-  createdAt: number;
-  startedAt: number | null;
-  finishedAt: number | null;
-  metrics: {
-    trainLoss: number | null;
-    trainAccuracy: number | null;
-    valLoss: number | null;
-    valAccuracy: number | null;
-    testLoss: number | null;
-    testAccuracy: number | null;
-  };
-  error: string | null;
-  /** 1-based place among waiting server jobs; 0 while training; null otherwise. */
-  queuePosition: number | null;
-  spec: unknown;
-  config: unknown;
-}
+/** A run as the run list shows it: everything but the spec and config (the API contract's RunSummary). */
+export type RunSummaryView = RunSummary;
+
+/** A run as the API shows it alone, with the spec and config it was created with. */
+export type RunView = ApiRunView;
 
 /** Maps a registry row to the API's run object. */
 export function runView(row: RunRow, queuePosition: number | null): RunView {
+  return { ...runSummaryView(row, queuePosition), spec: JSON.parse(row.spec), config: JSON.parse(row.config) };
+}
+
+/** Maps a registry row (with or without its spec) to a run list item. */
+export function runSummaryView(row: RunSummaryRow, queuePosition: number | null): RunSummaryView {
   return {
     id: row.id,
     name: row.name,
@@ -68,7 +44,5 @@ export function runView(row: RunRow, queuePosition: number | null): RunView {
     },
     error: row.error,
     queuePosition,
-    spec: JSON.parse(row.spec),
-    config: JSON.parse(row.config),
   };
 }

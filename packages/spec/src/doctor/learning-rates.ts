@@ -1,7 +1,7 @@
 import type { OptimizerName } from "../config";
 
 /** Where an optimizer's learning rate usually lies, for the doctor's advice and its sanity check. */
-export interface LearningRateRange {
+export interface OptimizerLearningRates {
   /** The optimizer as people write it: "Adam", "SGD". */
   label: string;
   /** The usual range in words, e.g. "1e-4–3e-3". */
@@ -17,7 +17,7 @@ export interface LearningRateRange {
  * scale, so their steps are about `lr` per weight whatever the loss: 0.05 is
  * already huge. Plain SGD's steps scale with the gradient, so it tolerates ~1.
  */
-export const LEARNING_RATE_RANGES: Readonly<Record<OptimizerName, LearningRateRange>> = {
+export const OPTIMIZER_LEARNING_RATES: Readonly<Record<OptimizerName, OptimizerLearningRates>> = {
   adam: { label: "Adam", usual: "about 1e-3 (1e-4–3e-3)", typical: 1e-3, tooHigh: 0.05 },
   adamw: { label: "AdamW", usual: "about 1e-3 (1e-4–3e-3)", typical: 1e-3, tooHigh: 0.05 },
   rmsprop: { label: "RMSprop", usual: "about 1e-3 (1e-4–3e-3)", typical: 1e-3, tooHigh: 0.05 },

@@ -1,5 +1,6 @@
 import type { TrainingConfig } from "../config";
 import type { SpecEdit } from "../edits";
+import { learningRateRangeOf } from "../learning-rate-ranges";
 import type { ModelSpec } from "../model";
 import type { ConfigEdit } from "../validateConfig";
 import { argMin, lastImprovement, mean, num, pct } from "./curve-math";
@@ -12,7 +13,7 @@ import {
   scaleLearningRate,
   setActivation,
 } from "./fixes";
-import { LEARNING_RATE_RANGES } from "./learning-rates";
+import { OPTIMIZER_LEARNING_RATES } from "./learning-rates";
 import { EXPLODING_GRADIENT_NORM, VANISHING_GRADIENT_NORM } from "./thresholds";
 import type { DiagnoseInput, DoctorFinding } from "./types";
 
@@ -205,7 +206,7 @@ export const learnedNothing: Rule = (ctx) => {
   }
   if (parts.length === 0) return null;
   const config = ctx.config;
-  const range = config && LEARNING_RATE_RANGES[config.optimizer.name];
+  const range = config && OPTIMIZER_LEARNING_RATES[config.optimizer.name];
   const advice =
     config && range
       ? config.learningRate >= range.tooHigh
@@ -224,19 +225,25 @@ export const learnedNothing: Rule = (ctx) => {
   );
 };
 
+/** Where the run list files a rate, so a person can find the runs that shared it: " The run list files it under very-high: 0.01 ≤ lr." */
+function rangeInRunList(lr: number): string {
+  const range = learningRateRangeOf(lr);
+  return range ? ` The run list files it under ${range.label}.` : "";
+}
+
 /** From the config alone, before any training: a learning rate far above the optimizer's usual range. */
 export const learningRateOutOfRange: Rule = (ctx) => {
   const config = ctx.config;
   // Once training showed the damage, that finding (with its own fix) says it better.
   if (!config || ctx.found.has("divergence") || ctx.found.has("learned-nothing")) return null;
-  const range = LEARNING_RATE_RANGES[config.optimizer.name];
+  const range = OPTIMIZER_LEARNING_RATES[config.optimizer.name];
   if (config.learningRate < range.tooHigh) return null;
   return finding(
     {
       id: "lr-out-of-range",
       severity: "warning",
       title: `Learning rate far too high for ${range.label}`,
-      evidence: `The learning rate is ${config.learningRate} with ${range.label}, whose usual range is ${range.usual}; from ${range.tooHigh} up training usually diverges or stalls at chance.`,
+      evidence: `The learning rate is ${config.learningRate} with ${range.label}, whose usual range is ${range.usual}; from ${range.tooHigh} up training usually diverges or stalls at chance.${rangeInRunList(config.learningRate)}`,
     },
     `Start from ${range.label}'s usual value and tune by factors of 3 from there.`,
     {
