@@ -1,7 +1,10 @@
+import { API_DOCS_PAGE } from "@layerlab/api";
 import { useEffect, useState } from "react";
+import { AccessTokenGate } from "./api/AccessTokenGate";
 import { BuildPage } from "./pages/BuildPage";
 import { ComparePage } from "./pages/ComparePage";
 import { DrawPage } from "./pages/DrawPage";
+import { RunPage } from "./pages/RunPage";
 import { RunsPage } from "./pages/RunsPage";
 import { TrainPage } from "./pages/TrainPage";
 import { studioFromLocation, useStudio } from "./state/useStudio";
@@ -13,23 +16,31 @@ const PAGES = [
   { route: "runs", label: "Runs" },
   { route: "compare", label: "Compare" },
 ] as const;
-type Route = (typeof PAGES)[number]["route"];
+type Route = (typeof PAGES)[number]["route"] | "run";
+
+/** The run a `#/run/<id>` address opens, or null. */
+function runIdOf(hash: string): string | null {
+  const m = /^#\/?run\/([^?]+)/.exec(hash);
+  return m ? decodeURIComponent(m[1]!) : null;
+}
 
 function routeOf(hash: string): Route {
+  if (runIdOf(hash)) return "run";
   const raw = hash.replace(/^#\/?/, "").split("?")[0];
   // The server's "train this configuration" links say #/builder.
   const name = raw === "builder" ? "build" : raw;
   return (PAGES.find((p) => p.route === name)?.route ?? "build") as Route;
 }
 
-function useRoute(): Route {
-  const [route, setRoute] = useState(() => routeOf(window.location.hash));
+/** The page the address names, and the run a `#/run/<id>` address opens. */
+function useRoute(): { route: Route; runId: string | null } {
+  const [hash, setHash] = useState(() => window.location.hash);
   useEffect(() => {
-    const on = () => setRoute(routeOf(window.location.hash));
+    const on = () => setHash(window.location.hash);
     window.addEventListener("hashchange", on);
     return () => window.removeEventListener("hashchange", on);
   }, []);
-  return route;
+  return { route: routeOf(hash), runId: runIdOf(hash) };
 }
 
 function useTheme(): [string, () => void] {
@@ -48,7 +59,7 @@ function useTheme(): [string, () => void] {
 export function App() {
   const [boot] = useState(studioFromLocation);
   const studio = useStudio(boot.history);
-  const route = useRoute();
+  const { route, runId } = useRoute();
   const [theme, toggleTheme] = useTheme();
   const [linkError, setLinkError] = useState(boot.linkError);
   return (
@@ -59,11 +70,24 @@ export function App() {
         </a>
         <nav aria-label="Pages">
           {PAGES.map((p) => (
-            <a key={p.route} href={`#/${p.route}`} aria-current={route === p.route ? "page" : undefined}>
+            <a
+              key={p.route}
+              href={`#/${p.route}`}
+              aria-current={route === p.route || (route === "run" && p.route === "runs") ? "page" : undefined}
+            >
               {p.label}
             </a>
           ))}
         </nav>
+        <a
+          className="api-docs"
+          href={API_DOCS_PAGE}
+          target="_blank"
+          rel="noopener"
+          title="The server's HTTP API, browsable"
+        >
+          API
+        </a>
         <button
           type="button"
           className="ghost"
@@ -73,6 +97,7 @@ export function App() {
           {theme === "dark" ? "☀ Light" : "☾ Dark"}
         </button>
       </header>
+      <AccessTokenGate />
       {linkError && (
         <div className="banner error" role="alert">
           {linkError}{" "}
@@ -87,6 +112,7 @@ export function App() {
         {route === "draw" && <DrawPage api={studio} />}
         {route === "runs" && <RunsPage api={studio} />}
         {route === "compare" && <ComparePage />}
+        {route === "run" && runId && <RunPage api={studio} runId={runId} />}
       </main>
     </div>
   );

@@ -192,7 +192,8 @@ describe("studio in headless Chromium", () => {
       page.waitForEvent("download", { timeout: 30_000 }),
       page.click("[data-testid=download-report]"),
     ]);
-    expect(download.suggestedFilename()).toBe("browser run 1-report.html");
+    // Named like the server names runs: architecture · dataset · optimizer and rate · batch size.
+    expect(download.suggestedFilename()).toMatch(/^MLP [\d-]+ · shapes · \w+ [\de.-]+ · bs \d+-report\.html$/);
     const html = readFileSync((await download.path())!, "utf8");
     for (const id of REPORT_SECTIONS) expect(html).toContain(`<section id="${id}">`);
     // The page shows two decimals, the report one.

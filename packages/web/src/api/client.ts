@@ -1,52 +1,37 @@
-import type { DoctorFinding, ModelSpec, TestReport, TrainEvent, TrainingConfig } from "@layerlab/spec";
+import {
+  DatasetList,
+  type DatasetUploaded,
+  DatasetUploaded as DatasetUploadedSchema,
+  ErrorBody,
+  EventBatchAccepted,
+  Explanation,
+  Health,
+  type IfExists,
+  isTerminalEvent,
+  Prediction,
+  type RunDetail,
+  RunDetail as RunDetailSchema,
+  type RunListQuery,
+  RunPage,
+  type RunPatchBody,
+  type RunSummary,
+  RunView,
+  TRAIN_EVENT_TYPES,
+} from "@layerlab/api";
+import { type DoctorFinding, type TestReport, TrainEvent } from "@layerlab/spec";
+import { z } from "zod";
+import { authHeaders, withAccessToken } from "./access-token";
 
 /*
- * Every HTTP call the studio makes, in one module, so adapting to the
- * server's API is one edit. Paths follow the issue: /api/runs, /api/datasets,
- * SSE at /api/runs/:id/events with Last-Event-ID replay. Field names are read
- * in camelCase or snake_case (the registry's columns), whichever the server sends.
+ * Every HTTP call the studio makes, in one module. Requests and answers are
+ * @layerlab/api's schemas, the ones the server validates and documents with
+ * (/api/docs): an answer that does not match is an error naming the field, never a guess.
  */
 
-/** A run in the registry, as the runs table shows it. */
-export interface RunSummary {
-  id: string;
-  name: string;
-  status: "queued" | "running" | "succeeded" | "failed" | "aborted" | "diverged" | "interrupted";
-  tags: string[];
-  dataset: string;
-  executor: "server" | "browser";
-  modelKind: string;
-  optimizer: string;
-  batchSize: number;
-  epochs: number;
-  hiddenUnits: number[];
-  dropout: number;
-  learningRate: number;
-  createdAt: number;
-  startedAt: number | null;
-  finishedAt: number | null;
-  testAccuracy: number | null;
-  testLoss: number | null;
-  queuePosition: number | null;
-  error: string | null;
-}
+export type { IfExists, RunDetail, RunListQuery, RunPage, RunSummary, RunView };
 
-/** A run with its spec and config. */
-export interface RunDetail extends RunSummary {
-  spec: ModelSpec;
-  config: TrainingConfig;
-}
-
-/** A dataset the server offers. */
-export interface DatasetSummary {
-  id: string;
-  name: string;
-  shape: [number, number, number];
-  classes: string[];
-  trainCount: number;
-  testCount: number;
-  builtIn: boolean;
-}
+/** A dataset the server offers, built in or imported. */
+export type DatasetSummary = DatasetList["builtin"][number] | DatasetList["imported"][number];
 
 /** A failed API call, with the server's message when it sent one. */
 export class ApiError extends Error {
@@ -60,12 +45,14 @@ export class ApiError extends Error {
 
 const BASE = "/api";
 
-async function call<T>(path: string, init: RequestInit = {}): Promise<T> {
+/** Sends a request; a non-2xx answer throws the server's `{error}` as an ApiError. */
+async function request(path: string, init: RequestInit = {}): Promise<Response> {
   let res: Response;
   try {
     res = await fetch(`${BASE}${path}`, {
       ...init,
       headers: {
+        ...authHeaders(),
         ...(init.body && typeof init.body === "string" ? { "content-type": "application/json" } : {}),
         ...init.headers,
       },
@@ -74,77 +61,42 @@ async function call<T>(path: string, init: RequestInit = {}): Promise<T> {
     throw new ApiError("the server cannot be reached — is `layerlab serve` running?", 0);
   }
   if (!res.ok) {
-    let message = `${res.status} ${res.statusText}`;
-    try {
-      const body = (await res.json()) as { message?: string; error?: string };
-      // The server's errors are `{error}`; keep `message` for other proxies.
-      message = body.message ?? body.error ?? message;
-    } catch {
-      // Not JSON: keep the status line.
-    }
-    throw new ApiError(message, res.status);
+    const body: unknown = await res.json().catch(() => null);
+    throw new ApiError(errorOf(body) ?? `${res.status} ${res.statusText}`, res.status);
   }
-  if (res.status === 204) return undefined as T;
-  return (await res.json()) as T;
+  return res;
 }
 
-function pick<T>(o: Record<string, unknown>, camel: string, snake: string, fallback: T): T {
-  return (o[camel] ?? o[snake] ?? fallback) as T;
+/** The answer of `path`, parsed with the API contract's `schema`. */
+async function call<S extends z.ZodType>(schema: S, path: string, init: RequestInit = {}): Promise<z.output<S>> {
+  const res = await request(path, init);
+  return parseAnswer(schema, await res.json(), `${init.method ?? "GET"} ${BASE}${path}`);
 }
 
-function parseJsonish<T>(v: unknown, fallback: T): T {
-  if (typeof v === "string") {
-    try {
-      return JSON.parse(v) as T;
-    } catch {
-      return fallback;
-    }
-  }
-  return (v ?? fallback) as T;
+/** Sends `path` for its effect; the answer's body is not read. */
+async function send(path: string, init: RequestInit = {}): Promise<void> {
+  await request(path, init);
 }
 
-/** Reads one run record whatever its field spelling. */
-export function toRunSummary(o: Record<string, unknown>): RunSummary {
-  // The server nests the latest metrics under `metrics`.
-  const metrics = (o.metrics ?? {}) as Record<string, unknown>;
-  const hidden = pick<unknown>(o, "hiddenUnits", "hidden_units", []);
-  return {
-    id: String(o.id),
-    name: String(o.name ?? o.id),
-    status: o.status as RunSummary["status"],
-    tags: parseJsonish<string[]>(o.tags, []),
-    dataset: String(o.dataset ?? ""),
-    executor: (o.executor as RunSummary["executor"]) ?? "server",
-    modelKind: pick(o, "modelKind", "model_kind", ""),
-    optimizer: String(o.optimizer ?? ""),
-    batchSize: pick(o, "batchSize", "batch_size", 0),
-    epochs: Number(o.epochs ?? 0),
-    hiddenUnits: typeof hidden === "string" ? hidden.split(",").filter(Boolean).map(Number) : (hidden as number[]),
-    dropout: Number(o.dropout ?? 0),
-    learningRate: pick(o, "learningRate", "learning_rate", 0),
-    createdAt: pick(o, "createdAt", "created_at", 0),
-    startedAt: pick(o, "startedAt", "started_at", null),
-    finishedAt: pick(o, "finishedAt", "finished_at", null),
-    testAccuracy:
-      pick(o, "testAccuracy", "test_accuracy", null) ?? pick(metrics, "testAccuracy", "test_accuracy", null),
-    testLoss: pick(o, "testLoss", "test_loss", null) ?? pick(metrics, "testLoss", "test_loss", null),
-    queuePosition: pick(o, "queuePosition", "queue_position", null),
-    error: (o.error as string | null) ?? null,
-  };
+/** The message of an error answer (`{error}`), when it is one. */
+function errorOf(body: unknown): string | null {
+  const parsed = ErrorBody.safeParse(body);
+  return parsed.success ? parsed.data.error : null;
 }
 
-function toDetail(o: Record<string, unknown>): RunDetail {
-  return {
-    ...toRunSummary(o),
-    spec: parseJsonish(o.spec, {} as ModelSpec),
-    config: parseJsonish(o.config, {} as TrainingConfig),
-  };
-}
+/** 409 of POST /api/runs: the duplicate run when there is one. */
+const CreateConflict = ErrorBody.extend({ run: RunView.optional() });
 
-function listOf(body: unknown, key: string): Record<string, unknown>[] {
-  if (Array.isArray(body)) return body;
-  const inner = (body as Record<string, unknown>)?.[key];
-  return Array.isArray(inner) ? inner : [];
+/** Any JSON, for files whose format is not the API's. */
+const anyJson = z.unknown();
+
+/** `body` parsed with `schema`, or an ApiError naming the field that does not match the API contract. */
+function parseAnswer<S extends z.ZodType>(schema: S, body: unknown, what: string): z.output<S> {
+  const parsed = schema.safeParse(body);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  const field = issue.path.join(".") || "the body";
+  throw new ApiError(`${what} answered something this studio cannot read: ${field}: ${issue.message}`, 0);
 }
 
 /** Whether a LayerLab server answers at this origin. */
@@ -162,10 +114,10 @@ let llmCheck: Promise<boolean> | null = null;
 
 /** Whether the server was started with an LLM endpoint for the doctor's explanations (asked once per page). */
 export function llmAvailable(): Promise<boolean> {
-  llmCheck ??= fetch(`${BASE}/health`)
-    .then((res) => (res.ok ? (res.json() as Promise<{ llm?: unknown }>) : {}))
-    .then((body) => (body as { llm?: unknown }).llm === true)
-    .catch(() => false);
+  llmCheck ??= call(Health, "/health").then(
+    (health) => health.llm,
+    () => false,
+  );
   return llmCheck;
 }
 
@@ -178,22 +130,30 @@ export async function explainFindings(findings: readonly DoctorFinding[]): Promi
     evidence,
     suggestion,
   }));
-  const { text } = await call<{ text: string | null }>("/explain", {
+  const { text } = await call(Explanation, "/explain", {
     method: "POST",
     body: JSON.stringify({ findings: body }),
   });
   return text;
 }
 
-/** Every run in the registry. */
-export async function listRuns(): Promise<RunSummary[]> {
-  return listOf(await call("/runs"), "runs").map(toRunSummary);
+/** One page of the registry's runs matching `query`; the server filters, sorts and pages. */
+export async function listRunPage(query: RunListQuery = {}): Promise<RunPage> {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (value !== undefined && value !== "") params.set(key, String(value));
+  }
+  return call(RunPage, `/runs?${params.toString()}`);
 }
 
-/** One run with its spec and config. */
+/** The registry's runs matching `query`, its first page only (100 unless `limit` says otherwise). */
+export async function listRuns(query: RunListQuery = {}): Promise<RunSummary[]> {
+  return (await listRunPage(query)).runs;
+}
+
+/** One run with its spec, config, per-epoch metrics and artifacts. */
 export async function getRun(id: string): Promise<RunDetail> {
-  const body = await call<Record<string, unknown>>(`/runs/${encodeURIComponent(id)}`);
-  return toDetail((body.run as Record<string, unknown>) ?? body);
+  return call(RunDetailSchema, `/runs/${encodeURIComponent(id)}`);
 }
 
 /** Queues a run on the server's job queue (`ifExists: "new"`: the studio always starts a fresh run). */
@@ -203,52 +163,44 @@ export async function createRun(input: {
   config: unknown;
   dataset: string;
   limit?: number;
-}): Promise<RunSummary> {
-  const body = await call<Record<string, unknown>>("/runs", {
+}): Promise<RunView> {
+  return call(RunView, "/runs", {
     method: "POST",
     body: JSON.stringify({ ...input, executor: "server", ifExists: "new" }),
   });
-  return toRunSummary((body.run as Record<string, unknown>) ?? body);
 }
 
 /** Asks the server to stop a run. */
 export function abortRun(id: string): Promise<void> {
-  return call(`/runs/${encodeURIComponent(id)}/abort`, { method: "POST" });
+  return send(`/runs/${encodeURIComponent(id)}/abort`, { method: "POST" });
 }
 
 /** Renames or retags a run. */
-export function updateRun(id: string, patch: { name?: string; tags?: string[] }): Promise<void> {
-  return call(`/runs/${encodeURIComponent(id)}`, { method: "PATCH", body: JSON.stringify(patch) });
+export function updateRun(id: string, patch: RunPatchBody): Promise<void> {
+  return send(`/runs/${encodeURIComponent(id)}`, { method: "PATCH", body: JSON.stringify(patch) });
 }
 
 /** Deletes a run and its files. */
 export function deleteRun(id: string): Promise<void> {
-  return call(`/runs/${encodeURIComponent(id)}`, { method: "DELETE" });
+  return send(`/runs/${encodeURIComponent(id)}`, { method: "DELETE" });
 }
 
 /** The URL of a run's artifact (weights.safetensors, metrics.csv, model.onnx, …). */
 export function artifactUrl(id: string, name: string): string {
-  return `${BASE}/runs/${encodeURIComponent(id)}/artifacts/${encodeURIComponent(name)}`;
+  // Also a download link's href, which cannot carry a header: the token rides in the query.
+  return withAccessToken(`${BASE}/runs/${encodeURIComponent(id)}/artifacts/${encodeURIComponent(name)}`);
 }
 
 /** Fetches server run `id`'s test report (written by the runner when the run succeeds). */
 export async function fetchTestReport(id: string): Promise<TestReport> {
-  return call(`/runs/${encodeURIComponent(id)}/artifacts/test.json`);
+  // test.json is the runner's file, described by @layerlab/spec's TestReport type rather than by the API.
+  return call(anyJson as z.ZodType<TestReport>, `/runs/${encodeURIComponent(id)}/artifacts/test.json`);
 }
 
-/** The datasets the server offers. */
+/** The datasets the server offers: built-ins first, then imported ones. */
 export async function listDatasets(): Promise<DatasetSummary[]> {
-  const body = await call<Record<string, unknown>>("/datasets");
-  const all = [...listOf(body, "builtin"), ...listOf(body, "imported"), ...listOf(body, "datasets")];
-  return all.map((o) => ({
-    id: String(o.id),
-    name: String(o.title ?? o.name ?? o.id),
-    shape: parseJsonish(o.shape, [1, 28, 28]),
-    classes: parseJsonish(o.classes, []),
-    trainCount: pick(o, "trainCount", "train_count", 0),
-    testCount: pick(o, "testCount", "test_count", 0),
-    builtIn: Boolean(o.builtin ?? o.builtIn ?? false),
-  }));
+  const { builtin, imported } = await call(DatasetList, "/datasets");
+  return [...builtin, ...imported];
 }
 
 /**
@@ -257,26 +209,32 @@ export async function listDatasets(): Promise<DatasetSummary[]> {
  */
 export async function fetchDatasetData(id: string, split: "all" | "test" = "all"): Promise<ArrayBuffer> {
   const query = split === "test" ? "?split=test" : "";
-  const res = await fetch(`${BASE}/datasets/${encodeURIComponent(id)}/data${query}`);
+  const res = await fetch(`${BASE}/datasets/${encodeURIComponent(id)}/data${query}`, { headers: authHeaders() });
   if (!res.ok) throw new ApiError(`dataset '${id}' could not be downloaded (${res.status})`, res.status);
   return res.arrayBuffer();
 }
 
 /** Uploads a dataset ZIP with progress; resolves with the server's import report. */
-export function uploadDataset(file: File, onProgress: (fraction: number) => void): Promise<Record<string, unknown>> {
+export function uploadDataset(file: File, onProgress: (fraction: number) => void): Promise<DatasetUploaded> {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     xhr.open("POST", `${BASE}/datasets`);
+    for (const [name, value] of Object.entries(authHeaders())) xhr.setRequestHeader(name, value);
     xhr.upload.onprogress = (e) => e.lengthComputable && onProgress(e.loaded / e.total);
     xhr.onload = () => {
-      let body: Record<string, unknown> = {};
+      let body: unknown = {};
       try {
         body = JSON.parse(xhr.responseText);
       } catch {
         // Keep the empty body; the status says enough.
       }
-      if (xhr.status >= 200 && xhr.status < 300) resolve(body);
-      else reject(new ApiError(String(body.message ?? `upload failed (${xhr.status})`), xhr.status));
+      try {
+        if (xhr.status >= 200 && xhr.status < 300)
+          resolve(parseAnswer(DatasetUploadedSchema, body, `POST ${BASE}/datasets`));
+        else reject(new ApiError(errorOf(body) ?? `upload failed (${xhr.status})`, xhr.status));
+      } catch (err) {
+        reject(err);
+      }
     };
     xhr.onerror = () => reject(new ApiError("the upload was interrupted — check the connection and try again", 0));
     const form = new FormData();
@@ -298,12 +256,12 @@ export function followRunEvents(
   onEvent: (e: TrainEvent) => void,
   onError: (message: string) => void,
 ): () => void {
-  const source = new EventSource(`${BASE}/runs/${encodeURIComponent(id)}/events?after=${afterSeq}`);
+  const source = new EventSource(withAccessToken(`${BASE}/runs/${encodeURIComponent(id)}/events?after=${afterSeq}`));
   const handle = (m: MessageEvent) => {
     try {
-      const event = JSON.parse(m.data) as TrainEvent;
+      const event = TrainEvent.parse(JSON.parse(m.data));
       onEvent(event);
-      if (["done", "aborted", "error", "diverged"].includes(event.type)) source.close();
+      if (isTerminalEvent(event)) source.close();
     } catch {
       onError("the server sent an event this studio cannot read");
     }
@@ -311,18 +269,7 @@ export function followRunEvents(
   source.onmessage = handle;
   // The server ends a finished stream with `end`; closing stops EventSource from reconnecting.
   source.addEventListener("end", () => source.close());
-  for (const type of [
-    "start",
-    "batch",
-    "epoch",
-    "log",
-    "checkpoint",
-    "done",
-    "aborted",
-    "error",
-    "diverged",
-    "gradients",
-  ]) {
+  for (const type of TRAIN_EVENT_TYPES) {
     source.addEventListener(type, handle as EventListener);
   }
   source.onerror = () => {
@@ -333,13 +280,83 @@ export function followRunEvents(
 
 /** Finished runs matching a registry query string (see draw/registryLookup.ts). */
 export async function findRuns(params: URLSearchParams): Promise<RunSummary[]> {
-  return listOf(await call(`/runs?${params.toString()}`), "runs").map(toRunSummary);
+  return (await call(RunPage, `/runs?${params.toString()}`)).runs;
 }
 
 /** Class probabilities of server run `id` for a drawing (a PNG data URL); the server preprocesses it. */
-export async function predictWithRun(
-  id: string,
-  image: string,
-): Promise<{ classes: string[]; probabilities: number[] }> {
-  return call(`/runs/${encodeURIComponent(id)}/predict`, { method: "POST", body: JSON.stringify({ image }) });
+export async function predictWithRun(id: string, image: string): Promise<Prediction> {
+  return call(Prediction, `/runs/${encodeURIComponent(id)}/predict`, {
+    method: "POST",
+    body: JSON.stringify({ image }),
+  });
 }
+
+// ─── Run registration, duplicates and resume (browser runs in the registry) ───
+// Kept in one block so the contract conversion can move it as a whole.
+
+/** How POST /api/runs settled a create: a new run, an existing one reused, or a duplicate the caller must decide on (409). */
+export type CreateOutcome =
+  | { kind: "created"; run: RunView }
+  | { kind: "reused"; run: RunView }
+  | { kind: "duplicate"; run: RunView; message: string };
+
+/**
+ * Creates a run for the server's queue (`executor: "server"`) or for this
+ * browser to train and report (`executor: "browser"`). Without `ifExists`
+ * a duplicate configuration comes back as `{kind: "duplicate", run}` instead of an error.
+ */
+export async function createRunOrFindDuplicate(input: {
+  spec: unknown;
+  config: unknown;
+  dataset: string;
+  executor: "server" | "browser";
+  limit?: number;
+  name?: string;
+  ifExists?: IfExists;
+}): Promise<CreateOutcome> {
+  let res: Response;
+  try {
+    res = await fetch(`${BASE}/runs`, {
+      method: "POST",
+      headers: { ...authHeaders(), "content-type": "application/json" },
+      body: JSON.stringify(input),
+    });
+  } catch {
+    throw new ApiError("the server cannot be reached — is `layerlab serve` running?", 0);
+  }
+  const body: unknown = await res.json().catch(() => ({}));
+  const what = `POST ${BASE}/runs`;
+  if (res.status === 409) {
+    const conflict = parseAnswer(CreateConflict, body, what);
+    if (conflict.run) return { kind: "duplicate", run: conflict.run, message: conflict.error };
+  }
+  if (!res.ok) throw new ApiError(errorOf(body) ?? `${res.status} ${res.statusText}`, res.status);
+  return { kind: res.status === 200 ? "reused" : "created", run: parseAnswer(RunView, body, what) };
+}
+
+/** Queues an interrupted, aborted or failed server run again; it continues from its last checkpoint. */
+export async function resumeServerRun(id: string): Promise<RunView> {
+  return call(RunView, `/runs/${encodeURIComponent(id)}/resume`, { method: "POST" });
+}
+
+/** Appends a batch of a browser run's events to the registry (seqs already stored are skipped there). */
+export async function postRunEvents(id: string, events: readonly TrainEvent[]): Promise<void> {
+  await call(EventBatchAccepted, `/runs/${encodeURIComponent(id)}/events`, {
+    method: "POST",
+    body: JSON.stringify({ events }),
+  });
+}
+
+/** Uploads one of a browser run's files (weights.safetensors, normalization.json, metrics.json/csv, test.json). */
+export async function uploadRunArtifact(id: string, name: string, bytes: Uint8Array | string): Promise<void> {
+  const res = await fetch(artifactUrl(id, name), {
+    method: "PUT",
+    headers: { "content-type": "application/octet-stream" },
+    body: typeof bytes === "string" ? bytes : new Blob([bytes as Uint8Array<ArrayBuffer>]),
+  });
+  if (!res.ok) {
+    const body: unknown = await res.json().catch(() => ({}));
+    throw new ApiError(errorOf(body) ?? `${name} was refused (${res.status})`, res.status);
+  }
+}
+// ─── end of run registration block ───

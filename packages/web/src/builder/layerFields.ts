@@ -1,5 +1,4 @@
-import { ACTIVATION_NAMES, Layer, type LayerKind } from "@layerlab/spec";
-import { type Schema, unwrap } from "../train/configFields";
+import { type FieldInfo, Layer, type LayerKind, variantsOf } from "@layerlab/spec";
 
 /** One inline editor of a layer parameter, read off the layer's schema. */
 export interface LayerField {
@@ -12,34 +11,28 @@ export interface LayerField {
   defaultValue: unknown;
 }
 
-function fieldsOf(shape: Record<string, Schema>): LayerField[] {
-  const out: LayerField[] = [];
-  for (const [name, child] of Object.entries(shape)) {
-    if (name === "kind") continue;
-    const optional = child._zod.def.type === "optional" || child._zod.def.type === "default";
-    const { core, defaultValue } = unwrap(child);
-    const t = core._zod.def.type;
-    const field: LayerField = { name, type: "number", optional, defaultValue };
-    if (t === "number") {
-      field.type = core.isInt ? "integer" : "number";
-      if (core.minValue != null && Number.isFinite(core.minValue)) field.min = core.minValue;
-      if (core.maxValue != null && Number.isFinite(core.maxValue)) field.max = core.maxValue;
-    } else if (t === "boolean") field.type = "boolean";
-    else if (t === "enum") {
-      field.type = "enum";
-      field.options = Object.values(core._zod.def.entries ?? {});
-    } else if (t === "union") {
-      field.type = "activation";
-      field.options = [...ACTIVATION_NAMES];
-    } else continue;
-    out.push(field);
-  }
-  return out;
+/** The editor for one layer parameter; undefined for a parameter the row has no editor for. */
+function toLayerField(info: FieldInfo): LayerField | undefined {
+  const field: LayerField = { name: info.key, type: "number", optional: info.optional, defaultValue: info.default };
+  if (info.kind === "number" || info.kind === "integer") {
+    field.type = info.kind;
+    if (info.min !== undefined) field.min = info.min;
+    if (info.max !== undefined) field.max = info.max;
+  } else if (info.kind === "boolean") field.type = "boolean";
+  else if (info.kind === "enum") {
+    field.type = "enum";
+    field.options = info.options ?? [];
+  } else if (info.kind === "union") {
+    // An activation, written as a name or as {fn, alpha}: the row picks the name.
+    field.type = "activation";
+    field.options = info.options ?? [];
+  } else return undefined;
+  return field;
 }
 
 /** The editable fields of every layer kind, from the spec's layer schemas. */
-export const LAYER_FIELDS: Record<LayerKind, LayerField[]> = Object.fromEntries(
-  Layer.options.map((o) => [o.shape.kind.value, fieldsOf((o as unknown as Schema).shape!)]),
+export const LAYER_FIELDS = Object.fromEntries(
+  Object.entries(variantsOf(Layer)).map(([kind, fields]) => [kind, fields.flatMap((f) => toLayerField(f) ?? [])]),
 ) as Record<LayerKind, LayerField[]>;
 
 /** Parses what a user typed into a field's value; undefined means "not a valid entry yet". */

@@ -74,8 +74,10 @@ export function appendEvent(s: RunSeries, e: TrainEvent): boolean {
   s.lastSeq = e.seq;
   switch (e.type) {
     case "start":
+      // A resumed run starts again after its earlier end: it is running, and its first start stays its start time.
       s.start = e;
-      s.startedAt = e.time;
+      s.end = null;
+      s.startedAt ??= e.time;
       s.logs.push({
         level: "info",
         message: `training on ${e.backend}: ${e.trainSamples} training and ${e.valSamples} validation samples, ${e.paramCount.toLocaleString("en-US")} parameters, ${e.epochs} × ${e.stepsPerEpoch} steps`,
@@ -163,8 +165,11 @@ export function progressOf(
   const run = done ? 1 : Math.min(1, last.step / Math.max(1, total));
   const inEpoch = last.step - (last.epoch - 1) * start.stepsPerEpoch;
   const epoch = done ? 1 : Math.min(1, inEpoch / Math.max(1, start.stepsPerEpoch));
+  // The pace of this session (a resumed run's start event says how many epochs came before it).
   const elapsed = (now - start.time) / 1000;
-  const etaSeconds = run > 0 && !done ? (elapsed * (1 - run)) / run : null;
+  const firstStep = (start.resumedFromEpoch ?? 0) * start.stepsPerEpoch;
+  const stepsNow = last.step - firstStep;
+  const etaSeconds = stepsNow > 0 && !done ? (elapsed * (total - last.step)) / stepsNow : null;
   return { run, epoch, etaSeconds, samplesPerSec: last.samplesPerSec };
 }
 

@@ -1,15 +1,9 @@
-import { OPTIMIZER_NAMES, type OptimizerName } from "@layerlab/spec";
+import { LEARNING_RATE_RANGES, type LearningRateRangeName, OPTIMIZER_NAMES, type OptimizerName } from "@layerlab/spec";
 import { useEffect, useState } from "react";
 import { type DatasetSummary, findRuns, listDatasets, listRuns, type RunSummary } from "../api/client";
 import { type DatasetChoice, DEFAULT_DATASET } from "../data/datasets";
 import type { StudioApi } from "../state/useStudio";
-import {
-  LEARNING_RATE_RANGES,
-  type LearningRateRange,
-  type RegistryQuery,
-  registryParams,
-  studioForQuery,
-} from "./registryLookup";
+import { type RegistryQuery, registryParams, studioForQuery } from "./registryLookup";
 
 const INITIAL_QUERY: RegistryQuery = {
   modelKind: "mlp",
@@ -74,7 +68,7 @@ export function RegistryPicker({ api, onPick }: { api: StudioApi; onPick: (run: 
           {runs.map((r) => (
             <option key={r.id} value={r.id}>
               {r.name} · {r.dataset}
-              {r.testAccuracy !== null ? ` · ${(r.testAccuracy * 100).toFixed(1)}%` : ""}
+              {r.metrics.testAccuracy !== null ? ` · ${(r.metrics.testAccuracy * 100).toFixed(1)}%` : ""}
             </option>
           ))}
         </select>
@@ -137,11 +131,11 @@ export function RegistryPicker({ api, onPick }: { api: StudioApi; onPick: (run: 
           <select
             id="q-lr"
             value={q.learningRate}
-            onChange={(e) => set({ learningRate: e.target.value as LearningRateRange })}
+            onChange={(e) => set({ learningRate: e.target.value as LearningRateRangeName })}
           >
-            {Object.entries(LEARNING_RATE_RANGES).map(([name, [lo, hi]]) => (
-              <option key={name} value={name}>
-                {name} ({lo}–{hi})
+            {LEARNING_RATE_RANGES.map((range) => (
+              <option key={range.name} value={range.name}>
+                {range.label}
               </option>
             ))}
           </select>

@@ -1,16 +1,12 @@
-import { buildTemplate, defaultTrainingConfig, type OptimizerName } from "@layerlab/spec";
+import {
+  buildTemplate,
+  defaultTrainingConfig,
+  type LearningRateRangeName,
+  learningRateInside,
+  type OptimizerName,
+} from "@layerlab/spec";
 import { type DatasetChoice, datasetFacts } from "../data/datasets";
 import type { Studio } from "../state/studio";
-
-/** Seed 001's named learning-rate ranges (the server's LEARNING_RATE_BUCKETS). */
-export const LEARNING_RATE_RANGES = {
-  low: [1e-5, 1e-4],
-  "medium-low": [1e-4, 5e-4],
-  "medium-high": [5e-4, 1e-3],
-  high: [1e-3, 1e-2],
-} as const;
-/** A named learning-rate range. */
-export type LearningRateRange = keyof typeof LEARNING_RATE_RANGES;
 
 /** Seed 001's way to find a model: its type and training settings, the learning rate as a range. */
 export interface RegistryQuery {
@@ -20,7 +16,7 @@ export interface RegistryQuery {
   hidden: number[];
   epochs: number;
   dropout: boolean;
-  learningRate: LearningRateRange;
+  learningRate: LearningRateRangeName;
   dataset: string;
 }
 
@@ -48,7 +44,6 @@ export function registryParams(q: RegistryQuery): URLSearchParams {
  * learning rate at the geometric middle of its range.
  */
 export function studioForQuery(q: RegistryQuery, dataset: DatasetChoice): Studio {
-  const [low, high] = LEARNING_RATE_RANGES[q.learningRate];
   const spec = buildTemplate(q.modelKind === "mlp" ? "simple-nn" : "conv-nn", datasetFacts(dataset), {
     hidden: q.hidden,
     dropout: q.dropout,
@@ -58,7 +53,7 @@ export function studioForQuery(q: RegistryQuery, dataset: DatasetChoice): Studio
     optimizer: { name: q.optimizer },
     batchSize: q.batchSize,
     epochs: q.epochs,
-    learningRate: Number(Math.sqrt(low * high).toPrecision(2)),
+    learningRate: learningRateInside(q.learningRate),
   };
   return { spec, config, dataset };
 }

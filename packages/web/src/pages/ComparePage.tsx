@@ -3,6 +3,7 @@ import { useState } from "react";
 import { LineChart } from "../charts/LineChart";
 import { datasetLabel } from "../data/datasets";
 import { diffSetups } from "../state/configDiff";
+import { runLabels } from "../state/runLabels";
 import { ConfusionMatrix, PredictionGrid } from "../train/Results";
 import { useTrainer } from "../train/useTrainer";
 
@@ -55,6 +56,8 @@ export function ComparePage() {
       dataset: datasetLabel(r.studio.dataset),
     })),
   );
+  // Two runs of one template share a name ("MLP"): the legends add what differs between them.
+  const labels = runLabels(chosen, rows);
   return (
     <div className="page compare">
       <section className="panel wide">
@@ -87,7 +90,7 @@ export function ComparePage() {
             version={version}
             yRange={zoom ? [0.9, 1] : null}
             lines={chosen.map((r, i) => ({
-              label: r.name,
+              label: labels[i]!,
               x: r.series.epoch.epoch,
               y: r.series.epoch.valAccuracy.some(Number.isFinite)
                 ? r.series.epoch.valAccuracy
@@ -100,7 +103,7 @@ export function ComparePage() {
             xLabel="step"
             version={version}
             lines={chosen.map((r, i) => ({
-              label: r.name,
+              label: labels[i]!,
               x: r.series.batch.step,
               y: r.series.batch.loss,
               color: COLORS[i % COLORS.length]!,
@@ -112,7 +115,7 @@ export function ComparePage() {
             version={version}
             yRange={zoom ? [0.9, 1] : null}
             lines={chosen.map((r, i) => ({
-              label: r.name,
+              label: labels[i]!,
               x: r.series.batch.step,
               y: r.series.batch.accuracy,
               color: COLORS[i % COLORS.length]!,
@@ -124,8 +127,8 @@ export function ComparePage() {
           <thead>
             <tr>
               <th>setting</th>
-              {chosen.map((r) => (
-                <th key={r.id}>{r.name}</th>
+              {chosen.map((r, i) => (
+                <th key={r.id}>{labels[i]}</th>
               ))}
             </tr>
           </thead>
@@ -154,9 +157,9 @@ export function ComparePage() {
           </tbody>
         </table>
         <div className="side-by-side">
-          {chosen.map((r) => (
+          {chosen.map((r, i) => (
             <div key={r.id}>
-              <h3>{r.name}</h3>
+              <h3>{labels[i]}</h3>
               {r.results ? <ConfusionMatrix results={r.results} /> : <p className="muted">No test results yet.</p>}
               {sameTest && r.results && <PredictionGrid results={r.results} indices={sample} />}
             </div>

@@ -7,6 +7,7 @@ import { latestOnly } from "../draw/liveInference";
 import { preprocessMnist, resizeInk } from "../draw/preprocess";
 import { RegistryPicker } from "../draw/RegistryPicker";
 import { loadServerModel, softmax } from "../draw/serverModel";
+import { useRegistryModels } from "../draw/useRegistryModels";
 import { InsidePanel } from "../inside/InsidePanel";
 import type { StudioApi } from "../state/useStudio";
 import type { Inspection } from "../train/protocol";
@@ -24,6 +25,8 @@ interface DrawModel {
   /** What it was trained on: "shapes" or a server dataset's id. */
   dataset: string;
   training: boolean;
+  /** For a run this browser keeps: loads its model into the page's worker first. */
+  load?: () => Promise<void>;
 }
 
 /** Whether drawings reach `model` as MNIST digits: the server's rule, for its runs and the page's alike. */
@@ -116,7 +119,14 @@ export function DrawPage({ api }: { api: StudioApi }) {
       dataset: r.studio.dataset.kind === "server" ? r.studio.dataset.id : r.studio.dataset.kind,
       training: !r.series.end,
     }));
-  const models = [...local, ...picked.filter((p) => !local.some((l) => l.id === p.id))];
+  // Recent finished runs of the registry (the server's, or this browser's store), so a reload keeps its models.
+  const registry: DrawModel[] = useRegistryModels(serverUp).map((m) => ({ ...m, training: false }));
+  const listed = [...local, ...picked];
+  const models = [
+    ...registry.filter((r) => !listed.some((l) => l.id === r.id)),
+    ...local,
+    ...picked.filter((p) => !local.some((l) => l.id === p.id)),
+  ];
   const [chosen, setChosen] = useState<string[]>([]);
   const selected = (chosen.length ? chosen : models.slice(-1).map((m) => m.id))
     .map((id) => models.find((m) => m.id === id))
@@ -138,6 +148,7 @@ export function DrawPage({ api }: { api: StudioApi }) {
                 return Float32Array.from(out.probabilities);
               }
               const x = m.spec ? inputOf(m.spec, readsDigits(m), ink.data, ink.size) : null;
+              if (x && m.load) await m.load();
               return x ? (await trainer.predict(m.id, x)).probabilities : null;
             },
             (out) => setProbs((p) => ({ ...p, [m.id]: out })),
@@ -192,6 +203,7 @@ export function DrawPage({ api }: { api: StudioApi }) {
       async (ink: { data: Float32Array; size: number }) => {
         const x = inputOf(insideSpec, digits, ink.data, ink.size);
         if (!x) return { modelId: id, inspection: null, error: "the inside views need a square input" };
+        await insideModel.load?.();
         const got = await trainer.inspect(id, x);
         return { modelId: id, inspection: got.inspection, error: got.error ?? null };
       },
@@ -230,7 +242,8 @@ export function DrawPage({ api }: { api: StudioApi }) {
       ...p.filter((x) => x.id !== run.id),
       { id: run.id, name: run.name, classes: [], where: "server", spec: null, dataset: run.dataset, training: false },
     ]);
-    setChosen((c) => [...(c.length ? c : selected.map((s) => s.id)), run.id].slice(-2));
+    // Picking a model that is already shown (the registry lists recent runs) moves it last rather than twice.
+    setChosen((c) => [...(c.length ? c : selected.map((s) => s.id)).filter((id) => id !== run.id), run.id].slice(-2));
     // Class names come with the first prediction; fetch them now so the bars show.
     predictWithRun(run.id, canvas.current!.toDataUrl()).then(
       (out) => setPicked((p) => p.map((x) => (x.id === run.id ? { ...x, classes: out.classes } : x))),

@@ -1,11 +1,24 @@
-import { useEffect, useMemo, useState } from "react";
-import { deleteRun, getRun, listRuns, type RunSummary, updateRun } from "../api/client";
-import type { DatasetChoice } from "../data/datasets";
+import { formatLearningRate, learningRateRangeOf, splitTags } from "@layerlab/spec";
+import { Fragment, useEffect, useMemo, useState } from "react";
+import { deleteRun, getRun, listDatasets, type RunSummary, resumeServerRun, updateRun } from "../api/client";
+import { isLocalRunId } from "../registry/openRun";
+import { useStoredRuns } from "../registry/useStoredRuns";
 import type { StudioApi } from "../state/useStudio";
 import { attachServerRun } from "../train/serverRuns";
 import { useServerAvailable, useTrainer } from "../train/useTrainer";
-
-type SortKey = "createdAt" | "name" | "status" | "testAccuracy" | "dataset";
+import { ImportModel } from "./ImportModel";
+import { Pager } from "./runs/Pager";
+import { RunFilters } from "./runs/RunFilters";
+import {
+  hasFilters,
+  NO_FILTERS,
+  RUNS_PER_PAGE,
+  type RunFilterValues,
+  type RunSortKey,
+  runListQuery,
+  useRunPage,
+  useSettled,
+} from "./runs/useRunPage";
 
 /** A row of the table: a registry run or a run of this page, in one shape. */
 interface Row {
@@ -15,97 +28,130 @@ interface Row {
   accuracy: number | null;
   dataset: string;
   model: string;
+  learningRate: number | null;
+  optimizer: string;
+  epochs: number | null;
+  executor: string;
   seconds: number | null;
   createdAt: number;
   tags: string[];
   server: RunSummary | null;
 }
 
-/** The registry as a sortable, filterable table with open, rename, tag, delete and compare. */
-export function RunsPage({ api }: { api: StudioApi }) {
+/** Statuses a server run resumes from (from its last checkpoint). */
+const RESUMABLE = ["interrupted", "aborted", "failed"];
+
+const DATE = new Intl.DateTimeFormat(undefined, { dateStyle: "short", timeStyle: "short" });
+
+/** An optimizer's name from a config as typed: "adam" or {name: "adam", …}. */
+function optimizerName(optimizer: unknown): string {
+  if (typeof optimizer === "string") return optimizer;
+  const name = (optimizer as { name?: unknown } | undefined)?.name;
+  return typeof name === "string" ? name : "";
+}
+
+/** A registry run as a table row. */
+function serverRow(r: RunSummary): Row {
+  const hidden = r.hiddenUnits ? ` ${r.hiddenUnits.split(",").join("-")}` : "";
+  return {
+    id: r.id,
+    name: r.name,
+    status: r.status,
+    accuracy: r.metrics.testAccuracy,
+    dataset: r.dataset,
+    model: `${r.modelKind}${hidden}${r.dropout > 0 ? `, dropout ${r.dropout}` : ""}`,
+    learningRate: r.learningRate,
+    optimizer: r.optimizer,
+    epochs: r.epochs,
+    executor: r.executor,
+    seconds: r.finishedAt && r.startedAt ? (r.finishedAt - r.startedAt) / 1000 : null,
+    createdAt: r.createdAt,
+    tags: r.tags,
+    server: r,
+  };
+}
+
+/** The registry as a filterable, sortable, paged table with open, rename, tag, delete and compare. */
+export function RunsPage(_props: { api: StudioApi }) {
   const serverUp = useServerAvailable();
   const local = useTrainer();
-  const [serverRuns, setServerRuns] = useState<RunSummary[]>([]);
-  const [error, setError] = useState<string | null>(null);
-  const [filter, setFilter] = useState("");
-  const [sort, setSort] = useState<{ key: SortKey; desc: boolean }>({ key: "createdAt", desc: true });
-  const [checked, setChecked] = useState<Set<string>>(new Set());
-  const refresh = () => listRuns().then(setServerRuns, (e) => setError(String(e.message ?? e)));
-  // biome-ignore lint/correctness/useExhaustiveDependencies: refresh when the server is found.
-  useEffect(() => {
-    if (serverUp) refresh();
-  }, [serverUp]);
+  const [filters, setFilters] = useState<RunFilterValues>(NO_FILTERS);
+  const [sort, setSort] = useState<{ key: RunSortKey; desc: boolean }>({ key: "createdAt", desc: true });
+  const [pageIndex, setPageIndex] = useState(0);
+  const [checked, setChecked] = useState<Map<string, Row>>(new Map());
+  const [actionError, setActionError] = useState<string | null>(null);
+  const [datasets, setDatasets] = useState<string[]>([]);
+  const settledFilters = useSettled(filters, 250);
+  const query = serverUp ? runListQuery(settledFilters, sort, pageIndex) : null;
+  const { page, error: listError, reload } = useRunPage(query);
+  const error = actionError ?? listError;
 
-  const rows: Row[] = useMemo(() => {
-    const fromServer = serverRuns.map((r) => ({
-      id: r.id,
-      name: r.name,
-      status: r.status,
-      accuracy: r.testAccuracy,
-      dataset: r.dataset,
-      model: `${r.modelKind} ${r.hiddenUnits.join("-")} · ${r.optimizer} · bs ${r.batchSize} · ${r.epochs} ep`,
-      seconds: r.finishedAt && r.startedAt ? (r.finishedAt - r.startedAt) / 1000 : null,
-      createdAt: r.createdAt,
-      tags: r.tags,
-      server: r,
-    }));
-    const fromPage = local.runs
-      .filter((r) => r.where === "browser")
+  useEffect(() => {
+    if (serverUp)
+      listDatasets().then(
+        (all) => setDatasets(all.map((d) => d.id)),
+        () => setDatasets([]),
+      );
+  }, [serverUp]);
+  // A page past the end (after deletes, or a narrower filter) steps back to the last page.
+  useEffect(() => {
+    if (page && pageIndex > 0 && page.total <= pageIndex * RUNS_PER_PAGE) {
+      setPageIndex(Math.max(0, Math.ceil(page.total / RUNS_PER_PAGE) - 1));
+    }
+  }, [page, pageIndex]);
+
+  const changeFilters = (next: RunFilterValues) => {
+    setFilters(next);
+    setPageIndex(0);
+  };
+  const rows: Row[] = useMemo(() => (page?.runs ?? []).map(serverRow), [page]);
+  // Runs trained in this tab and never registered: listed apart, since the registry does not hold them.
+  const pageRuns: Row[] = useMemo(() => {
+    const q = filters.q.trim().toLowerCase();
+    return local.runs
+      .filter((r) => r.where === "browser" && !r.registered)
       .map((r) => ({
         id: r.id,
         name: r.name,
         status: r.series.end ? (r.series.end.type === "done" ? "succeeded" : r.series.end.type) : "running",
         accuracy: r.results?.accuracy ?? null,
         dataset: r.studio.dataset.kind === "shapes" ? "shapes" : r.studio.dataset.id,
-        model: `${(r.studio.spec.layers ?? []).length} layers · this browser`,
+        model: `${(r.studio.spec.layers ?? []).length} layers`,
+        learningRate: r.studio.config.learningRate ?? null,
+        optimizer: optimizerName(r.studio.config.optimizer),
+        epochs: r.studio.config.epochs ?? null,
+        executor: "this tab",
         seconds: r.series.end?.type === "done" ? r.series.end.seconds : null,
         createdAt: r.series.startedAt ?? 0,
         tags: [],
         server: null,
-      }));
-    const q = filter.trim().toLowerCase();
-    const all = [...fromServer, ...fromPage].filter(
-      (r) => !q || [r.name, r.status, r.dataset, r.model, ...r.tags].some((s) => s.toLowerCase().includes(q)),
-    );
-    const key = sort.key === "testAccuracy" ? "accuracy" : sort.key;
-    return all.sort((a, b) => {
-      const va = a[key as keyof Row] ?? -1;
-      const vb = b[key as keyof Row] ?? -1;
-      const c = va < vb ? -1 : va > vb ? 1 : 0;
-      return sort.desc ? -c : c;
-    });
-  }, [serverRuns, local.runs, filter, sort]);
+      }))
+      .filter((r) => !q || [r.name, r.status, r.dataset].some((s) => s.toLowerCase().includes(q)));
+  }, [local.runs, filters.q]);
 
-  const header = (key: SortKey, label: string) => (
-    <th scope="col" aria-sort={sort.key === key ? (sort.desc ? "descending" : "ascending") : "none"}>
-      <button
-        type="button"
-        className="ghost"
-        onClick={() => setSort((s) => ({ key, desc: s.key === key ? !s.desc : true }))}
-      >
-        {label} {sort.key === key ? (sort.desc ? "▼" : "▲") : ""}
-      </button>
-    </th>
+  const act = (p: Promise<unknown>) =>
+    p.then(
+      () => {
+        setActionError(null);
+        reload();
+      },
+      (e) => setActionError(String(e.message ?? e)),
+    );
+  // Without a server, the browser runs this browser keeps are the registry.
+  const stored = useStoredRuns(
+    !serverUp,
+    local.runs.map((r) => r.series.end?.type ?? "").join(),
+    local.runs.filter((r) => !r.series.end).map((r) => r.id),
   );
-  const act = (p: Promise<unknown>) => p.then(refresh, (e) => setError(String(e.message ?? e)));
-  const open = async (row: Row) => {
-    if (!row.server) {
-      window.location.hash = "#/train";
-      return;
-    }
-    const detail = await getRun(row.id);
-    const dataset: DatasetChoice = {
-      kind: "server",
-      id: detail.dataset,
-      shape: detail.spec.input.shape as [number, number, number],
-      classes: detail.spec.classes,
-    };
-    api.run("importSpec", { spec: detail.spec });
-    attachServerRun(row.id, row.name, { spec: detail.spec, config: detail.config, dataset });
-    window.location.hash = "#/train";
+  const storedRows: Row[] = useMemo(() => stored.map((r) => ({ ...serverRow(r), server: null })), [stored]);
+  const resume = (row: Row) =>
+    act(resumeServerRun(row.id).then(() => (window.location.hash = `#/run/${encodeURIComponent(row.id)}`)));
+  // A registered run opens on its own page (its results or dashboard, its model and config); a tab's run on the train page.
+  const open = (row: Row) => {
+    window.location.hash = row.server || isLocalRunId(row.id) ? `#/run/${encodeURIComponent(row.id)}` : "#/train";
   };
   const compare = async () => {
-    for (const row of rows.filter((r) => checked.has(r.id) && r.server)) {
+    for (const row of [...checked.values()].filter((r) => r.server)) {
       const detail = await getRun(row.id);
       attachServerRun(row.id, row.name, {
         spec: detail.spec,
@@ -120,130 +166,235 @@ export function RunsPage({ api }: { api: StudioApi }) {
     }
     window.location.hash = "#/compare";
   };
+  const toggle = (row: Row, on: boolean) =>
+    setChecked((c) => {
+      const n = new Map(c);
+      if (on) n.set(row.id, row);
+      else n.delete(row.id);
+      return n;
+    });
+  const editTags = (row: Row) => {
+    const typed = prompt("Tags, separated by commas", row.tags.join(", "));
+    if (typed !== null) act(updateRun(row.id, { tags: splitTags([typed]) }));
+  };
 
+  const header = (key: RunSortKey, label: string) => (
+    <th scope="col" aria-sort={sort.key === key ? (sort.desc ? "descending" : "ascending") : "none"}>
+      <button
+        type="button"
+        className="ghost"
+        onClick={() => {
+          setSort((s) => ({ key, desc: s.key === key ? !s.desc : key !== "name" }));
+          setPageIndex(0);
+        }}
+      >
+        {label} {sort.key === key ? (sort.desc ? "▼" : "▲") : ""}
+      </button>
+    </th>
+  );
+  const table = (list: Row[], testId: string, empty: string) => (
+    <div className="table-scroll">
+      <table className="runs" data-testid={testId}>
+        <thead>
+          <tr>
+            <th scope="col" className="static">
+              <span className="sr-only">select</span>
+            </th>
+            {header("name", "Name")}
+            {header("status", "Status")}
+            {header("testAccuracy", "Accuracy")}
+            {header("dataset", "Dataset")}
+            <th scope="col" className="static">
+              Model
+            </th>
+            {header("learningRate", "LR")}
+            {header("optimizer", "Optimizer")}
+            {header("epochs", "Epochs")}
+            {header("executor", "Trained by")}
+            {header("createdAt", "Created")}
+            <th scope="col" className="static">
+              Time
+            </th>
+            <th scope="col" className="static">
+              Actions
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {list.map((r) => (
+            <RunRow
+              key={r.id}
+              row={r}
+              checked={checked.has(r.id)}
+              onCheck={(on) => toggle(r, on)}
+              onOpen={() => open(r)}
+              onResume={() => resume(r)}
+              onRename={() => {
+                const name = prompt("New name", r.name);
+                if (name) act(updateRun(r.id, { name }));
+              }}
+              onTags={() => editTags(r)}
+              onDelete={() =>
+                confirm(`Delete run ${r.name} and its files?`) && act(deleteRun(r.id).then(() => toggle(r, false)))
+              }
+            />
+          ))}
+          {list.length === 0 && (
+            <tr>
+              <td colSpan={13} className="muted">
+                {empty}
+              </td>
+            </tr>
+          )}
+        </tbody>
+      </table>
+    </div>
+  );
+
+  const pager = page && page.total > 0 && (
+    <Pager page={pageIndex} perPage={RUNS_PER_PAGE} total={page.total} onPage={setPageIndex} />
+  );
   return (
     <div className="page">
       <section className="panel wide">
         <div className="toolbar">
           <h2>Runs</h2>
-          <input
-            type="search"
-            placeholder="Filter by name, status, dataset, tag…"
-            aria-label="Filter runs"
-            value={filter}
-            onChange={(e) => setFilter(e.target.value)}
-          />
+          <span className="spacer" />
           <button type="button" disabled={checked.size < 2} onClick={compare}>
-            Compare selected
+            Compare selected{checked.size > 0 ? ` (${checked.size})` : ""}
           </button>
           {serverUp && (
-            <button type="button" onClick={refresh}>
+            <button type="button" onClick={reload}>
               Refresh
             </button>
           )}
         </div>
+        {serverUp && <RunFilters value={filters} datasets={datasets} onChange={changeFilters} />}
         {!serverUp && (
           <p className="muted">
             No server answers here: only this page's runs are listed. Start `layerlab serve` for the shared registry.
           </p>
         )}
         {error && <p className="problem error">{error}</p>}
-        <div className="table-scroll">
-          <table className="runs" data-testid="runs-table">
-            <thead>
-              <tr>
-                <th scope="col">
-                  <span className="sr-only">select</span>
-                </th>
-                {header("name", "Name")}
-                {header("status", "Status")}
-                {header("testAccuracy", "Accuracy")}
-                {header("dataset", "Dataset")}
-                <th scope="col">Model</th>
-                <th scope="col">Time</th>
-                <th scope="col">Actions</th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((r) => (
-                <tr key={r.id}>
-                  <td>
-                    <input
-                      type="checkbox"
-                      aria-label={`select ${r.name}`}
-                      checked={checked.has(r.id)}
-                      onChange={(e) =>
-                        setChecked((c) => {
-                          const n = new Set(c);
-                          if (e.target.checked) n.add(r.id);
-                          else n.delete(r.id);
-                          return n;
-                        })
-                      }
-                    />
-                  </td>
-                  <td>
-                    {r.name}
-                    {r.tags.map((t) => (
-                      <span key={t} className="tag">
-                        {t}
-                      </span>
-                    ))}
-                  </td>
-                  <td>
-                    <span className={`status ${r.status}`}>{r.status}</span>
-                  </td>
-                  <td>{r.accuracy !== null ? `${(r.accuracy * 100).toFixed(2)}%` : "–"}</td>
-                  <td>{r.dataset}</td>
-                  <td>{r.model}</td>
-                  <td>{r.seconds !== null ? `${r.seconds.toFixed(1)} s` : "–"}</td>
-                  <td className="actions">
-                    <button type="button" onClick={() => open(r)}>
-                      Open
-                    </button>
-                    {r.server && (
-                      <>
-                        <button
-                          type="button"
-                          onClick={() => {
-                            const name = prompt("New name", r.name);
-                            if (name) act(updateRun(r.id, { name }));
-                          }}
-                        >
-                          Rename
-                        </button>
-                        <button
-                          type="button"
-                          onClick={() => {
-                            const tag = prompt("Add a tag");
-                            if (tag) act(updateRun(r.id, { tags: [...r.tags, tag] }));
-                          }}
-                        >
-                          Tag
-                        </button>
-                        <button
-                          type="button"
-                          className="danger"
-                          onClick={() => confirm(`Delete run ${r.name} and its files?`) && act(deleteRun(r.id))}
-                        >
-                          Delete
-                        </button>
-                      </>
-                    )}
-                  </td>
-                </tr>
-              ))}
-              {rows.length === 0 && (
-                <tr>
-                  <td colSpan={8} className="muted">
-                    No runs yet.
-                  </td>
-                </tr>
-              )}
-            </tbody>
-          </table>
-        </div>
+        {serverUp && (
+          <>
+            {pager}
+            {table(rows, "runs-table", hasFilters(filters) ? "No runs match these filters." : "No runs yet.")}
+            {pager}
+          </>
+        )}
+        {(pageRuns.length > 0 || !serverUp) && (
+          <>
+            {serverUp && <h3>Trained in this tab, not in the registry</h3>}
+            {table(
+              serverUp ? pageRuns : [...storedRows, ...pageRuns],
+              serverUp ? "tab-runs-table" : "runs-table",
+              "No runs yet.",
+            )}
+          </>
+        )}
       </section>
+      {serverUp && <ImportModel />}
     </div>
+  );
+}
+
+/** One run's row with its actions. */
+function RunRow({
+  row: r,
+  checked,
+  onCheck,
+  onOpen,
+  onResume,
+  onRename,
+  onTags,
+  onDelete,
+}: {
+  row: Row;
+  checked: boolean;
+  onCheck: (on: boolean) => void;
+  onOpen: () => void;
+  onResume: () => void;
+  onRename: () => void;
+  onTags: () => void;
+  onDelete: () => void;
+}) {
+  const range = r.learningRate === null ? undefined : learningRateRangeOf(r.learningRate);
+  return (
+    <tr>
+      <td className="select">
+        <input
+          type="checkbox"
+          aria-label={`select ${r.name}`}
+          checked={checked}
+          onChange={(e) => onCheck(e.target.checked)}
+        />
+      </td>
+      <td className="run-name">
+        {/* Lines break between the " · " parts only, never inside "1e-3". */}
+        {r.name.split(" · ").map((part, i) => (
+          // biome-ignore lint/suspicious/noArrayIndexKey: a name's parts may repeat; their order is their identity.
+          <Fragment key={i}>
+            {i > 0 && " · "}
+            <span className="name-part">{part}</span>
+          </Fragment>
+        ))}
+        {r.tags.map((t) => (
+          <span key={t} className="tag">
+            {t}
+          </span>
+        ))}
+      </td>
+      <td data-label="Status">
+        <span className={`status ${r.status}`}>{r.status}</span>
+        {/* Beside the status it answers, so the actions column keeps its width. */}
+        {r.server?.executor === "server" && RESUMABLE.includes(r.status) && (
+          <button type="button" className="primary resume" onClick={onResume}>
+            Resume
+          </button>
+        )}
+      </td>
+      <td data-label="Accuracy" className="num">
+        {r.accuracy !== null ? `${(r.accuracy * 100).toFixed(2)}%` : "–"}
+      </td>
+      <td data-label="Dataset">{r.dataset}</td>
+      <td data-label="Model" className="nowrap">
+        {r.model}
+      </td>
+      <td data-label="LR" className="num" title={range?.label}>
+        {r.learningRate !== null ? formatLearningRate(r.learningRate) : "–"}
+      </td>
+      <td data-label="Optimizer">{r.optimizer || "–"}</td>
+      <td data-label="Epochs" className="num">
+        {r.epochs ?? "–"}
+      </td>
+      <td data-label="Trained by">{r.executor}</td>
+      <td data-label="Created" className="nowrap">
+        {r.createdAt ? DATE.format(r.createdAt) : "–"}
+      </td>
+      <td data-label="Time" className="num">
+        {r.seconds !== null ? `${r.seconds.toFixed(1)} s` : "–"}
+      </td>
+      <td>
+        <div className="actions">
+          <button type="button" onClick={onOpen}>
+            Open
+          </button>
+          {r.server && (
+            <>
+              <button type="button" onClick={onRename}>
+                Rename
+              </button>
+              <button type="button" onClick={onTags}>
+                Tag
+              </button>
+              <button type="button" className="danger" onClick={onDelete}>
+                Delete
+              </button>
+            </>
+          )}
+        </div>
+      </td>
+    </tr>
   );
 }

@@ -1,12 +1,14 @@
 import { analyzeSpec, validateConfig } from "@layerlab/spec";
 import { useEffect, useMemo, useState } from "react";
-import { artifactUrl, fetchDatasetData } from "../api/client";
+import { fetchDatasetData, type IfExists, type RunSummary } from "../api/client";
 import { DataPanel } from "../data/DataPanel";
 import type { StudioApi } from "../state/useStudio";
+import { startBrowserRun } from "../train/browserRuns";
 import { ConfigFormView } from "../train/ConfigFormView";
-import { Dashboard } from "../train/Dashboard";
+import { Dashboard, STOPPED } from "../train/Dashboard";
 import { DoctorPanel } from "../train/DoctorPanel";
-import { SERVER_EXPORTS, ServerExports } from "../train/Exports";
+import { type DuplicateChoice, DuplicatePrompt } from "../train/DuplicatePrompt";
+import { ServerDownloads } from "../train/Exports";
 import { GradientFlow } from "../train/GradientFlow";
 import { Results } from "../train/Results";
 import { abortServerRun, reattachServerRun, startServerRun } from "../train/serverRuns";
@@ -23,26 +25,45 @@ export function TrainPage({ api }: { api: StudioApi }) {
   const spec = useMemo(() => analyzeSpec(api.studio.spec), [api.studio.spec]);
   const config = useMemo(() => validateConfig(api.studio.config), [api.studio.config]);
   const active = state.runs.find((r) => r.id === state.activeId) ?? null;
-  const running = Boolean(active && !active.series.end);
+  const running = Boolean(
+    active && !active.series.end && !(active.registryStatus && STOPPED.includes(active.registryStatus)),
+  );
+  const [duplicate, setDuplicate] = useState<RunSummary | null>(null);
 
   useEffect(() => {
     trainer.ensureWorker();
     if (serverUp) reattachServerRun();
   }, [serverUp]);
 
-  const start = async () => {
+  const start = async (ifExists?: IfExists) => {
     setError(null);
+    setDuplicate(null);
     try {
       if (where === "server") {
-        await startServerRun(api.studio, limit || undefined);
+        const outcome = await startServerRun(api.studio, limit || undefined, ifExists);
+        if (outcome.kind === "duplicate") setDuplicate(outcome.existing);
         return;
       }
       const serverData =
         api.studio.dataset.kind === "server" ? await fetchDatasetData(api.studio.dataset.id) : undefined;
-      trainer.start(api.studio, { ...(limit ? { limit } : {}), ...(serverData ? { serverData } : {}) });
+      const outcome = await startBrowserRun(api.studio, {
+        serverUp,
+        ...(limit ? { limit } : {}),
+        ...(serverData ? { serverData } : {}),
+        ...(ifExists ? { ifExists } : {}),
+      });
+      if (outcome.kind === "duplicate") setDuplicate(outcome.existing);
     } catch (err) {
       setError(err instanceof Error ? err.message : String(err));
     }
+  };
+  const onDuplicate = (choice: DuplicateChoice) => {
+    const existing = duplicate;
+    setDuplicate(null);
+    if (!existing || choice === "cancel") return;
+    // Using the existing run creates nothing: it opens that run.
+    if (choice === "use") window.location.hash = `#/run/${encodeURIComponent(existing.id)}`;
+    else void start(choice);
   };
   const abort = () => {
     if (active?.where === "server") abortServerRun(active.id).catch((err) => setError(String(err.message ?? err)));
@@ -106,7 +127,7 @@ export function TrainPage({ api }: { api: StudioApi }) {
           <button
             type="button"
             className="primary"
-            onClick={start}
+            onClick={() => start()}
             disabled={blocked !== null || (running && where === "server")}
             data-testid="start"
             title={
@@ -122,6 +143,7 @@ export function TrainPage({ api }: { api: StudioApi }) {
           {state.engineError && <span className="problem error">{state.engineError}</span>}
           {error && <span className="problem error">{error}</span>}
         </div>
+        {duplicate && <DuplicatePrompt existing={duplicate} onChoose={onDuplicate} />}
         {state.runs.length > 1 && (
           <div className="toolbar">
             <label htmlFor="run-select">Showing</label>
@@ -159,16 +181,7 @@ export function TrainPage({ api }: { api: StudioApi }) {
               seconds={active.series.end?.type === "done" ? active.series.end.seconds : null}
               downloads={
                 active.where === "server" && active.series.end?.type === "done" ? (
-                  <div className="toolbar" data-testid="server-downloads">
-                    {active.series.end.artifacts
-                      .filter((name) => !SERVER_EXPORTS.includes(name))
-                      .map((name) => (
-                        <a key={name} className="button" href={artifactUrl(active.id, name)} download>
-                          {name}
-                        </a>
-                      ))}
-                    <ServerExports runId={active.id} />
-                  </div>
+                  <ServerDownloads runId={active.id} artifacts={active.series.end.artifacts} />
                 ) : undefined
               }
             />

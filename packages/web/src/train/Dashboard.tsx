@@ -9,18 +9,24 @@ function formatSeconds(s: number | null): string {
   return `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
 }
 
+/** Registry statuses of a run that has stopped though its events never said so. */
+export const STOPPED = ["interrupted", "failed", "aborted"];
+
 /** The live view of one run: progress, throughput, loss/accuracy per batch and per epoch, learning rate, log. */
 export function Dashboard({ run }: { run: LocalRun }) {
   const s = run.series;
   const [now, setNow] = useState(Date.now());
   useEffect(() => {
-    if (s.end) return;
+    if (s.end || run.registryStatus === "interrupted") return;
     const t = setInterval(() => setNow(Date.now()), 1000);
     return () => clearInterval(t);
-  }, [s.end]);
-  const p = progressOf(s, Math.max(now, s.lastBatch?.time ?? 0));
+  }, [s.end, run.registryStatus]);
+  // The registry knows a run stopped without an end event (a server restart): it is not running, and has no ETA.
+  const stopped = !s.end && run.registryStatus && STOPPED.includes(run.registryStatus) ? run.registryStatus : null;
+  const measured = progressOf(s, Math.max(now, s.lastBatch?.time ?? 0));
+  const p = stopped ? { ...measured, etaSeconds: null } : measured;
   const queued = !s.start && !s.end && run.queuePosition ? `queued (position ${run.queuePosition})` : null;
-  const status = s.end ? s.end.type : s.start ? "running" : (queued ?? "starting");
+  const status = stopped ?? (s.end ? s.end.type : s.start ? "running" : (queued ?? "starting"));
   return (
     <section className="dashboard" aria-label="Live training dashboard" data-testid="dashboard" data-status={status}>
       <div className="progress-row">

@@ -3,8 +3,16 @@ import { useState } from "react";
 import { artifactUrl } from "../api/client";
 import type { RunNormalization } from "./protocol";
 
-/** The export files a server run makes on first request, in the order the links show. */
-export const SERVER_EXPORTS = ["model.py", "model.pt", "model.onnx", "spec.json", "export.safetensors", "report.html"];
+/** The files a server run makes on request (exports, report, training curves), in the order the links show. */
+export const SERVER_EXPORTS = [
+  "model.py",
+  "model.pt",
+  "model.onnx",
+  "spec.json",
+  "export.safetensors",
+  "report.html",
+  "curves.png",
+];
 
 /** The export files a browser run builds in the page (the server's names; report.html needs the server). */
 const BROWSER_EXPORTS = ["model.py", "model.pt", "model.onnx", "spec.json", "export.safetensors"] as const;
@@ -29,6 +37,22 @@ export function ServerExports({ runId }: { runId: string }) {
         </a>
       ))}
     </>
+  );
+}
+
+/** A registry run's files: those its done event lists (weights, metrics, test results…), then the exports. */
+export function ServerDownloads({ runId, artifacts }: { runId: string; artifacts: readonly string[] }) {
+  return (
+    <div className="toolbar" data-testid="server-downloads">
+      {artifacts
+        .filter((name) => !SERVER_EXPORTS.includes(name))
+        .map((name) => (
+          <a key={name} className="button" href={artifactUrl(runId, name)} download>
+            {name}
+          </a>
+        ))}
+      <ServerExports runId={runId} />
+    </div>
   );
 }
 

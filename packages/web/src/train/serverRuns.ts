@@ -1,6 +1,14 @@
-import { abortRun, createRun, followRunEvents, getRun } from "../api/client";
+import {
+  abortRun,
+  createRunOrFindDuplicate,
+  followRunEvents,
+  getRun,
+  type IfExists,
+  resumeServerRun,
+} from "../api/client";
 import { DEFAULT_DATASET } from "../data/datasets";
 import type { Studio } from "../state/studio";
+import type { StartOutcome } from "./browserRuns";
 import { fetchServerResults } from "./serverResults";
 import { trainer } from "./trainer";
 
@@ -13,18 +21,32 @@ export function attachServerRun(id: string, name: string, studio: Studio) {
   trainer.watch({ id, name, where: "server", studio });
   sessionStorage.setItem(ATTACHED_KEY, JSON.stringify({ id, name, studio }));
   closers.get(id)?.();
-  const warn = (message: string) =>
-    trainer.pushEvent(id, { seq: Number.MAX_SAFE_INTEGER, time: Date.now(), type: "log", level: "warn", message });
+  const warn = (message: string) => trainer.note(id, "warn", message);
   // Replays from the start; the series skips seqs it already has.
-  const close = followRunEvents(
-    id,
-    -1,
-    (e) => {
-      trainer.pushEvent(id, e);
-      if (e.type === "done" && e.testAccuracy !== null) loadResults(id, studio, warn);
-    },
-    warn,
-  );
+  let close = () => {};
+  const follow = (afterSeq: number) => {
+    close = followRunEvents(
+      id,
+      afterSeq,
+      (e) => {
+        trainer.pushEvent(id, e);
+        if (e.type === "done" && e.testAccuracy !== null) loadResults(id, studio, warn);
+        // The stream closes at an end event; a resumed run's history has an earlier one, so follow on while it trains.
+        if (e.type === "aborted" || e.type === "error") {
+          getRun(id).then(
+            (r) => {
+              if (r.status === (e.type === "aborted" ? "aborted" : "failed"))
+                trainer.setRegistry(id, { registryStatus: r.status });
+              else follow(e.seq);
+            },
+            () => undefined,
+          );
+        }
+      },
+      warn,
+    );
+  };
+  follow(-1);
   // The queue position comes from the run record; poll it until the run starts.
   const poll = setInterval(() => {
     const run = trainer.getState().runs.find((r) => r.id === id);
@@ -72,8 +94,8 @@ export function reattachServerRun(): boolean {
   }
 }
 
-/** The server's built-in shapes are the default choice; other generated variants exist only in this page. */
-function serverDatasetId(studio: Studio): string {
+/** The server's id of `studio`'s dataset: the built-in shapes are the default choice; other generated variants exist only in this page (throws saying so). */
+export function serverDatasetId(studio: Studio): string {
   const d = studio.dataset;
   if (d.kind === "server") return d.id;
   if (d.size !== DEFAULT_DATASET.size || d.shapes.join() !== DEFAULT_DATASET.shapes.join()) {
@@ -84,12 +106,31 @@ function serverDatasetId(studio: Studio): string {
   return "shapes";
 }
 
-/** Queues `studio` on the server and follows it; `limit` trains on the first N samples. */
-export async function startServerRun(studio: Studio, limit?: number): Promise<string> {
+/**
+ * Queues `studio` on the server and follows it; `limit` trains on the first N
+ * samples. Without `ifExists`, a configuration that has a run already comes
+ * back as a duplicate for the person to decide on.
+ */
+export async function startServerRun(studio: Studio, limit?: number, ifExists?: IfExists): Promise<StartOutcome> {
   const dataset = serverDatasetId(studio);
-  const run = await createRun({ spec: studio.spec, config: studio.config, dataset, ...(limit ? { limit } : {}) });
-  attachServerRun(run.id, run.name, studio);
-  return run.id;
+  const outcome = await createRunOrFindDuplicate({
+    spec: studio.spec,
+    config: studio.config,
+    dataset,
+    executor: "server",
+    ...(limit ? { limit } : {}),
+    ...(ifExists ? { ifExists } : {}),
+  });
+  if (outcome.kind !== "created") return { kind: "duplicate", existing: outcome.run };
+  attachServerRun(outcome.run.id, outcome.run.name, studio);
+  return { kind: "started", id: outcome.run.id };
+}
+
+/** Resumes interrupted, aborted or failed server run `id` from its last checkpoint and follows it. */
+export async function resumeAndFollow(id: string, name: string, studio: Studio): Promise<void> {
+  await resumeServerRun(id);
+  trainer.setRegistry(id, { registryStatus: "queued" });
+  attachServerRun(id, name, studio);
 }
 
 /** Asks the server to stop run `id`. */

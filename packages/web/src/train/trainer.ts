@@ -65,7 +65,14 @@ export interface LocalRun {
   engine?: RunEngine;
   /** Where a server run waits (1 = next), while it is queued. */
   queuePosition?: number | null;
+  /** The registry's status when it knows better than the events (an interrupted run has no end event). */
+  registryStatus?: string;
+  /** Where a browser run is registered: the server's registry or this browser's store. */
+  registered?: "server" | "local";
 }
+
+/** What a browser run's worker reported: an event or, once done, the results. */
+export type RunChange = { type: "event"; event: TrainEvent } | { type: "results"; results: RunResults };
 
 /** What the training views subscribe to. */
 export interface TrainerState {
@@ -97,6 +104,32 @@ export class Trainer {
   #pendingLoads = new Map<string, (error?: string) => void>();
   #nextId = 1;
   #count = 0;
+  #observers = new Map<string, Set<(change: RunChange) => void>>();
+
+  /** Calls `listener` with every event and the results browser run `runId`'s worker reports; returns the unsubscribe function. */
+  observe(runId: string, listener: (change: RunChange) => void): () => void {
+    const set = this.#observers.get(runId) ?? new Set();
+    set.add(listener);
+    this.#observers.set(runId, set);
+    return () => set.delete(listener);
+  }
+
+  #tell(runId: string, change: RunChange) {
+    for (const l of this.#observers.get(runId) ?? []) l(change);
+  }
+
+  /** Adds a line to run `id`'s log without an event (a note of the page's own, e.g. a failed upload). */
+  note(id: string, level: "info" | "warn" | "error", message: string) {
+    const run = this.#state.runs.find((r) => r.id === id);
+    if (!run) return;
+    run.series.logs.push({ level, message, time: Date.now() });
+    this.#update(id, (r) => ({ ...r, version: r.version + 1 }));
+  }
+
+  /** Records what the registry says of run `id` (its status, where it is registered). */
+  setRegistry(id: string, patch: Pick<LocalRun, "registryStatus" | "registered">) {
+    this.#update(id, (r) => ({ ...r, ...patch, version: r.version + 1 }));
+  }
 
   /** The current snapshot (replaced, not mutated, on every change). */
   getState = (): TrainerState => this.#state;
@@ -167,14 +200,13 @@ export class Trainer {
         break;
       case "event":
         this.pushEvent(msg.runId, msg.event);
+        this.#tell(msg.runId, { type: "event", event: msg.event });
         break;
       case "results": {
         const { evaluation, test, weights, normalization } = msg;
-        this.#update(msg.runId, (r) => ({
-          ...r,
-          version: r.version + 1,
-          results: { ...evaluation, test, weights, normalization },
-        }));
+        const results: RunResults = { ...evaluation, test, weights, normalization };
+        this.#update(msg.runId, (r) => ({ ...r, version: r.version + 1, results }));
+        this.#tell(msg.runId, { type: "results", results });
         break;
       }
       case "prediction":
@@ -192,12 +224,14 @@ export class Trainer {
       case "failed": {
         const run = this.#state.runs.find((r) => r.id === msg.runId);
         if (run && !run.series.end) {
-          this.pushEvent(run.id, {
+          const event: TrainEvent = {
             seq: run.series.lastSeq + 1,
             time: Date.now(),
             type: "error",
             message: msg.message,
-          });
+          };
+          this.pushEvent(run.id, event);
+          this.#tell(run.id, { type: "event", event });
         } else {
           this.#engineFailed(msg.message);
         }
@@ -219,10 +253,10 @@ export class Trainer {
     return Boolean(run && run.where === "browser" && !run.series.end);
   }
 
-  /** Trains `studio` in this browser; `limit` trains on the first N samples only. */
-  start(studio: Studio, opts: { limit?: number; serverData?: ArrayBuffer; name?: string } = {}): string {
+  /** Trains `studio` in this browser; `limit` trains on the first N samples only; `id` is the registry's id when it has one. */
+  start(studio: Studio, opts: { limit?: number; serverData?: ArrayBuffer; name?: string; id?: string } = {}): string {
     this.#count++;
-    const id = `local-${this.#count}`;
+    const id = opts.id ?? `local-${this.#count}`;
     const run: LocalRun = {
       id,
       name: opts.name ?? `browser run ${this.#count}`,

@@ -1,0 +1,134 @@
+import type { TrainEvent } from "@layerlab/spec";
+import type { RunSummary } from "../api/client";
+import type { Studio } from "../state/studio";
+import type { RunResults } from "../train/trainer";
+
+/*
+ * The registry of a studio without a server (a static build, a preview):
+ * browser runs kept in this browser's IndexedDB, in the shape the server's
+ * run views have, so the Runs, Draw and run pages read both alike. One record
+ * per run holds its setup, its events and, once finished, its results
+ * (weights and test images included; structured clone keeps the typed arrays).
+ */
+
+const DB_NAME = "layerlab";
+const STORE = "runs";
+
+/** A browser run as this browser keeps it. */
+export interface StoredRun {
+  id: string;
+  name: string;
+  status: RunSummary["status"];
+  /** The setup it trained: spec, config and dataset choice. */
+  studio: Studio;
+  dataset: string;
+  limit: number | null;
+  /** configFingerprint of spec, config and dataset (duplicate detection). */
+  fingerprint: string;
+  createdAt: number;
+  startedAt: number | null;
+  finishedAt: number | null;
+  error: string | null;
+  events: TrainEvent[];
+  results: RunResults | null;
+}
+
+let opened: Promise<IDBDatabase> | null = null;
+
+/** Whether this browser offers IndexedDB (private modes and some tests do not). */
+export function hasLocalStore(): boolean {
+  return typeof indexedDB !== "undefined";
+}
+
+function db(): Promise<IDBDatabase> {
+  opened ??= new Promise((resolve, reject) => {
+    const req = indexedDB.open(DB_NAME, 1);
+    req.onupgradeneeded = () => req.result.createObjectStore(STORE, { keyPath: "id" });
+    req.onsuccess = () => resolve(req.result);
+    req.onerror = () => {
+      opened = null;
+      reject(new Error(`this browser's run store cannot be opened: ${req.error?.message ?? "unknown error"}`));
+    };
+  });
+  return opened;
+}
+
+async function request<T>(mode: IDBTransactionMode, make: (store: IDBObjectStore) => IDBRequest): Promise<T> {
+  const tx = (await db()).transaction(STORE, mode);
+  return new Promise((resolve, reject) => {
+    const req = make(tx.objectStore(STORE));
+    tx.oncomplete = () => resolve(req.result as T);
+    tx.onerror = () => reject(new Error(`this browser's run store failed: ${tx.error?.message ?? "unknown error"}`));
+  });
+}
+
+/** Saves (or replaces) run `run`. */
+export function putStoredRun(run: StoredRun): Promise<void> {
+  return request("readwrite", (s) => s.put(run));
+}
+
+/** Run `id`, or undefined. */
+export function getStoredRun(id: string): Promise<StoredRun | undefined> {
+  return request("readonly", (s) => s.get(id));
+}
+
+/** Deletes run `id`. */
+export function deleteStoredRun(id: string): Promise<void> {
+  return request("readwrite", (s) => s.delete(id));
+}
+
+/** Every stored run, newest first. */
+export async function listStoredRuns(): Promise<StoredRun[]> {
+  const all = await request<StoredRun[]>("readonly", (s) => s.getAll());
+  return all.sort((a, b) => b.createdAt - a.createdAt);
+}
+
+/** The stored runs holding `fingerprint`, newest first. */
+export async function storedRunsByFingerprint(fingerprint: string): Promise<StoredRun[]> {
+  return (await listStoredRuns()).filter((r) => r.fingerprint === fingerprint);
+}
+
+/** A stored run as the run list shows a registry run. */
+export function storedRunSummary(r: StoredRun): RunSummary {
+  const { spec, config } = r.studio;
+  const layers = (spec.layers ?? []) as { kind: string; units?: number; rate?: number }[];
+  const dense = layers.filter((l) => l.kind === "dense");
+  const optimizer = config.optimizer as unknown;
+  const epochs = r.events.filter((e) => e.type === "epoch");
+  const last = epochs[epochs.length - 1];
+  return {
+    id: r.id,
+    name: r.name,
+    status: r.status,
+    tags: [],
+    notes: "",
+    fingerprint: r.fingerprint,
+    dataset: r.dataset,
+    executor: "browser",
+    modelKind: layers.some((l) => l.kind === "conv2d") ? "cnn" : "mlp",
+    optimizer:
+      typeof optimizer === "string" ? optimizer : String((optimizer as { name?: string } | undefined)?.name ?? ""),
+    batchSize: Number(config.batchSize ?? 0),
+    epochs: Number(config.epochs ?? 0),
+    hiddenUnits: dense
+      .slice(0, -1)
+      .map((l) => l.units ?? 0)
+      .join(","),
+    dropout: Math.max(0, ...layers.map((l) => (l.kind === "dropout" ? (l.rate ?? 0) : 0))),
+    learningRate: Number(config.learningRate ?? 0),
+    createdAt: r.createdAt,
+    startedAt: r.startedAt,
+    finishedAt: r.finishedAt,
+    epochsDone: epochs.length,
+    metrics: {
+      trainLoss: last?.trainLoss ?? null,
+      trainAccuracy: last?.trainAccuracy ?? null,
+      valLoss: last?.valLoss ?? null,
+      valAccuracy: last?.valAccuracy ?? null,
+      testLoss: r.results?.loss ?? null,
+      testAccuracy: r.results?.accuracy ?? null,
+    },
+    queuePosition: null,
+    error: r.error,
+  };
+}
