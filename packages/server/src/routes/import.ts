@@ -1,4 +1,6 @@
+import { ErrorBody, RunView } from "@layerlab/api";
 import type { FastifyInstance } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { HttpError } from "../http-error";
 import { importRun, type UploadedFile } from "../runs/import-run";
 import { runView } from "../runs/run-view";
@@ -11,13 +13,14 @@ const MAX_FILE_BYTES = 256 * 1024 * 1024;
 
 /** POST /api/runs/import: a model trained elsewhere (an export bundle's files) as a finished run. */
 export async function importRoutes(app: FastifyInstance): Promise<void> {
-  app.post(
+  app.withTypeProvider<ZodTypeProvider>().post(
     "/api/runs/import",
     {
       schema: {
         summary:
           "Import a model as a finished run (multipart: files spec.json + weights.safetensors or a state_dict .pt, optional normalization.json or model.py; fields dataset, name)",
         consumes: ["multipart/form-data"],
+        response: { 201: RunView, "4xx": ErrorBody },
       },
       onRequest: refuseDeclaredOversize(MAX_FILES * MAX_FILE_BYTES),
     },

@@ -1,7 +1,8 @@
 import { formatLearningRate, learningRateRangeOf, splitTags } from "@layerlab/spec";
 import { Fragment, useEffect, useMemo, useState } from "react";
 import { deleteRun, getRun, listDatasets, type RunSummary, resumeServerRun, updateRun } from "../api/client";
-import { isLocalRunId } from "../registry/openRun";
+import { deleteStoredRun } from "../registry/localRunStore";
+import { isLocalRunId, openRun } from "../registry/openRun";
 import { useStoredRuns } from "../registry/useStoredRuns";
 import type { StudioApi } from "../state/useStudio";
 import { attachServerRun } from "../train/serverRuns";
@@ -81,6 +82,8 @@ export function RunsPage(_props: { api: StudioApi }) {
   const [checked, setChecked] = useState<Map<string, Row>>(new Map());
   const [actionError, setActionError] = useState<string | null>(null);
   const [datasets, setDatasets] = useState<string[]>([]);
+  // Bumped after a change to this browser's store (a delete), so its list is read again.
+  const [storeVersion, setStoreVersion] = useState(0);
   const settledFilters = useSettled(filters, 250);
   const query = serverUp ? runListQuery(settledFilters, sort, pageIndex) : null;
   const { page, error: listError, reload } = useRunPage(query);
@@ -134,13 +137,14 @@ export function RunsPage(_props: { api: StudioApi }) {
       () => {
         setActionError(null);
         reload();
+        setStoreVersion((v) => v + 1);
       },
       (e) => setActionError(String(e.message ?? e)),
     );
   // Without a server, the browser runs this browser keeps are the registry.
   const stored = useStoredRuns(
     !serverUp,
-    local.runs.map((r) => r.series.end?.type ?? "").join(),
+    `${storeVersion}:${local.runs.map((r) => r.series.end?.type ?? "").join()}`,
     local.runs.filter((r) => !r.series.end).map((r) => r.id),
   );
   const storedRows: Row[] = useMemo(() => stored.map((r) => ({ ...serverRow(r), server: null })), [stored]);
@@ -150,7 +154,10 @@ export function RunsPage(_props: { api: StudioApi }) {
   const open = (row: Row) => {
     window.location.hash = row.server || isLocalRunId(row.id) ? `#/run/${encodeURIComponent(row.id)}` : "#/train";
   };
-  const compare = async () => {
+  const compare = () => act(compareChecked());
+  const compareChecked = async () => {
+    // A run this browser keeps joins the page's runs (its events and results) as a registry run does.
+    for (const row of [...checked.values()].filter((r) => !r.server && isLocalRunId(r.id))) await openRun(row.id);
     for (const row of [...checked.values()].filter((r) => r.server)) {
       const detail = await getRun(row.id);
       attachServerRun(row.id, row.name, {
@@ -235,7 +242,8 @@ export function RunsPage(_props: { api: StudioApi }) {
               }}
               onTags={() => editTags(r)}
               onDelete={() =>
-                confirm(`Delete run ${r.name} and its files?`) && act(deleteRun(r.id).then(() => toggle(r, false)))
+                confirm(`Delete run ${r.name} and its files?`) &&
+                act((isLocalRunId(r.id) ? deleteStoredRun(r.id) : deleteRun(r.id)).then(() => toggle(r, false)))
               }
             />
           ))}
@@ -272,7 +280,8 @@ export function RunsPage(_props: { api: StudioApi }) {
         {serverUp && <RunFilters value={filters} datasets={datasets} onChange={changeFilters} />}
         {!serverUp && (
           <p className="muted">
-            No server answers here: only this page's runs are listed. Start `layerlab serve` for the shared registry.
+            No server answers here: the runs listed are kept in this browser only (another browser or profile does not
+            see them). Start `layerlab serve` for the shared registry.
           </p>
         )}
         {error && <p className="problem error">{error}</p>}
@@ -380,6 +389,11 @@ function RunRow({
           <button type="button" onClick={onOpen}>
             Open
           </button>
+          {isLocalRunId(r.id) && !r.server && (
+            <button type="button" className="danger" onClick={onDelete}>
+              Delete
+            </button>
+          )}
           {r.server && (
             <>
               <button type="button" onClick={onRename}>
