@@ -26,6 +26,8 @@ export const UPLOADABLE_FILE_NAMES = [
   "metrics.csv",
   "normalization.json",
   "test.json",
+  // Its resume point at each epoch's end (the runner's layout), from which an interrupted or aborted run continues.
+  "optimizer.safetensors",
 ] as const;
 
 /** Every artifact name. */

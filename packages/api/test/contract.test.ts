@@ -40,6 +40,7 @@ const ROUTES: { method: string; path: string; body?: boolean; response?: string;
   { method: "delete", path: "/api/runs/{id}", params: ["id"] },
   { method: "post", path: "/api/runs/{id}/abort", response: "202", params: ["id"] },
   { method: "post", path: "/api/runs/{id}/resume", response: "202", params: ["id"] },
+  { method: "post", path: "/api/runs/{id}/interrupt", response: "202", params: ["id"] },
   { method: "get", path: "/api/runs/{id}/events", response: "200", params: ["id", "after", "mode"] },
   { method: "post", path: "/api/runs/{id}/events", body: true, response: "202", params: ["id"] },
   { method: "get", path: "/api/runs/{id}/ws", params: ["id", "after"] },

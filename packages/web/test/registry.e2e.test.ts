@@ -74,7 +74,15 @@ describe("the registry from the page", () => {
     browserRunName = registered!.name;
     const detail = await apiRun(registered!.id);
     expect(detail.artifacts.map((a) => a.name).sort()).toEqual(
-      ["metrics.csv", "metrics.json", "normalization.json", "test.json", "weights.safetensors"].sort(),
+      // optimizer.safetensors: its resume point, uploaded at every epoch end.
+      [
+        "metrics.csv",
+        "metrics.json",
+        "normalization.json",
+        "optimizer.safetensors",
+        "test.json",
+        "weights.safetensors",
+      ].sort(),
     );
     const csv = await (await fetch(`${url}/api/runs/${registered!.id}/artifacts/metrics.csv`)).text();
     expect(csv.split("\n")[0]).toBe("epoch,train_loss,train_acc,val_loss,val_acc,lr,epoch_seconds");

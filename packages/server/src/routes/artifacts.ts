@@ -20,6 +20,7 @@ import { modelFilesOf } from "../inference/model-files";
 import { normalizationProblem } from "../inference/normalization";
 import { checkWeightsFitSpec } from "../inference/weights-fit";
 import { writeReportOffThread } from "../reports/render-off-thread";
+import { checkResumePointFitsSpec } from "../runs/resume-point-fit";
 import { runCurvesPng } from "../runs/run-curves";
 import { isRunId, runDir } from "../runs/run-files";
 
@@ -189,6 +190,10 @@ async function currentExport(runId: string, dir: string, format: ExportFormat): 
 function checkUpload(runId: string, specJson: string, name: string, body: Buffer): void {
   if (name === "weights.safetensors") {
     checkWeightsFitSpec(runId, specJson, new Uint8Array(body));
+    return;
+  }
+  if (name === "optimizer.safetensors") {
+    checkResumePointFitsSpec(runId, specJson, new Uint8Array(body));
     return;
   }
   if (!name.endsWith(".json")) return;

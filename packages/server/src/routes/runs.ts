@@ -224,7 +224,8 @@ export async function runRoutes(plain: FastifyInstance): Promise<void> {
   });
 
   const resumeSchema = {
-    summary: "Queue an interrupted or failed server run again from its last checkpoint",
+    summary:
+      "Resume an interrupted, aborted or failed run from its last checkpoint: a server run is queued again; a browser run is marked queued for the browser that resumes it, whose next start event (seqs continuing) makes it running",
     params: RunIdParams,
     response: { 202: RunView, "4xx": ErrorBody },
   };
@@ -237,15 +238,41 @@ export async function runRoutes(plain: FastifyInstance): Promise<void> {
         `run ${run.id} is ${run.status}; only ${RESUMABLE.join(", ")} runs can be resumed — start a new run instead`,
       );
     }
-    if (run.executor !== "server") throw new HttpError(409, "browser runs are resumed by the browser that trains them");
-    const row = (await app.registry.getRun(run.id))!;
-    const dataset = await resolveDataset(app.registry, row.dataset);
+    if (run.executor === "import")
+      throw new HttpError(409, `run ${run.id} was imported, not trained here; nothing can resume it`);
     // The registry's status is the lock: of two resumes racing, only one moves the run on to queued.
     const reset = { finished_at: null, error: null };
+    if (run.executor === "browser") {
+      // The browser trains it from its uploaded resume point; the server records what it posts.
+      if (!(await app.registry.transitionRun(run.id, RESUMABLE, "queued", reset)))
+        throw new HttpError(409, `run ${run.id} is being resumed already`);
+      return reply.code(202).send(await view(run.id));
+    }
+    const row = (await app.registry.getRun(run.id))!;
+    const dataset = await resolveDataset(app.registry, row.dataset);
     if (!(await app.registry.transitionRun(run.id, RESUMABLE, "queued", reset))) {
       throw new HttpError(409, `run ${run.id} is being resumed already`);
     }
     app.jobs.enqueue(jobInputFor(row, app.settings.dataDir, dataset.source));
+    return reply.code(202).send(await view(run.id));
+  });
+
+  const interruptSchema = {
+    summary:
+      "Mark a browser run whose page is gone (closed or reloaded mid-run) interrupted, so it can be resumed; the page that finds it orphaned calls this",
+    params: RunIdParams,
+    response: { 202: RunView, "4xx": ErrorBody },
+  };
+  app.post("/api/runs/:id/interrupt", { schema: interruptSchema }, async (req, reply) => {
+    const run = await view(req.params.id);
+    if (run.executor !== "browser")
+      throw new HttpError(409, `run ${run.id} is a ${run.executor} run; the server marks its own runs interrupted`);
+    if (!(await app.registry.transitionRun(run.id, ["queued", "running"], "interrupted"))) {
+      throw new HttpError(
+        409,
+        `run ${run.id} is ${(await view(run.id)).status}; only a queued or running browser run can be marked interrupted`,
+      );
+    }
     return reply.code(202).send(await view(run.id));
   });
 }

@@ -334,9 +334,31 @@ export async function createRunOrFindDuplicate(input: {
   return { kind: res.status === 200 ? "reused" : "created", run: parseAnswer(RunView, body, what) };
 }
 
-/** Queues an interrupted, aborted or failed server run again; it continues from its last checkpoint. */
+/**
+ * Resumes an interrupted, aborted or failed run from its last checkpoint: a server run is queued again; a
+ * browser run is marked queued, and the browser that resumes it trains it on (its start event makes it running).
+ */
 export async function resumeServerRun(id: string): Promise<RunView> {
   return call(RunView, `/runs/${encodeURIComponent(id)}/resume`, { method: "POST" });
+}
+
+/** Marks browser run `id`, whose page is gone, interrupted (so that it can be resumed). */
+export async function interruptBrowserRun(id: string): Promise<RunView> {
+  return call(RunView, `/runs/${encodeURIComponent(id)}/interrupt`, { method: "POST" });
+}
+
+/** The bytes of run `id`'s file `name` (e.g. its resume point, optimizer.safetensors). */
+export async function fetchRunFile(id: string, name: string): Promise<Uint8Array> {
+  const path = `/runs/${encodeURIComponent(id)}/artifacts/${encodeURIComponent(name)}`;
+  return new Uint8Array(await (await request(path)).arrayBuffer());
+}
+
+/** The highest event seq the registry holds for run `id`, -1 when it has none (read from its event history). */
+export async function lastRecordedSeq(id: string): Promise<number> {
+  const text = await (await request(`/runs/${encodeURIComponent(id)}/events?mode=history`)).text();
+  let last = -1;
+  for (const m of text.matchAll(/^id: (\d+)$/gm)) last = Math.max(last, Number(m[1]));
+  return last;
 }
 
 /** Appends a batch of a browser run's events to the registry (seqs already stored are skipped there). */

@@ -40,6 +40,9 @@ function positiveOnly(data: uPlot.AlignedData): uPlot.AlignedData {
   ] as uPlot.AlignedData;
 }
 
+/** Tick spacings of the x axis: steps and epochs are counted, so never "epoch 1.2" (1, 2, 5, 10, 20, 50, … up to 5e9). */
+const WHOLE_STEPS = Array.from({ length: 30 }, (_, i) => [1, 2, 5][i % 3]! * 10 ** Math.floor(i / 3));
+
 /** A live line chart on uPlot; redraws only the data when `version` changes. */
 export function LineChart(props: {
   title: string;
@@ -71,7 +74,7 @@ export function LineChart(props: {
         y: props.yRange ? { range: () => props.yRange as [number, number] } : props.logY ? { distr: 3 } : {},
       },
       axes: [
-        { label: props.xLabel, stroke: "var(--muted)", grid: { stroke: "var(--grid)" } },
+        { label: props.xLabel, stroke: "var(--muted)", grid: { stroke: "var(--grid)" }, incrs: WHOLE_STEPS },
         { stroke: "var(--muted)", grid: { stroke: "var(--grid)" } },
       ],
       series: [

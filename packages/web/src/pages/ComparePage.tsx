@@ -58,13 +58,15 @@ export function ComparePage() {
   );
   // Two runs of one template share a name ("MLP"): the legends add what differs between them.
   const labels = runLabels(chosen, rows);
+  // Copies of one configuration share a name: each choice shows its short id, as the legends do.
+  const choiceLabels = runLabels(runs, []);
   return (
     <div className="page compare">
       <section className="panel wide">
         <h2>Compare runs</h2>
         <fieldset className="chips">
           <legend className="muted">Runs to compare</legend>
-          {runs.map((r) => (
+          {runs.map((r, i) => (
             <label key={r.id} className="chip toggle">
               <input
                 type="checkbox"
@@ -76,7 +78,7 @@ export function ComparePage() {
                   })
                 }
               />{" "}
-              {r.name}
+              {choiceLabels[i]}
             </label>
           ))}
         </fieldset>

@@ -6,6 +6,7 @@ import type { StudioApi } from "../state/useStudio";
 import { Dashboard, STOPPED } from "../train/Dashboard";
 import { ServerDownloads } from "../train/Exports";
 import { Results } from "../train/Results";
+import { resumeBrowserRun } from "../train/resumeBrowserRun";
 import { resumeAndFollow } from "../train/serverRuns";
 import { type LocalRun, trainer } from "../train/trainer";
 import { useTrainer } from "../train/useTrainer";
@@ -41,7 +42,9 @@ function configRows(config: unknown, prefix = ""): [string, string][] {
   return Object.entries(config as Record<string, unknown>).flatMap(([k, v]) => {
     const key = prefix ? `${prefix}.${k}` : k;
     if (v !== null && typeof v === "object" && !Array.isArray(v)) return configRows(v, key);
-    return [[key, Array.isArray(v) ? v.join(", ") : String(v)] as [string, string]];
+    // A setting left unset (null: no early stopping, no augmentation) reads as "off", not as a programmer's null.
+    const text = v === null ? "off" : Array.isArray(v) ? v.join(", ") : String(v);
+    return [[key, text] as [string, string]];
   });
 }
 
@@ -85,7 +88,8 @@ export function RunPage({ api, runId }: { api: StudioApi; runId: string }) {
     );
 
   const status = statusOf(run);
-  const resumable = STOPPED.includes(status) && opened.summary.executor === "server";
+  const executor = opened.summary.executor;
+  const resumable = STOPPED.includes(status) && (executor === "server" || executor === "browser");
   const act = async (what: () => Promise<unknown>) => {
     setBusy(true);
     setError(null);
@@ -97,7 +101,9 @@ export function RunPage({ api, runId }: { api: StudioApi; runId: string }) {
       setBusy(false);
     }
   };
-  const resume = () => act(() => resumeAndFollow(run.id, run.name, run.studio));
+  // A browser run resumes in this tab, from its last epoch end; a server run is queued on the server again.
+  const resume = () =>
+    act(() => (executor === "browser" ? resumeBrowserRun(run.id) : resumeAndFollow(run.id, run.name, run.studio)));
   const abort = () => act(async () => (run.where === "browser" ? trainer.abort(run.id) : abortRun(run.id)));
   const copyToBuilder = () => {
     api.run("loadStudio", { studio: opened.studio });
@@ -123,8 +129,8 @@ export function RunPage({ api, runId }: { api: StudioApi; runId: string }) {
               Resume
             </button>
           )}
-          {STOPPED.includes(status) && opened.summary.executor === "browser" && (
-            <span className="muted">A browser run cannot be resumed yet: train a new copy.</span>
+          {resumable && executor === "browser" && (
+            <span className="muted">Resumes in this tab from its last finished epoch.</span>
           )}
           {(status === "running" || status === "queued") && (
             <button type="button" className="danger" onClick={abort} disabled={busy}>
@@ -154,7 +160,8 @@ export function RunPage({ api, runId }: { api: StudioApi; runId: string }) {
               epochs={run.series.epoch}
               seconds={seconds}
               downloads={
-                !opened.local && run.series.end?.type === "done" ? (
+                // A run trained in this tab builds its exports in the page (Results shows those); others ask the server.
+                !opened.local && run.where !== "browser" && run.series.end?.type === "done" ? (
                   <ServerDownloads runId={run.id} artifacts={run.series.end.artifacts} />
                 ) : undefined
               }

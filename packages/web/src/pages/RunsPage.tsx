@@ -5,7 +5,10 @@ import { deleteStoredRun } from "../registry/localRunStore";
 import { isLocalRunId, openRun } from "../registry/openRun";
 import { useStoredRuns } from "../registry/useStoredRuns";
 import type { StudioApi } from "../state/useStudio";
+import { settleOrphanedRuns } from "../train/orphanedRuns";
+import { resumeBrowserRun } from "../train/resumeBrowserRun";
 import { attachServerRun } from "../train/serverRuns";
+import { trainer } from "../train/trainer";
 import { useServerAvailable, useTrainer } from "../train/useTrainer";
 import { ImportModel } from "./ImportModel";
 import { Pager } from "./runs/Pager";
@@ -39,7 +42,7 @@ interface Row {
   server: RunSummary | null;
 }
 
-/** Statuses a server run resumes from (from its last checkpoint). */
+/** Statuses a run resumes from (from its last checkpoint, on the server or in this tab). */
 const RESUMABLE = ["interrupted", "aborted", "failed"];
 
 const DATE = new Intl.DateTimeFormat(undefined, { dateStyle: "short", timeStyle: "short" });
@@ -89,6 +92,14 @@ export function RunsPage(_props: { api: StudioApi }) {
   const { page, error: listError, reload } = useRunPage(query);
   const error = actionError ?? listError;
 
+  // Browser runs whose page closed mid-run are recorded as interrupted first, so they list with Resume.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: once per visit; reload reads the list again.
+  useEffect(() => {
+    void settleOrphanedRuns().then(() => {
+      reload();
+      setStoreVersion((v) => v + 1);
+    });
+  }, []);
   useEffect(() => {
     if (serverUp)
       listDatasets().then(
@@ -145,11 +156,16 @@ export function RunsPage(_props: { api: StudioApi }) {
   const stored = useStoredRuns(
     !serverUp,
     `${storeVersion}:${local.runs.map((r) => r.series.end?.type ?? "").join()}`,
-    local.runs.filter((r) => !r.series.end).map((r) => r.id),
+    local.runs.filter((r) => trainer.isTraining(r.id)).map((r) => r.id),
   );
   const storedRows: Row[] = useMemo(() => stored.map((r) => ({ ...serverRow(r), server: null })), [stored]);
+  // A browser run resumes in this tab; a server run on the server. Either way its page follows it.
   const resume = (row: Row) =>
-    act(resumeServerRun(row.id).then(() => (window.location.hash = `#/run/${encodeURIComponent(row.id)}`)));
+    act(
+      (row.executor === "browser" ? resumeBrowserRun(row.id) : resumeServerRun(row.id)).then(
+        () => (window.location.hash = `#/run/${encodeURIComponent(row.id)}`),
+      ),
+    );
   // A registered run opens on its own page (its results or dashboard, its model and config); a tab's run on the train page.
   const open = (row: Row) => {
     window.location.hash = row.server || isLocalRunId(row.id) ? `#/run/${encodeURIComponent(row.id)}` : "#/train";
@@ -357,7 +373,7 @@ function RunRow({
       <td data-label="Status">
         <span className={`status ${r.status}`}>{r.status}</span>
         {/* Beside the status it answers, so the actions column keeps its width. */}
-        {r.server?.executor === "server" && RESUMABLE.includes(r.status) && (
+        {(r.executor === "server" || r.executor === "browser") && RESUMABLE.includes(r.status) && (
           <button type="button" className="primary resume" onClick={onResume}>
             Resume
           </button>

@@ -161,7 +161,7 @@ export function TrainPage({ api }: { api: StudioApi }) {
       {active && (
         <section className="panel wide" aria-labelledby="dash-h">
           <h2 id="dash-h">
-            {active.name} {active.where === "server" ? "· on the server" : "· in this browser"}
+            {active.name} {active.where === "server" ? "· on the server" : "· in this browser"}{" "}
             {active.engine && (
               <span className="badge" data-testid="run-engine">
                 {engineLabel(active.engine)}

@@ -31,6 +31,8 @@ export interface StoredRun {
   error: string | null;
   events: TrainEvent[];
   results: RunResults | null;
+  /** Its resume point at its last epoch end (train/resumePoint.ts), from which an interrupted or aborted run continues. */
+  resumePoint?: Uint8Array | null;
 }
 
 let opened: Promise<IDBDatabase> | null = null;
@@ -62,9 +64,27 @@ async function request<T>(mode: IDBTransactionMode, make: (store: IDBObjectStore
   });
 }
 
+/** Listeners told of every saved or deleted run of this page, so open views list it without a reload. */
+const changes = new EventTarget();
+
+/** Calls `listener` with a run's id (and the run, unless it was deleted) once this page saved or deleted it; returns the unsubscribe function. */
+export function onStoredRunChange(listener: (id: string, run: StoredRun | null) => void): () => void {
+  const on = (e: Event) => {
+    const { id, run } = (e as CustomEvent<{ id: string; run: StoredRun | null }>).detail;
+    listener(id, run);
+  };
+  changes.addEventListener("change", on);
+  return () => changes.removeEventListener("change", on);
+}
+
+function changed(id: string, run: StoredRun | null): void {
+  changes.dispatchEvent(new CustomEvent("change", { detail: { id, run } }));
+}
+
 /** Saves (or replaces) run `run`. */
-export function putStoredRun(run: StoredRun): Promise<void> {
-  return request("readwrite", (s) => s.put(run));
+export async function putStoredRun(run: StoredRun): Promise<void> {
+  await request("readwrite", (s) => s.put(run));
+  changed(run.id, run);
 }
 
 /** Run `id`, or undefined. */
@@ -73,8 +93,9 @@ export function getStoredRun(id: string): Promise<StoredRun | undefined> {
 }
 
 /** Deletes run `id`. */
-export function deleteStoredRun(id: string): Promise<void> {
-  return request("readwrite", (s) => s.delete(id));
+export async function deleteStoredRun(id: string): Promise<void> {
+  await request("readwrite", (s) => s.delete(id));
+  changed(id, null);
 }
 
 /** Every stored run, newest first. */

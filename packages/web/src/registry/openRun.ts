@@ -1,6 +1,7 @@
 import { getRun, type RunSummary } from "../api/client";
 import { type DatasetChoice, DEFAULT_DATASET } from "../data/datasets";
 import type { Studio } from "../state/studio";
+import { settleOrphanedRuns } from "../train/orphanedRuns";
 import { attachServerRun } from "../train/serverRuns";
 import { trainer } from "../train/trainer";
 import { getStoredRun, type StoredRun, storedRunSummary } from "./localRunStore";
@@ -33,11 +34,13 @@ export function datasetChoiceOf(
   return { kind: "server", id: dataset, shape: spec.input.shape as [number, number, number], classes: spec.classes };
 }
 
-/** Statuses in which a run is not training now, though a page that lost it may say otherwise. */
-const UNFINISHED = ["queued", "running"];
+/** Statuses of a stored run whose events have no end: opened by a page that is not training it, it was interrupted. */
+const UNFINISHED = ["queued", "running", "interrupted"];
 
 /** Loads run `id` into the page's trainer (events, results, model) and returns what the registry says of it. */
 export async function openRun(id: string): Promise<OpenedRun> {
+  // A browser run whose page is gone is recorded as interrupted first, so it opens as one (with Resume).
+  await settleOrphanedRuns();
   return isLocalRunId(id) ? openStoredRun(id) : openServerRun(id);
 }
 

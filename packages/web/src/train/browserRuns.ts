@@ -23,8 +23,10 @@ import {
 } from "../registry/localRunStore";
 import { metricsOf, testReportOf } from "../registry/runFiles";
 import type { Studio } from "../state/studio";
+import { RESUME_POINT_FILE } from "./resumePoint";
 import { serverDatasetId } from "./serverRuns";
 import { type RunResults, trainer } from "./trainer";
+import { holdWhileTraining } from "./trainingLocks";
 
 /*
  * Browser runs in a registry. With a server, a browser run is created there
@@ -140,8 +142,15 @@ async function startInLocalStore(studio: Studio, opts: BrowserStart): Promise<St
   return { kind: "started", id };
 }
 
-/** Sends run `runId`'s events to the server in batches and, when it is done, its files, then its final event. */
+/**
+ * Sends run `runId`'s events to the server in batches, its resume point at
+ * every epoch end and, when it is done, its files, then its final event.
+ * Holds the run's training lock until its final event is sent, so that a
+ * page loaded after this one closed finds the run interrupted.
+ */
 export function reportToServer(runId: string): void {
+  const holding = holdWhileTraining(runId, true);
+  const release = () => void holding.then((release) => release());
   const pending: TrainEvent[] = [];
   let sending: Promise<void> = Promise.resolve();
   let timer: ReturnType<typeof setTimeout> | null = null;
@@ -169,10 +178,18 @@ export function reportToServer(runId: string): void {
     if (results) await uploadResults(runId, results).catch(warn("the run's files"));
     if (done) pending.push(done);
     await flush();
+    release();
   };
   const stop = trainer.observe(runId, (change) => {
     if (change.type === "results") {
       if (done) void finish(change.results);
+      return;
+    }
+    if (change.type === "resumePoint") {
+      // After the epoch's events, and before any later ones: an "aborted" the server records finds it there.
+      void flush();
+      const point = change.point;
+      sending = sending.then(() => uploadRunArtifact(runId, RESUME_POINT_FILE, point)).catch(warn("the resume point"));
       return;
     }
     const event = change.event;
@@ -183,7 +200,7 @@ export function reportToServer(runId: string): void {
     } else if (isTerminal(event)) {
       pending.push(event);
       stop();
-      void flush();
+      void flush().then(release);
     } else {
       pending.push(event);
       timer ??= setTimeout(() => void flush(), POST_EVERY_MS);
@@ -211,8 +228,14 @@ const STATUS_AFTER: Record<string, StoredRun["status"]> = {
   diverged: "diverged",
 };
 
-/** Keeps browser run `stored` up to date in IndexedDB: its events at each epoch end, its end and its results. */
+/**
+ * Keeps browser run `stored` up to date in IndexedDB: its events and resume
+ * point at each epoch end, its end and its results. Holds the run's training
+ * lock until its end is stored, so that a later page finds it interrupted.
+ */
 export function recordLocally(stored: StoredRun): void {
+  const holding = holdWhileTraining(stored.id, false);
+  const release = () => void saving.then(() => holding).then((release) => release());
   let record = stored;
   let saving: Promise<void> = Promise.resolve();
   const save = (patch: Partial<StoredRun>) => {
@@ -232,19 +255,29 @@ export function recordLocally(stored: StoredRun): void {
     if (change.type === "results") {
       save({ results: change.results });
       stop();
+      release();
+      return;
+    }
+    if (change.type === "resumePoint") {
+      save({ resumePoint: change.point });
       return;
     }
     const e = change.event;
     record.events.push(e);
-    if (e.type === "start") save({ status: "running", startedAt: e.time });
-    else if (e.type === "epoch") save({});
+    // A resumed run keeps its first start time.
+    if (e.type === "start")
+      save({ status: "running", startedAt: record.startedAt ?? e.time, finishedAt: null, error: null });
     else if (isTerminal(e)) {
       save({
         status: STATUS_AFTER[e.type] ?? "failed",
         finishedAt: e.time,
         error: e.type === "error" || e.type === "diverged" ? e.message : e.type === "aborted" ? e.reason : null,
       });
-      if (e.type !== "done") stop();
+      // A done run's results come next.
+      if (e.type !== "done") {
+        stop();
+        release();
+      }
     }
   });
 }

@@ -14,9 +14,10 @@ import {
   train,
   varsToHost,
 } from "@layerlab/engine";
-import type { Backend } from "@layerlab/spec";
+import type { Backend, TrainEvent, TrainingConfig } from "@layerlab/spec";
 import { decodeDatasetPayload } from "../data/payload";
 import type { FromWorker, Inspection, RunNormalization, ToWorker, WasmMode } from "./protocol";
+import { type BrowserResumeState, decodeBrowserResumePoint, encodeBrowserResumePoint } from "./resumePoint";
 
 /*
  * The engine side of the training worker, loaded by worker.ts once it has
@@ -77,7 +78,13 @@ async function startTraining(msg: Extract<ToWorker, { type: "train" }>) {
   }
   const controller = new AbortController();
   let run: TrainRun;
+  let progress: BrowserResumeState;
   try {
+    const resumed = msg.resume ? decodeBrowserResumePoint(msg.resume.point) : null;
+    // The restored weights are arrays of the backend, which must be up first.
+    if (resumed) await engineInfo;
+    progress = resumed?.state ?? { epochsDone: 0, bestMetric: null, bestEpoch: null, seconds: 0, limit: null };
+    progress.limit = msg.limit ?? null;
     run = train({
       spec: msg.spec,
       config: msg.config,
@@ -85,17 +92,44 @@ async function startTraining(msg: Extract<ToWorker, { type: "train" }>) {
       signal: controller.signal,
       limit: msg.limit,
       logEvery: 5,
+      ...(resumed && {
+        resume: {
+          vars: loadWeights(buildModel(msg.spec), resumed.weights),
+          optState: resumed.optimizerState,
+          epochsDone: resumed.state.epochsDone,
+          bestMetric: resumed.state.bestMetric,
+        },
+      }),
     });
   } catch (err) {
-    post({ type: "failed", runId: msg.runId, message: err instanceof Error ? err.message : String(err) });
+    const problem = err instanceof Error ? err.message : String(err);
+    post({
+      type: "failed",
+      runId: msg.runId,
+      message: msg.resume ? `the run cannot resume from its resume point: ${problem}` : problem,
+    });
     return;
   }
   const entry: WorkerRun = { run, controller, finished: false };
   runs.set(msg.runId, entry);
   post({ type: "started", runId: msg.runId, engine: await engineInfo });
-  for await (const event of run) {
+  // A resumed run's events continue the seqs recorded so far, and its time is the whole run's.
+  const firstSeq = msg.resume?.firstSeq ?? 0;
+  const secondsBefore = progress.seconds;
+  const sessionStart = performance.now();
+  for await (const engineEvent of run) {
+    const event: TrainEvent =
+      engineEvent.type === "done"
+        ? { ...engineEvent, seq: engineEvent.seq + firstSeq, seconds: secondsBefore + engineEvent.seconds }
+        : { ...engineEvent, seq: engineEvent.seq + firstSeq };
     post({ type: "event", runId: msg.runId, event });
     await nextTask();
+    if (event.type === "epoch") {
+      // Taken before the loop goes on, so the weights and optimizer state are this epoch's end.
+      progress = nextProgress(progress, event, run.config, secondsBefore + (performance.now() - sessionStart) / 1000);
+      const point = encodeBrowserResumePoint(await run.lastWeights(), await run.optimizerState(), progress);
+      post({ type: "resumePoint", runId: msg.runId, epochsDone: event.epoch, point }, [point.buffer]);
+    }
     if (event.type === "done" && run.test) {
       const t = dataset.test;
       const weights = await run.lastWeights();
@@ -117,6 +151,28 @@ async function startTraining(msg: Extract<ToWorker, { type: "train" }>) {
   }
   entry.finished = true;
   if (runs.get(msg.runId) !== entry) run.dispose();
+}
+
+/** The progress after epoch `e`: the best metric by the engine's early-stopping rule, and the seconds trained. */
+function nextProgress(
+  before: BrowserResumeState,
+  e: Extract<TrainEvent, { type: "epoch" }>,
+  config: TrainingConfig,
+  seconds: number,
+): BrowserResumeState {
+  const metric = config.earlyStopping?.metric ?? "val_loss";
+  const current = metric === "val_acc" ? e.valAccuracy : e.valLoss;
+  const minDelta = config.earlyStopping?.minDelta ?? 0;
+  const best = before.bestMetric;
+  const improved =
+    current !== null &&
+    (best === null || (metric === "val_acc" ? current > best + minDelta : current < best - minDelta));
+  return {
+    ...before,
+    epochsDone: e.epoch,
+    seconds,
+    ...(improved && { bestMetric: current, bestEpoch: e.epoch }),
+  };
 }
 
 /** Normalises raw pixels in [0, 1] (`[C, H, W]`) as the model's training data was normalised. */

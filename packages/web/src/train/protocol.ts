@@ -20,6 +20,12 @@ export interface RunNormalization {
   std: number[];
 }
 
+/** Where a resumed browser run continues: its resume point, and the seq its first event gets (after every event recorded so far). */
+export interface ResumeFrom {
+  point: Uint8Array;
+  firstSeq: number;
+}
+
 /** Messages the page sends to the training worker. */
 export type ToWorker =
   /** Must come first: the worker loads the engine only after it. */
@@ -32,6 +38,8 @@ export type ToWorker =
       dataset: DatasetChoice;
       limit?: number;
       serverData?: ArrayBuffer;
+      /** Continues a run from its resume point (resumePoint.ts) instead of starting it afresh. */
+      resume?: ResumeFrom;
     }
   | { type: "abort"; runId: string }
   /** Raw pixels in [0, 1], `[C, H, W]`; the worker normalises them as the run did. */
@@ -68,6 +76,8 @@ export type FromWorker =
   /** Run `runId` is training; `threads` is how many threads run its Wasm kernels (1 on WebGPU). */
   | { type: "started"; runId: string; engine: { backend: Backend; threads: number } }
   | { type: "event"; runId: string; event: TrainEvent }
+  /** Sent after each `epoch` event: the run's resume point at that epoch's end (resumePoint.ts). */
+  | { type: "resumePoint"; runId: string; epochsDone: number; point: Uint8Array }
   | {
       type: "results";
       runId: string;

@@ -66,6 +66,12 @@ export function attachServerRun(id: string, name: string, studio: Studio) {
   });
 }
 
+/** Stops following run `id` on the server (this tab trains it now, as a resumed browser run). */
+export function detachServerRun(id: string): void {
+  closers.get(id)?.();
+  closers.delete(id);
+}
+
 /** Fetches a finished server run's test results into the dashboard (once per run). */
 function loadResults(id: string, studio: Studio, warn: (message: string) => void) {
   const run = trainer.getState().runs.find((r) => r.id === id);

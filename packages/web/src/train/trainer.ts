@@ -3,7 +3,7 @@ import type { Backend, DeadUnits, ModelSpecInput, TrainEvent } from "@layerlab/s
 import { TERMINAL_EVENT_TYPES } from "@layerlab/spec";
 import { appendEvent, emptySeries, type RunSeries } from "../charts/series";
 import type { Studio } from "../state/studio";
-import type { FromWorker, Inspection, RunNormalization, TestImages, ToWorker, WasmMode } from "./protocol";
+import type { FromWorker, Inspection, ResumeFrom, RunNormalization, TestImages, ToWorker, WasmMode } from "./protocol";
 
 /** Test metrics and images of a finished run, for the results views. */
 export interface RunResults {
@@ -71,8 +71,11 @@ export interface LocalRun {
   registered?: "server" | "local";
 }
 
-/** What a browser run's worker reported: an event or, once done, the results. */
-export type RunChange = { type: "event"; event: TrainEvent } | { type: "results"; results: RunResults };
+/** What a browser run's worker reported: an event, its resume point at an epoch's end or, once done, the results. */
+export type RunChange =
+  | { type: "event"; event: TrainEvent }
+  | { type: "resumePoint"; point: Uint8Array; epochsDone: number }
+  | { type: "results"; results: RunResults };
 
 /** What the training views subscribe to. */
 export interface TrainerState {
@@ -105,6 +108,8 @@ export class Trainer {
   #nextId = 1;
   #count = 0;
   #observers = new Map<string, Set<(change: RunChange) => void>>();
+  /** Browser runs training in this tab's workers now (a resumed one's series ends with its earlier stop until its new start). */
+  #training = new Set<string>();
 
   /** Calls `listener` with every event and the results browser run `runId`'s worker reports; returns the unsubscribe function. */
   observe(runId: string, listener: (change: RunChange) => void): () => void {
@@ -199,8 +204,14 @@ export class Trainer {
         this.#update(msg.runId, (r) => ({ ...r, engine: msg.engine, version: r.version + 1 }));
         break;
       case "event":
+        if (isTerminal(msg.event)) this.#training.delete(msg.runId);
+        // Its events say how it stands from now on, not what the registry said before this tab trained it.
+        if (msg.event.type === "start") this.#update(msg.runId, ({ registryStatus: _before, ...r }) => r);
         this.pushEvent(msg.runId, msg.event);
         this.#tell(msg.runId, { type: "event", event: msg.event });
+        break;
+      case "resumePoint":
+        this.#tell(msg.runId, { type: "resumePoint", point: msg.point, epochsDone: msg.epochsDone });
         break;
       case "results": {
         const { evaluation, test, weights, normalization } = msg;
@@ -223,7 +234,8 @@ export class Trainer {
         break;
       case "failed": {
         const run = this.#state.runs.find((r) => r.id === msg.runId);
-        if (run && !run.series.end) {
+        if (run && (!run.series.end || this.#training.has(run.id))) {
+          this.#training.delete(run.id);
           const event: TrainEvent = {
             seq: run.series.lastSeq + 1,
             time: Date.now(),
@@ -250,23 +262,42 @@ export class Trainer {
   /** Whether the active run is still going. */
   isRunning(): boolean {
     const run = this.#active();
-    return Boolean(run && run.where === "browser" && !run.series.end);
+    return Boolean(run && this.isTraining(run.id));
   }
 
-  /** Trains `studio` in this browser; `limit` trains on the first N samples only; `id` is the registry's id when it has one. */
-  start(studio: Studio, opts: { limit?: number; serverData?: ArrayBuffer; name?: string; id?: string } = {}): string {
+  /** Whether browser run `id` is training in this tab now (a resumed one included, before its new start event). */
+  isTraining(id: string): boolean {
+    return this.#training.has(id);
+  }
+
+  /**
+   * Trains `studio` in this browser; `limit` trains on the first N samples only; `id` is the registry's id when
+   * it has one. With `resume`, run `id` continues from its resume point: the events it has stay in its series.
+   */
+  start(
+    studio: Studio,
+    opts: { limit?: number; serverData?: ArrayBuffer; name?: string; id?: string; resume?: ResumeFrom } = {},
+  ): string {
     this.#count++;
     const id = opts.id ?? `local-${this.#count}`;
-    const run: LocalRun = {
-      id,
-      name: opts.name ?? `browser run ${this.#count}`,
-      where: "browser",
-      studio,
-      series: emptySeries(),
-      results: null,
-      version: 0,
-    };
-    this.#emit({ runs: [...this.#state.runs, run], activeId: id });
+    const held = opts.resume ? this.#state.runs.find((r) => r.id === id) : undefined;
+    if (held) {
+      // Trained here from now on (it may have been followed on the server until now); results come again at its end.
+      const { engine: _engine, queuePosition: _queued, ...rest } = held;
+      const resumed: LocalRun = { ...rest, where: "browser", studio, results: null, version: held.version + 1 };
+      this.#emit({ runs: this.#state.runs.map((r) => (r.id === id ? resumed : r)), activeId: id });
+    } else {
+      const run: LocalRun = {
+        id,
+        name: opts.name ?? `browser run ${this.#count}`,
+        where: "browser",
+        studio,
+        series: emptySeries(),
+        results: null,
+        version: 0,
+      };
+      this.#emit({ runs: [...this.#state.runs.filter((r) => r.id !== id), run], activeId: id });
+    }
     const msg: ToWorker = {
       type: "train",
       runId: id,
@@ -276,9 +307,13 @@ export class Trainer {
     };
     if (opts.limit) msg.limit = opts.limit;
     if (opts.serverData) msg.serverData = opts.serverData;
+    if (opts.resume) msg.resume = opts.resume;
+    // A model loaded for viewing under this id is replaced by the run's own.
+    if (this.#loads.delete(id)) this.#send({ type: "unload", runId: id }, this.#modeOf(id));
+    this.#training.add(id);
     const mode = wasmModeFor(studio.spec, globalThis.crossOriginIsolated === true);
     this.#runWorker.set(id, mode);
-    this.#send(msg, mode);
+    this.#send(msg, mode, opts.resume ? [opts.resume.point.buffer] : []);
     return id;
   }
 
