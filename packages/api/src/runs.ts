@@ -54,6 +54,8 @@ export const RunSummary = z.object({
   createdAt: z.number().meta({ description: "Milliseconds since the Unix epoch" }),
   startedAt: z.number().nullable(),
   finishedAt: z.number().nullable(),
+  /** Seconds spent training over every session (a resumed run's too); null until the run is done. */
+  trainSeconds: z.number().nullable(),
   metrics: RunMetrics,
   error: z.string().nullable(),
   queuePosition: z

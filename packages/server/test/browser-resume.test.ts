@@ -53,6 +53,33 @@ describe("resuming a browser run on the server's side", () => {
     expect((await api(base, "POST", `/api/runs/${id}/resume`)).body.status).toBe("queued");
   });
 
+  it("records the done event's seconds as the run's training time, over both sessions of a resumed run", async () => {
+    const { id } = await browserRun(base, { finish: false });
+    const aborted = { seq: 2, time: 50_000, type: "aborted", epoch: 1, step: 1, reason: "aborted by the user" };
+    expect((await api(base, "POST", `/api/runs/${id}/events`, { events: [start, epoch, aborted] })).status).toBe(202);
+    expect((await api(base, "POST", `/api/runs/${id}/resume`)).status).toBe(202);
+    // The second session starts a day later; the run trained 7.5 s in all.
+    const later = 86_400_000;
+    const restart = { ...start, seq: 3, time: later, resumedFromEpoch: 1 };
+    const done = {
+      seq: 4,
+      time: later + 4000,
+      type: "done",
+      epochs: 2,
+      stoppedEarly: false,
+      testLoss: 0.3,
+      testAccuracy: 0.9,
+      seconds: 7.5,
+      artifacts: [],
+    };
+    expect((await api(base, "POST", `/api/runs/${id}/events`, { events: [restart, done] })).status).toBe(202);
+    const run = (await api(base, "GET", `/api/runs/${id}`)).body;
+    expect(run.status).toBe("succeeded");
+    expect(run.trainSeconds).toBe(7.5);
+    const listed = (await api(base, "GET", "/api/runs?limit=1000")).body.runs.find((r: { id: string }) => r.id === id);
+    expect(listed.trainSeconds).toBe(7.5);
+  });
+
   it("refuses to mark a server run interrupted", async () => {
     const created = await api(base, "POST", "/api/runs", { ...SMALL_RUN, ifExists: "new", config: { epochs: 1 } });
     const refused = await api(base, "POST", `/api/runs/${created.body.id}/interrupt`);

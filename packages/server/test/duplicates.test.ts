@@ -96,7 +96,11 @@ describe("a registry written before the fingerprint slot", () => {
     // A run row exactly as the server writes it, to copy into the old registry.
     const made = await api(base, "POST", "/api/runs", { ...BROWSER_RUN, limit: 500 });
     expect(made.status).toBe(201);
-    const { fingerprint_slot: _slot, ...row } = (await server.app.registry.getRun(made.body.id))!;
+    const {
+      fingerprint_slot: _slot,
+      train_seconds: _seconds,
+      ...row
+    } = (await server.app.registry.getRun(made.body.id))!;
 
     const oldDir = mkdtempSync(join(tmpdir(), "layerlab-old-registry-"));
     try {

@@ -108,6 +108,16 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable("runs").dropColumn("fingerprint_slot").execute();
     },
   },
+  "0003_train_seconds": {
+    async up(db: Kysely<unknown>) {
+      // The done event's seconds: training time over every session of a resumed run, which
+      // finished_at - started_at (the last session, or the wall-clock gap between sessions) is not.
+      await db.schema.alterTable("runs").addColumn("train_seconds", "double precision").execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.alterTable("runs").dropColumn("train_seconds").execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

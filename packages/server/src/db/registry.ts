@@ -73,6 +73,7 @@ const RUN_SUMMARY_COLUMNS = Object.keys({
   started_at: true,
   finished_at: true,
   epochs_done: true,
+  train_seconds: true,
   train_loss: true,
   train_accuracy: true,
   val_loss: true,

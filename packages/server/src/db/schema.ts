@@ -61,6 +61,8 @@ export interface RunsTable {
   started_at: number | null;
   finished_at: number | null;
   epochs_done: number;
+  /** Seconds spent training, over every session of a resumed run; set by the done event. */
+  train_seconds: number | null;
   train_loss: number | null;
   train_accuracy: number | null;
   val_loss: number | null;

@@ -41,7 +41,8 @@ export async function applyEvents(
       const status = STATUS_AFTER[e.type];
       if (status) {
         const patch: Parameters<Registry["updateRun"]>[1] = { finished_at: e.time };
-        if (e.type === "done") Object.assign(patch, { test_loss: e.testLoss, test_accuracy: e.testAccuracy });
+        if (e.type === "done")
+          Object.assign(patch, { test_loss: e.testLoss, test_accuracy: e.testAccuracy, train_seconds: e.seconds });
         if (e.type === "error" || e.type === "diverged") patch.error = e.message;
         if (e.type === "aborted") patch.error = e.reason;
         await registry.transitionRun(runId, ["queued", "running", "interrupted"], status, patch);

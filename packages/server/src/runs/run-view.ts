@@ -34,6 +34,7 @@ export function runSummaryView(row: RunSummaryRow, queuePosition: number | null)
     createdAt: Number(row.created_at),
     startedAt: row.started_at === null ? null : Number(row.started_at),
     finishedAt: row.finished_at === null ? null : Number(row.finished_at),
+    trainSeconds: row.train_seconds ?? null,
     metrics: {
       trainLoss: row.train_loss,
       trainAccuracy: row.train_accuracy,

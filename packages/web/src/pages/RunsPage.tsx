@@ -68,7 +68,7 @@ function serverRow(r: RunSummary): Row {
     optimizer: r.optimizer,
     epochs: r.epochs,
     executor: r.executor,
-    seconds: r.finishedAt && r.startedAt ? (r.finishedAt - r.startedAt) / 1000 : null,
+    seconds: r.trainSeconds ?? (r.finishedAt && r.startedAt ? (r.finishedAt - r.startedAt) / 1000 : null),
     createdAt: r.createdAt,
     tags: r.tags,
     server: r,

@@ -109,6 +109,12 @@ export async function storedRunsByFingerprint(fingerprint: string): Promise<Stor
   return (await listStoredRuns()).filter((r) => r.fingerprint === fingerprint);
 }
 
+/** The training time a stored run's done event reports (every session of a resumed run), or null before it ends. */
+function doneSeconds(events: StoredRun["events"]): number | null {
+  for (const e of events) if (e.type === "done") return e.seconds;
+  return null;
+}
+
 /** A stored run as the run list shows a registry run. */
 export function storedRunSummary(r: StoredRun): RunSummary {
   const { spec, config } = r.studio;
@@ -140,6 +146,7 @@ export function storedRunSummary(r: StoredRun): RunSummary {
     createdAt: r.createdAt,
     startedAt: r.startedAt,
     finishedAt: r.finishedAt,
+    trainSeconds: doneSeconds(r.events),
     epochsDone: epochs.length,
     metrics: {
       trainLoss: last?.trainLoss ?? null,
