@@ -10,6 +10,8 @@ export default defineConfig({
           name: "fast",
           include: ["packages/*/test/**/*.test.ts", "bench/**/*.test.ts"],
           exclude: ["packages/*/test/**/*.slow.test.ts"],
+          // One studio build per run, shared by every end-to-end file (made by the first that needs it).
+          globalSetup: ["packages/web/test/shared-build.global.ts"],
           testTimeout: 60_000,
           hookTimeout: 60_000,
         },

@@ -1,10 +1,11 @@
 /**
  * The PyTorch runtime: finds a Python that can `import torch` and runs
- * bench/pytorch_bench.py (the same workloads, 2 threads) in it.
+ * bench/pytorch_bench.py (the same workloads, 2 threads) in it, which also
+ * reports the BLAS library it had mapped.
  */
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
-import { errorMessage, type RuntimeReport } from "./results";
+import { errorMessage, PeerInfo, type RuntimeReport } from "./results";
 import { parseChildJson, runProcess } from "./subprocess";
 import { WORKLOAD_NAMES, type WorkloadName } from "./workloads";
 
@@ -13,10 +14,7 @@ const SCRIPT = fileURLToPath(new URL("./pytorch_bench.py", import.meta.url));
 // The pyenv `python3` on PATH has no torch here; Debian's python3-torch lives in /usr/bin/python3.
 const CANDIDATES = ["python3", "/usr/bin/python3"];
 
-const PytorchOutput = z.object({
-  torch: z.string(),
-  threads: z.number(),
-  python: z.string(),
+const PytorchOutput = PeerInfo.extend({
   results: z.array(z.object({ workload: z.enum(WORKLOAD_NAMES), samplesPerSec: z.number(), steps: z.number() })),
 });
 
@@ -40,11 +38,13 @@ export interface PytorchOptions {
   steps?: number;
   timeoutMs: number;
   log?: (line: string) => void;
+  /** The Python to use, as `findTorchPython` found it (null: none has torch); looked up when absent. */
+  python?: string | null;
 }
 
 /** Measures the workloads in PyTorch on the CPU with 2 threads; skipped when no Python has torch. */
 export async function runPytorch(opts: PytorchOptions): Promise<RuntimeReport> {
-  const python = await findTorchPython();
+  const python = opts.python === undefined ? await findTorchPython() : opts.python;
   if (!python) {
     return {
       runtime: "pytorch-cpu",
@@ -60,18 +60,25 @@ export async function runPytorch(opts: PytorchOptions): Promise<RuntimeReport> {
       timeoutMs: opts.timeoutMs,
       ...(opts.log ? { onStderr: opts.log } : {}),
     });
-    const out = PytorchOutput.parse(parseChildJson("pytorch_bench.py", outcome, opts.timeoutMs));
+    const { results, ...peer } = PytorchOutput.parse(parseChildJson("pytorch_bench.py", outcome, opts.timeoutMs));
     return {
       runtime: "pytorch-cpu",
       status: "ok",
-      results: out.results.map((r) => ({
+      results: results.map((r) => ({
         workload: r.workload,
         runtime: "pytorch-cpu",
         samplesPerSec: r.samplesPerSec,
       })),
-      note: `torch ${out.torch}, ${out.threads} threads, ${out.python}`,
+      note: `torch ${peer.torch}, ${peer.threads} threads, ${peer.python}, BLAS: ${describeBlas(peer)}`,
+      peer,
     };
   } catch (err) {
     return { runtime: "pytorch-cpu", status: "failed", reason: errorMessage(err) };
   }
+}
+
+/** The peer's BLAS in a few words: kind, library file and what the library says of itself. */
+export function describeBlas(peer: PeerInfo): string {
+  const { kind, path, detail } = peer.blas;
+  return [kind, path, detail && `(${detail})`].filter(Boolean).join(" ");
 }

@@ -5,20 +5,26 @@ maxpool-dense(128)-dense(10) with Adam (lr 1e-3), batch 64, cross-entropy, on
 random MNIST-shaped data, with 2 threads. The data is generated up front as
 tensors (uint8 normalised to float once, as the engine keeps a uint8 set and
 normalises per batch), so only training steps are timed; warm-up steps are
-excluded. Prints one JSON object on stdout:
+excluded. Prints one JSON object on stdout, with the BLAS library this very
+process has mapped (see peer_blas.py) and torch's build configuration:
 
-    {"torch": "1.13.0", "threads": 2, "results": [{"workload", "samplesPerSec", "steps"}]}
+    {"torch": "1.13.0", "threads": 2, "python": "/usr/bin/python3",
+     "blas": {"kind": "openblas", "path": "/usr/lib/.../libopenblasp-r0.3.21.so", "detail": "OpenBLAS 0.3.21 ..."},
+     "config": "<torch.__config__.show()>", "results": [{"workload", "samplesPerSec", "steps"}]}
 
 Usage: pytorch_bench.py [--workloads mnist-mlp,mnist-cnn] [--steps N] [--threads 2]
 """
 
 import argparse
 import json
+import re
 import sys
 import time
 
 import torch
 from torch import nn
+
+from peer_blas import blas_of_this_process
 
 BATCH_SIZE = 64
 # Must match DEFAULT_STEPS / stepPlan in bench/workloads.ts.
@@ -106,7 +112,18 @@ def main():
     for name in names:
         results.append(measure(name, args.steps))
         print(f"pytorch {name}: {results[-1]['samplesPerSec']:.0f} samples/s", file=sys.stderr)
-    json.dump({"torch": torch.__version__, "threads": torch.get_num_threads(), "python": sys.executable, "results": results}, sys.stdout)
+    config = torch.__config__.show()
+    blas_info = re.search(r"\bBLAS_INFO=(\w+)", config)
+    peer = {
+        "torch": torch.__version__,
+        "threads": torch.get_num_threads(),
+        "python": sys.executable,
+        # Read after training, so a BLAS loaded lazily on first use is mapped by now.
+        "blas": blas_of_this_process(blas_info.group(1) if blas_info else ""),
+        "config": config.strip(),
+        "results": results,
+    }
+    json.dump(peer, sys.stdout)
     print()
 
 

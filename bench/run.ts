@@ -2,33 +2,42 @@
  * `npm run bench`: trains the MNIST MLP and CNN (batch 64, Adam) in every
  * runtime available here — the engine in Node (Wasm), in headless Chromium
  * (multithreaded Wasm, and WebGPU when an adapter exists), and PyTorch on the
- * CPU with 2 threads when a Python has torch — one after another, then prints
- * a table with the ratios to PyTorch, or with `--json` exactly one JSON object
- * `{"results": [{workload, runtime, samplesPerSec}]}` on stdout (progress goes
- * to stderr).
+ * CPU with 2 threads when a Python has torch — one after another, interleaved
+ * (ours, PyTorch, ours, PyTorch, … `--pairs` rounds per workload), then prints
+ * a table with the median rates and median (min–max) ratios to PyTorch, or
+ * with `--json` exactly one JSON object (`BenchOutput`) on stdout (progress
+ * goes to stderr). No ratio is given against a PyTorch on the reference BLAS.
  */
 import { parseArgs } from "node:util";
 import { runChromium } from "./chromium/driver";
+import { type GroupRunner, runInterleaved } from "./interleave";
 import { runNode } from "./node-runtime";
-import { runPytorch } from "./pytorch";
-import { errorMessage, type RuntimeReport, toJsonOutput } from "./results";
+import { findTorchPython, runPytorch } from "./pytorch";
+import { type BenchSummary, errorMessage, unfairPeerReason } from "./results";
+import { toJsonOutput } from "./summary";
 import { formatTable } from "./table";
 import { parseSteps, parseWorkloadList, WORKLOAD_NAMES, type WorkloadName } from "./workloads";
 
-const RUNTIME_GROUPS = ["node", "chromium", "pytorch"] as const;
+// "chromium" runs both page backends; "chromium-wasm" or "chromium-webgpu" just one.
+const RUNTIME_GROUPS = ["node", "chromium", "chromium-wasm", "chromium-webgpu", "pytorch"] as const;
 type RuntimeGroup = (typeof RUNTIME_GROUPS)[number];
 
-const USAGE = `usage: npm run bench -- [--json] [--only ${RUNTIME_GROUPS.join(",")}] [--steps N] [--workloads ${WORKLOAD_NAMES.join(",")}] [--timeout SECONDS]
-  --json       print only {"results": [...]} on stdout
-  --only       runtimes to run (default: all available)
+/** Pairs per workload unless `--pairs` says otherwise: the fewest that give a median and a spread. */
+const DEFAULT_PAIRS = 3;
+
+const USAGE = `usage: npm run bench -- [--json] [--only ${RUNTIME_GROUPS.join(",")}] [--pairs N] [--steps N] [--workloads ${WORKLOAD_NAMES.join(",")}] [--timeout SECONDS]
+  --json       print only {"pairs", "peer", "results": [...]} on stdout
+  --only       runtimes to run (default: all available; chromium is both chromium-wasm and chromium-webgpu)
+  --pairs      interleaved rounds (each runtime, then PyTorch) per workload (default ${DEFAULT_PAIRS})
   --steps      measured training steps per workload (default: 400 MLP, 60 CNN; warm-up excluded)
   --workloads  workloads to run (default: both)
-  --timeout    time limit per runtime in seconds (default 600)`;
+  --timeout    time limit per runtime and run in seconds (default 600)`;
 
 interface BenchOptions {
   json: boolean;
   groups: RuntimeGroup[];
   workloads: WorkloadName[];
+  pairs: number;
   steps?: number;
   timeoutMs: number;
 }
@@ -41,6 +50,7 @@ function parseOptions(argv: string[]): BenchOptions | "help" {
       json: { type: "boolean", default: false },
       only: { type: "string" },
       steps: { type: "string" },
+      pairs: { type: "string" },
       workloads: { type: "string" },
       timeout: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
@@ -52,9 +62,14 @@ function parseOptions(argv: string[]): BenchOptions | "help" {
   if (!Number.isFinite(timeout) || timeout <= 0) {
     throw new Error(`--timeout must be a positive number of seconds, got '${values.timeout}'`);
   }
+  const pairs = values.pairs === undefined ? DEFAULT_PAIRS : Number(values.pairs);
+  if (!Number.isInteger(pairs) || pairs < 1 || pairs > 100) {
+    throw new Error(`--pairs must be a whole number from 1 to 100, got '${values.pairs}'`);
+  }
   return {
     json: values.json,
     groups,
+    pairs,
     workloads: values.workloads === undefined ? [...WORKLOAD_NAMES] : parseWorkloadList(values.workloads),
     ...(values.steps === undefined ? {} : { steps: parseSteps(values.steps) }),
     timeoutMs: timeout * 1000,
@@ -75,19 +90,26 @@ function parseGroups(text: string): RuntimeGroup[] {
   return groups as RuntimeGroup[];
 }
 
-/** Runs the chosen runtimes one after another (they would compete for the 2 cores if run together). */
-async function runBench(opts: BenchOptions, log: (line: string) => void): Promise<RuntimeReport[]> {
-  const common = {
-    workloads: opts.workloads,
+/** Runs the chosen runtimes one at a time (they would compete for the 2 cores if run together), interleaved. */
+async function runBench(opts: BenchOptions, log: (line: string) => void): Promise<BenchSummary> {
+  const common = (workload: WorkloadName) => ({
+    workloads: [workload],
     timeoutMs: opts.timeoutMs,
     log,
     ...(opts.steps ? { steps: opts.steps } : {}),
-  };
-  const reports: RuntimeReport[] = [];
-  if (opts.groups.includes("node")) reports.push(await runNode(common));
-  if (opts.groups.includes("chromium")) reports.push(...(await runChromium(common)));
-  if (opts.groups.includes("pytorch")) reports.push(await runPytorch(common));
-  return reports;
+  });
+  const ours: GroupRunner[] = [];
+  if (opts.groups.includes("node")) ours.push(async (w) => [await runNode(common(w))]);
+  const backends = (["wasm", "webgpu"] as const).filter(
+    (b) => opts.groups.includes("chromium") || opts.groups.includes(`chromium-${b}`),
+  );
+  if (backends.length) ours.push((w) => runChromium({ ...common(w), backends }));
+  let peer: GroupRunner | undefined;
+  if (opts.groups.includes("pytorch")) {
+    const python = await findTorchPython();
+    peer = async (w) => [await runPytorch({ ...common(w), python })];
+  }
+  return runInterleaved({ workloads: opts.workloads, pairs: opts.pairs, ours, ...(peer ? { peer } : {}), log });
 }
 
 async function main(): Promise<void> {
@@ -98,16 +120,18 @@ async function main(): Promise<void> {
   }
   const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
   const started = performance.now();
-  const reports = await runBench(opts, log);
+  const summary = await runBench(opts, log);
   log(`finished in ${((performance.now() - started) / 1000).toFixed(0)} s`);
   if (opts.json) {
-    for (const r of reports) if (r.status !== "ok") log(`${r.runtime} ${r.status}: ${r.reason}`);
-    process.stdout.write(`${JSON.stringify(toJsonOutput(reports))}\n`);
+    for (const r of summary.runtimes) if (r.status !== "ok") log(`${r.runtime} ${r.status}: ${r.reason}`);
+    const unfair = summary.peer && unfairPeerReason(summary.peer);
+    if (unfair) log(unfair);
+    process.stdout.write(`${JSON.stringify(toJsonOutput(summary))}\n`);
   } else {
-    process.stdout.write(`${formatTable(reports)}\n`);
+    process.stdout.write(`${formatTable(summary)}\n`);
   }
   // A runtime that was asked for and broke is a failure of the run; one that is not installed is not.
-  if (reports.some((r) => r.status === "failed")) process.exitCode = 1;
+  if (summary.runtimes.some((r) => r.status === "failed")) process.exitCode = 1;
 }
 
 main().catch((err: unknown) => {

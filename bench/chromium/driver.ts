@@ -40,21 +40,22 @@ export interface ChromiumOptions {
   timeoutMs: number;
   /** Progress lines (to stderr in the CLI). */
   log?: (line: string) => void;
+  /** The page backends to run (default both): each gives its own runtime row. */
+  backends?: readonly PageBackend[];
 }
 
-type PageBackend = "wasm" | "webgpu";
+/** The engine backends a bench page can train on. */
+export type PageBackend = "wasm" | "webgpu";
 const RUNTIME_OF = { wasm: "chromium-wasm", webgpu: "chromium-webgpu" } as const;
 
-/** Runs the workloads in headless Chromium: one report for chromium-wasm and one for chromium-webgpu. */
+/** Runs the workloads in headless Chromium: one report for chromium-wasm and one for chromium-webgpu (those asked for). */
 export async function runChromium(opts: ChromiumOptions): Promise<RuntimeReport[]> {
   const log = opts.log ?? (() => {});
+  const backends = opts.backends ?? ["wasm", "webgpu"];
   const executablePath = process.env.LAYERLAB_CHROMIUM ?? DEFAULT_CHROMIUM;
   if (!existsSync(executablePath)) {
     const reason = `no Chromium at ${executablePath} (install Debian's chromium or set LAYERLAB_CHROMIUM)`;
-    return [
-      { runtime: "chromium-wasm", status: "skipped", reason },
-      { runtime: "chromium-webgpu", status: "skipped", reason },
-    ];
+    return backends.map((b) => ({ runtime: RUNTIME_OF[b], status: "skipped", reason }));
   }
   let server: BenchServer | undefined;
   let browser: Browser | undefined;
@@ -69,19 +70,22 @@ export async function runChromium(opts: ChromiumOptions): Promise<RuntimeReport[
       ]),
     );
     browser = await chromium.launch({ executablePath, args: [...BASE_ARGS, ...WEBGPU_ARGS], timeout: 60_000 });
-    const adapter = await probeWebGpu(browser, server.url);
-    log(`chromium: ${browser.version()}, WebGPU adapter: ${adapter.found ? adapter.description : "none"}`);
-    const reports: RuntimeReport[] = [await runWasmPerWorkload(browser, server.url, opts)];
-    if (adapter.found) reports.push(await runBackend(browser, server.url, "webgpu", opts));
-    else
-      reports.push({ runtime: "chromium-webgpu", status: "skipped", reason: `no WebGPU adapter: ${adapter.reason}` });
+    const reports: RuntimeReport[] = [];
+    if (backends.includes("wasm")) {
+      log(`chromium: ${browser.version()}`);
+      reports.push(await runWasmPerWorkload(browser, server.url, opts));
+    }
+    if (backends.includes("webgpu")) {
+      const adapter = await probeWebGpu(browser, server.url);
+      log(`chromium: ${browser.version()}, WebGPU adapter: ${adapter.found ? adapter.description : "none"}`);
+      if (adapter.found) reports.push(await runBackend(browser, server.url, "webgpu", opts));
+      else
+        reports.push({ runtime: "chromium-webgpu", status: "skipped", reason: `no WebGPU adapter: ${adapter.reason}` });
+    }
     return reports;
   } catch (err) {
     const reason = `Chromium could not run: ${errorMessage(err)}`;
-    return [
-      { runtime: "chromium-wasm", status: "failed", reason },
-      { runtime: "chromium-webgpu", status: "failed", reason },
-    ];
+    return backends.map((b) => ({ runtime: RUNTIME_OF[b], status: "failed", reason }));
   } finally {
     await browser?.close().catch(() => {});
     await server?.close();

@@ -1,11 +1,12 @@
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildApp as buildServer, loadServerConfig } from "@layerlab/server";
 import { type Browser, chromium, type Locator, type Page } from "playwright-core";
 import { build, type PreviewServer, preview } from "vite";
-import { afterAll, afterEach, beforeAll, expect } from "vitest";
+import { afterAll, afterEach, beforeAll, expect, inject } from "vitest";
+import { SHARED_BUILD_KEY } from "./shared-build.global";
 
 /** The web package's folder. */
 export const WEB_ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -25,13 +26,66 @@ export const CHROMIUM_ARGS = [
 ];
 
 /**
- * Builds the app into a fresh temporary folder, so test files running in
- * parallel never empty each other's build (nor packages/web/dist).
+ * The app's production build, never packages/web/dist (so files running in
+ * parallel never empty each other's build). Under the fast project's
+ * globalSetup (shared-build.global.ts) every file of a run serves the one
+ * build the first of them made, and `remove` leaves it to the globalSetup;
+ * elsewhere each call builds into a fresh temporary folder that `remove` deletes.
  */
 export async function buildApp(): Promise<{ outDir: string; remove: () => void }> {
+  const sharedRoot = inject(SHARED_BUILD_KEY);
+  if (sharedRoot) return { outDir: await sharedBuild(sharedRoot), remove: () => {} };
   const outDir = mkdtempSync(join(tmpdir(), "layerlab-web-build-"));
   await build({ root: WEB_ROOT, logLevel: "silent", build: { outDir, emptyOutDir: true } });
   return { outDir, remove: () => rmSync(outDir, { recursive: true, force: true }) };
+}
+
+/** How long a file waits for another file's build: a cold build under load takes about a minute here. */
+const SHARED_BUILD_WAIT_MS = 150_000;
+
+/**
+ * The build in `root/dist`: made here when this file is the first to claim
+ * `root/lock` (mkdir is atomic across worker processes), else waited for until
+ * the builder leaves `root/done`, or `root/failed` with its error.
+ */
+async function sharedBuild(root: string): Promise<string> {
+  const outDir = join(root, "dist");
+  const done = join(root, "done");
+  const failed = join(root, "failed");
+  if (claim(join(root, "lock"))) {
+    try {
+      await build({ root: WEB_ROOT, logLevel: "silent", build: { outDir, emptyOutDir: true } });
+    } catch (err) {
+      writeFileSync(`${failed}.tmp`, err instanceof Error ? err.message : String(err));
+      renameSync(`${failed}.tmp`, failed);
+      throw err;
+    }
+    writeFileSync(done, "");
+    return outDir;
+  }
+  const deadline = Date.now() + SHARED_BUILD_WAIT_MS;
+  while (!existsSync(done)) {
+    if (existsSync(failed))
+      throw new Error(`the studio build failed in another test file: ${readFileSync(failed, "utf8")}`);
+    if (Date.now() > deadline) {
+      throw new Error(
+        `no studio build in ${root} after ${SHARED_BUILD_WAIT_MS / 1000} s: did the file building it hang?`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  return outDir;
+}
+
+/** True when this call created `dir`, false when it already existed. */
+function claim(dir: string): boolean {
+  try {
+    mkdirSync(dir);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "EEXIST") return false;
+    throw err;
+  }
 }
 
 /** Serves a build made by `buildApp` with Vite preview (and its COOP/COEP headers) on a random 127.0.0.1 port. */
@@ -122,7 +176,7 @@ export function serveStudio(
     session.browser = await launchChromium();
     cleanups.push(() => session.browser.close());
     Object.assign(session, await openPage(session.browser));
-  }, 120_000);
+  }, 180_000);
   afterAll(async () => {
     for (const cleanup of cleanups.reverse()) await cleanup();
   });
