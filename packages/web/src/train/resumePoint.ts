@@ -1,4 +1,4 @@
-import { decodeSafetensors, encodeSafetensors, type HostTensor } from "@layerlab/engine/safetensors";
+import { decodeResumePoint, encodeResumePoint, type ResumePoint, resumeStateOf } from "@layerlab/engine/resume-point";
 
 /*
  * A browser run's resume point, kept at every epoch end: its weights, its
@@ -9,10 +9,6 @@ import { decodeSafetensors, encodeSafetensors, type HostTensor } from "@layerlab
  * adds what a browser needs to continue alike: the training seconds so far
  * and the sample limit the run trains on.
  */
-
-const MODEL_PREFIX = "model:";
-const OPTIMIZER_PREFIX = "optimizer:";
-const STATE_KEY = "layerlab.resume";
 
 /** The file name a resume point has in a run's folder. */
 export const RESUME_POINT_FILE = "optimizer.safetensors";
@@ -30,24 +26,8 @@ export interface BrowserResumeState {
   limit: number | null;
 }
 
-/** A decoded resume point: weights and optimizer state as the engine saves them, and the progress. */
-export interface DecodedBrowserResumePoint {
-  weights: Uint8Array;
-  optimizerState: Uint8Array;
-  state: BrowserResumeState;
-}
-
-function prefixed(prefix: string, tensors: Record<string, HostTensor>): Record<string, HostTensor> {
-  return Object.fromEntries(Object.entries(tensors).map(([k, v]) => [prefix + k, v]));
-}
-
-function unprefixed(prefix: string, tensors: Record<string, HostTensor>): Record<string, HostTensor> {
-  return Object.fromEntries(
-    Object.entries(tensors)
-      .filter(([k]) => k.startsWith(prefix))
-      .map(([k, v]) => [k.slice(prefix.length), v]),
-  );
-}
+/** A decoded browser resume point: weights and optimizer state as the engine saves them, and the progress. */
+export type DecodedBrowserResumePoint = ResumePoint<BrowserResumeState>;
 
 /** Packs safetensors weights, safetensors optimizer state and the progress into one resume point. */
 export function encodeBrowserResumePoint(
@@ -55,18 +35,17 @@ export function encodeBrowserResumePoint(
   optimizerState: Uint8Array,
   state: BrowserResumeState,
 ): Uint8Array {
-  const tensors = {
-    ...prefixed(MODEL_PREFIX, decodeSafetensors(weights).tensors),
-    ...prefixed(OPTIMIZER_PREFIX, decodeSafetensors(optimizerState).tensors),
-  };
-  return encodeSafetensors(tensors, { [STATE_KEY]: JSON.stringify(state) });
+  return encodeResumePoint(weights, optimizerState, state);
 }
 
 /** The progress of resume point `bytes`; throws naming the problem when the file is not one. */
 export function browserResumeStateOf(bytes: Uint8Array): BrowserResumeState {
-  const text = decodeSafetensors(bytes).metadata[STATE_KEY];
-  if (text === undefined) throw new Error(`it has no '${STATE_KEY}' metadata, so it is not a resume point`);
-  const state = JSON.parse(text) as Partial<BrowserResumeState>;
+  return checkBrowserResumeState(resumeStateOf(bytes));
+}
+
+/** A resume point's parsed progress as a browser run's; throws naming the problem when it is not one. */
+function checkBrowserResumeState(raw: unknown): BrowserResumeState {
+  const state = (raw ?? {}) as Partial<BrowserResumeState>;
   if (!Number.isInteger(state.epochsDone) || (state.epochsDone ?? -1) < 0)
     throw new Error("its progress has no epochsDone, so it is not a browser run's resume point");
   return {
@@ -80,11 +59,5 @@ export function browserResumeStateOf(bytes: Uint8Array): BrowserResumeState {
 
 /** Unpacks a resume point; throws naming what is missing when the file is not one. */
 export function decodeBrowserResumePoint(bytes: Uint8Array): DecodedBrowserResumePoint {
-  const state = browserResumeStateOf(bytes);
-  const { tensors } = decodeSafetensors(bytes);
-  return {
-    weights: encodeSafetensors(unprefixed(MODEL_PREFIX, tensors)),
-    optimizerState: encodeSafetensors(unprefixed(OPTIMIZER_PREFIX, tensors)),
-    state,
-  };
+  return decodeResumePoint(bytes, checkBrowserResumeState);
 }
