@@ -33,6 +33,11 @@ const TRAIN_FILES = [
 ];
 const TEST_FILES = ["test_batch.bin"];
 
+/** CIFAR-10 is not on disk and could not be downloaded; the message says where to put the files by hand. */
+export class DatasetUnavailableError extends Error {
+  override name = "DatasetUnavailableError";
+}
+
 /** Options of `loadCifar10`. */
 export interface Cifar10Options {
   dataDir: string;
@@ -149,7 +154,9 @@ export async function loadCifar10(opts: Cifar10Options): Promise<Dataset> {
             ? `${err.message}: ${err.cause.message}`
             : err.message
           : String(err);
-      throw new Error(`Cannot download CIFAR-10 from ${url} (${reason}). ${manualInstructions(opts)}`);
+      throw new DatasetUnavailableError(
+        `Cannot download CIFAR-10 from ${url} (${reason}). ${manualInstructions(opts)}`,
+      );
     }
   }
   await extractArchive(archive, dir);

@@ -64,6 +64,8 @@ export interface BuiltinDatasetOptions {
   /** Folder for caches and downloads (Fashion-MNIST cache, CIFAR-10 files). */
   dataDir: string;
   onProgress?: (p: DownloadProgress) => void;
+  /** Where CIFAR-10 is downloaded from; the official address when absent. */
+  cifar10Url?: string;
   /** Options of the synthetic shapes. */
   shapes?: ShapesOptions;
 }
@@ -76,7 +78,11 @@ export async function loadBuiltinDataset(name: BuiltinDatasetName, opts: Builtin
     case "fashion-mnist":
       return loadFashionMnist(opts.dataDir);
     case "cifar10":
-      return loadCifar10({ dataDir: opts.dataDir, ...(opts.onProgress && { onProgress: opts.onProgress }) });
+      return loadCifar10({
+        dataDir: opts.dataDir,
+        ...(opts.onProgress && { onProgress: opts.onProgress }),
+        ...(opts.cifar10Url && { url: opts.cifar10Url }),
+      });
     case "shapes":
       return generateShapes(opts.shapes);
     default:

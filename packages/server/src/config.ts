@@ -22,6 +22,8 @@ export interface ServerConfig {
   allowedHosts: string[];
   /** Origins besides the server's own whose pages may change state (ALLOWED_ORIGINS). */
   allowedOrigins: string[];
+  /** Where CIFAR-10 is downloaded from on first use (CIFAR10_URL; the official address when unset). */
+  cifar10Url?: string;
 }
 
 /** A configuration the server refuses to start with; the message names the variable and the fix. */
@@ -69,7 +71,7 @@ function positiveInt(env: Record<string, string | undefined>, name: string, fall
 
 /**
  * Reads HOST, PORT, DATA_DIR, LAYERLAB_TOKEN, MAX_UPLOAD_MB, UPLOAD_IDLE_TIMEOUT_S, MAX_CONCURRENT_JOBS,
- * WEB_DIR, ALLOWED_HOSTS, ALLOWED_ORIGINS and the LAYERLAB_LLM_* variables; throws a ConfigError naming the variable when one is wrong, and
+ * WEB_DIR, ALLOWED_HOSTS, ALLOWED_ORIGINS, CIFAR10_URL and the LAYERLAB_LLM_* variables; throws a ConfigError naming the variable when one is wrong, and
  * when the server would listen beyond loopback without a token.
  */
 export function loadServerConfig(env: Record<string, string | undefined> = process.env): ServerConfig {
@@ -100,6 +102,7 @@ export function loadServerConfig(env: Record<string, string | undefined> = proce
     llm: llmEnv(env),
     allowedHosts: listOf(env, "ALLOWED_HOSTS"),
     allowedOrigins: originsOf(env),
+    ...(env.CIFAR10_URL?.trim() && { cifar10Url: env.CIFAR10_URL.trim() }),
   };
 }
 

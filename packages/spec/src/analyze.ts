@@ -12,7 +12,7 @@ import {
   type Problem,
   warningProblem,
 } from "./problems";
-import { elementCount, ruleOf } from "./shapes";
+import { type CheckContext, elementCount, ruleOf } from "./shapes";
 
 /** What analysis knows about one layer. For a layer with an error, shapes and counts are those after its autofix. */
 export interface LayerInfo {
@@ -138,14 +138,17 @@ function analyze(input: unknown): SpecAnalysis {
     shape = fixed;
   }
 
+  let imageEndsAt: number | null = null;
   parts.layers.forEach((layer, index) => {
     if (layer === null || shape === null) {
       shape = null;
       return;
     }
-    const info = walkLayer(layer, index, shape, problems);
+    const before: Shape = shape;
+    const info = walkLayer(layer, index, shape, problems, { imageEndsAt });
     layers.push(info.info);
     shape = info.next;
+    if (imageEndsAt === null && before.length === 3 && shape?.length === 1) imageEndsAt = index;
   });
 
   if (parts.hasLayerList && parts.layers.length === 0) {
@@ -183,9 +186,10 @@ function walkLayer(
   index: number,
   inShape: Shape,
   problems: Problem[],
+  context: CheckContext,
 ): { info: LayerInfo; next: Shape | null } {
   const rule = ruleOf(layer);
-  const checked = rule.check(layer, inShape, index);
+  const checked = rule.check(layer, inShape, index, context);
   problems.push(...checked.problems);
   const recover = checked.recover;
   const blank = { index, kind: layer.kind, inShape, params: 0, flops: 0, activationBytes: 0 };

@@ -1,4 +1,4 @@
-import type { LayerInput, ModelSpecInput } from "./model";
+import type { LayerInput, LayerKind, ModelSpecInput } from "./model";
 
 /**
  * A machine-applicable edit of a model spec, so the builder can offer
@@ -7,6 +7,8 @@ import type { LayerInput, ModelSpecInput } from "./model";
 export type SpecEdit =
   | { op: "insertLayer"; at: number; layer: LayerInput }
   | { op: "removeLayer"; at: number }
+  /** Takes the layer at `from` out and puts it back so that it ends up at index `to`. */
+  | { op: "moveLayer"; from: number; to: number }
   /** `value: null` deletes the field (no layer field is nullable). */
   | { op: "setField"; layer: number; field: string; value: unknown }
   | { op: "setInputShape"; shape: number[] };
@@ -30,6 +32,12 @@ export function applyEdit(spec: ModelSpecInput, edit: SpecEdit): ModelSpecInput 
       layers.splice(edit.at, 1);
       return { ...spec, layers: layers as LayerInput[] };
     }
+    case "moveLayer": {
+      if (!isIndex(edit.from, layers.length) || !isIndex(edit.to, layers.length)) return { ...spec };
+      const [moved] = layers.splice(edit.from, 1);
+      layers.splice(edit.to, 0, moved);
+      return { ...spec, layers: layers as LayerInput[] };
+    }
     case "setField": {
       const target = layers[edit.layer];
       if (!isIndex(edit.layer, layers.length) || typeof target !== "object" || target === null) return { ...spec };
@@ -51,4 +59,38 @@ function isIndex(i: number, length: number): boolean {
 function clampIndex(i: number, length: number): number {
   if (!Number.isFinite(i)) return length;
   return Math.max(0, Math.min(length, Math.trunc(i)));
+}
+
+/** Kinds that work on images and so belong before the layers that turn the image into a vector. */
+const IMAGE_KINDS: ReadonlySet<string> = new Set(["conv2d", "maxPool2d", "avgPool2d"]);
+
+/** Kinds that turn an image into a vector. */
+const VECTOR_MAKERS: ReadonlySet<string> = new Set(["flatten", "globalAvgPool", "dense"]);
+
+/** Kinds after the output dense that keep its size, so it is still the output layer. */
+const SIZE_KEEPING: ReadonlySet<string> = new Set(["activation", "dropout", "batchNorm"]);
+
+function kindAt(layers: readonly unknown[], i: number): string | undefined {
+  const layer = layers[i];
+  return typeof layer === "object" && layer !== null ? (layer as { kind?: string }).kind : undefined;
+}
+
+/**
+ * Where the builder puts a new layer of `kind` added without a position: image layers (conv, pooling)
+ * before the first flatten/globalAvgPool/dense; every other kind before the output dense (the last
+ * dense, with only activation/dropout/batchNorm after it), so the model still ends in its logits;
+ * at the end when there is no such layer.
+ */
+export function insertionIndex(spec: ModelSpecInput, kind: LayerKind): number {
+  const layers: readonly unknown[] = Array.isArray(spec?.layers) ? spec.layers : [];
+  if (IMAGE_KINDS.has(kind)) {
+    const firstVector = layers.findIndex((_, i) => VECTOR_MAKERS.has(kindAt(layers, i) ?? ""));
+    if (firstVector >= 0) return firstVector;
+  }
+  for (let i = layers.length - 1; i >= 0; i--) {
+    const k = kindAt(layers, i);
+    if (k === "dense") return i;
+    if (!SIZE_KEEPING.has(k ?? "")) break;
+  }
+  return layers.length;
 }

@@ -58,10 +58,7 @@ export function warningProblem<Fix>(f: Finding<Fix>): Problem<Fix> {
   return make("warning", f);
 }
 
-/** `conv2d #3`: a layer named as a learner counts, 1-based. */
-export function layerLabel(kind: string, index: number): string {
-  return `${kind} #${index + 1}`;
-}
+export { layerLabel } from "./layer-label";
 
 /** `[64,5,5]`: a shape as messages print it. */
 export function formatShape(shape: Shape): string {

@@ -32,6 +32,12 @@ export interface LayerCheck<K extends LayerKind> {
   recover?: Recovery<K>;
 }
 
+/** What checking a layer may know about the layers before it. */
+export interface CheckContext {
+  /** Index of the layer that turned the image into a vector (flatten, globalAvgPool, dense), if one did. */
+  imageEndsAt: number | null;
+}
+
 /** The shape rule of one layer kind. */
 export interface LayerRule<K extends LayerKind> {
   kind: K;
@@ -44,7 +50,7 @@ export interface LayerRule<K extends LayerKind> {
   /** Forward FLOPs per sample, by the convention above. */
   flops(layer: LayerOf<K>, inShape: Shape, outShape: Shape): number;
   /** Problems of this layer with this input, and how to walk on past them. */
-  check(layer: LayerOf<K>, inShape: Shape, index: number): LayerCheck<K>;
+  check(layer: LayerOf<K>, inShape: Shape, index: number, context?: CheckContext): LayerCheck<K>;
 }
 
 /** Number of elements of a tensor of this shape. */
@@ -129,6 +135,18 @@ const dense: LayerRule<"dense"> = {
   },
 };
 
+/** The largest kernel a too-large one is replaced with: bigger kernels cost far more and rarely help. */
+const MAX_SUGGESTED_KERNEL = 5;
+
+/**
+ * The kernel suggested for an input whose smaller side is `smallest`: the largest odd size that fits
+ * and is at most 5 (odd, so a later switch to padding 'same' pads evenly).
+ */
+export function fittingKernel(smallest: number): number {
+  const k = Math.min(smallest, MAX_SUGGESTED_KERNEL);
+  return Math.max(1, k % 2 === 1 ? k : k - 1);
+}
+
 const conv2d: LayerRule<"conv2d"> = {
   kind: "conv2d",
   summary: "2-D convolution: slides `filters` learned kernels over the image.",
@@ -146,23 +164,30 @@ const conv2d: LayerRule<"conv2d"> = {
     const macsPerOutput = (inShape[0] ?? 0) * layer.kernel * layer.kernel;
     return 2 * macsPerOutput * elementCount(outShape) + fusedActivationFlops(layer, outShape);
   },
-  check(layer, inShape, index) {
+  check(layer, inShape, index, context) {
+    if (inShape.length === 1) {
+      // Move it back to where the image still is; removing it is the other way out (said in the message).
+      const to = context?.imageEndsAt ?? null;
+      const fix: SpecEdit = to === null ? { op: "removeLayer", at: index } : { op: "moveLayer", from: index, to };
+      return { problems: [needsImage("conv2d", index, inShape, fix)], recover: "skip" };
+    }
     if (!isImage(inShape)) return { problems: [needsImage("conv2d", index, inShape, undefined)], recover: "stop" };
     const label = layerLabel("conv2d", index);
     const problems: Problem[] = [];
     let recover: Recovery<"conv2d"> | undefined;
     const smallest = Math.min(inShape[1], inShape[2]);
     if (layer.padding === "valid" && layer.kernel > smallest) {
+      const fitting = fittingKernel(smallest);
       problems.push(
         errorProblem({
           layer: index,
           field: "kernel",
           what: `${label}: kernel ${layer.kernel} is larger than its ${inShape[1]}×${inShape[2]} input`,
-          fix: `use padding 'same' or kernel ≤ ${smallest}`,
-          autofix: { op: "setField", layer: index, field: "padding", value: "same" },
+          fix: `use kernel ${fitting}, which fits (any kernel ≤ ${smallest} does)`,
+          autofix: { op: "setField", layer: index, field: "kernel", value: fitting },
         }),
       );
-      recover = { layer: { ...layer, padding: "same" } };
+      recover = { layer: { ...layer, kernel: fitting } };
     }
     if (layer.padding === "same" && layer.kernel % 2 === 0) {
       problems.push(

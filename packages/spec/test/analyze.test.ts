@@ -3,6 +3,7 @@ import { analyzeSpec, type SpecAnalysis } from "../src/analyze";
 import { applyEdit } from "../src/edits";
 import type { LayerInput, ModelSpecInput } from "../src/model";
 import type { Problem } from "../src/problems";
+import { fittingKernel } from "../src/shapes";
 
 const TEN = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
 
@@ -93,18 +94,50 @@ describe("analyzeSpec: structural problems, their fixes and autofixes", () => {
     expect(after.totals.params).toBe(a.totals.params);
   });
 
-  it("conv2d on a 1-D tensor is an error that names the fix; shapes after it are unknown", () => {
-    const a = analyzeSpec(
-      spec([{ kind: "flatten" }, { kind: "conv2d", filters: 8, kernel: 3 }, { kind: "dense", units: 10 }]),
-    );
+  it("conv2d after the flatten: the autofix moves it back before the flatten; the walk goes on as if it were not there", () => {
+    const s = spec([{ kind: "flatten" }, { kind: "conv2d", filters: 8, kernel: 3 }, { kind: "dense", units: 10 }]);
+    const a = analyzeSpec(s);
     const p = problemStarting(a, "conv2d #2");
     expect(p.message).toBe(
       "conv2d #2 needs a [channels,height,width] input but gets [784] — move conv2d #2 before the flatten/dense layers, or remove it",
     );
-    expect(p).toMatchObject({ severity: "error", layer: 1 });
-    expect(a.layers.map((l) => l.index)).toEqual([0, 1]);
-    expect(a.layers[1]?.outShape).toBeNull();
-    expect(a.outShape).toBeNull();
+    expect(p).toMatchObject({ severity: "error", layer: 1, autofix: { op: "moveLayer", from: 1, to: 0 } });
+    expect(a.problems).toHaveLength(1);
+    expect(a.outShape).toEqual([10]);
+    const { after } = applyAutofix(s, p);
+    expect(after.problems).toEqual([]);
+    expect(after.spec?.layers.map((l) => l.kind)).toEqual(["conv2d", "flatten", "dense"]);
+    // 8 filters of 3×3 over 26×26 outputs, then 8·26·26 features into 10 units.
+    expect(after.totals.flops).toBe(2 * 9 * 8 * 26 * 26 + 2 * 8 * 26 * 26 * 10);
+  });
+
+  it("conv2d after dense layers moves before the first of them (the one that made the vector)", () => {
+    const s = spec([
+      { kind: "conv2d", filters: 4, kernel: 3 },
+      { kind: "flatten" },
+      { kind: "dense", units: 32, activation: "relu" },
+      { kind: "conv2d", filters: 8, kernel: 3 },
+      { kind: "dense", units: 10 },
+    ]);
+    const p = problemStarting(analyzeSpec(s), "conv2d #4");
+    expect(p.autofix).toEqual({ op: "moveLayer", from: 3, to: 1 });
+    const { after } = applyAutofix(s, p);
+    expect(after.ok).toBe(true);
+    expect(after.spec?.layers.map((l) => l.kind)).toEqual(["conv2d", "conv2d", "flatten", "dense", "dense"]);
+  });
+
+  it("conv2d on a vector input with no image before it: the autofix removes it", () => {
+    const s = spec(
+      [
+        { kind: "conv2d", filters: 8, kernel: 3 },
+        { kind: "dense", units: 10 },
+      ],
+      [784],
+    );
+    const p = problemStarting(analyzeSpec(s), "conv2d #1");
+    expect(p.autofix).toEqual({ op: "removeLayer", at: 0 });
+    const { after } = applyAutofix(s, p);
+    expect(after.ok).toBe(true);
   });
 
   it.each([
@@ -125,7 +158,7 @@ describe("analyzeSpec: structural problems, their fixes and autofixes", () => {
     expect(after.problems).toEqual([]);
   });
 
-  it("a kernel larger than its input; the autofix switches to 'same' padding", () => {
+  it("a kernel larger than its input; the autofix picks the largest odd kernel that fits", () => {
     const s = spec(
       [
         { kind: "conv2d", filters: 8, kernel: 3, activation: "relu" },
@@ -138,13 +171,46 @@ describe("analyzeSpec: structural problems, their fixes and autofixes", () => {
     );
     const a = analyzeSpec(s);
     const p = problemStarting(a, "conv2d #3");
-    expect(p.message).toBe("conv2d #3: kernel 5 is larger than its 3×3 input — use padding 'same' or kernel ≤ 3");
+    expect(p.message).toBe(
+      "conv2d #3: kernel 5 is larger than its 3×3 input — use kernel 3, which fits (any kernel ≤ 3 does)",
+    );
     expect(p).toMatchObject({ severity: "error", layer: 2, field: "kernel" });
+    expect(p.autofix).toEqual({ op: "setField", layer: 2, field: "kernel", value: 3 });
     expect(a.problems).toHaveLength(1);
-    expect(a.layers[3]?.inShape).toEqual([16, 3, 3]);
+    expect(a.layers[3]?.inShape).toEqual([16, 1, 1]);
     const { after } = applyAutofix(s, p);
     expect(after.ok).toBe(true);
     expect(after.problems).toEqual([]);
+  });
+
+  it("a 40×40 kernel on a 28×28 input becomes a 5×5 kernel, not 80 MFLOPs of 'same' padding", () => {
+    const s = spec([{ kind: "conv2d", filters: 32, kernel: 40 }, { kind: "flatten" }, { kind: "dense", units: 10 }]);
+    const p = problemStarting(analyzeSpec(s), "conv2d #1");
+    expect(p.fix).toBe("use kernel 5, which fits (any kernel ≤ 28 does)");
+    expect(p.autofix).toEqual({ op: "setField", layer: 0, field: "kernel", value: 5 });
+    const { after } = applyAutofix(s, p);
+    expect(after.ok).toBe(true);
+    expect(after.layers[0]?.outShape).toEqual([32, 24, 24]);
+    // 2 · 25 weights · 32·24·24 outputs ≈ 0.9 MFLOPs for the conv.
+    expect(after.layers[0]?.flops).toBe(2 * 25 * 32 * 24 * 24);
+    expect(after.totals.flops).toBeLessThan(2e6);
+  });
+
+  it.each([
+    [1, 1],
+    [2, 1],
+    [3, 3],
+    [4, 3],
+    [5, 5],
+    [28, 5],
+  ])("on a %i-pixel side the suggested kernel is %i", (side, kernel) => {
+    expect(fittingKernel(side)).toBe(kernel);
+    const s = spec(
+      [{ kind: "conv2d", filters: 2, kernel: side + 1 }, { kind: "flatten" }, { kind: "dense", units: 10 }],
+      [1, side, side],
+    );
+    const { after } = applyAutofix(s, problemStarting(analyzeSpec(s), "conv2d #1"));
+    expect(after.ok).toBe(true);
   });
 
   it("a pooling window larger than its input (output size ≤ 0); the autofix removes it", () => {
@@ -304,7 +370,7 @@ describe("analyzeSpec: structural problems, their fixes and autofixes", () => {
     );
     expect(messages(a)).toEqual([
       "the input shape [8,8] has no channel dimension — use [1,8,8] (channels first)",
-      "conv2d #1: kernel 9 is larger than its 8×8 input — use padding 'same' or kernel ≤ 8",
+      "conv2d #1: kernel 9 is larger than its 8×8 input — use kernel 5, which fits (any kernel ≤ 8 does)",
       "dense #2 after a 3-D tensor needs a flatten — insert one",
       "dropout #3: rate 0.95 drops almost every activation, so the network can hardly learn — use a rate between 0.2 and 0.5",
       "dense #4 has 7 units but the dataset has 10 classes — set units to 10",

@@ -9,6 +9,8 @@ import {
   historyFromMetrics,
   isConfigEdit,
 } from "../src/doctor";
+import { scaleLearningRate } from "../src/doctor/fixes";
+import { OPTIMIZER_LEARNING_RATES } from "../src/doctor/learning-rates";
 import { applyEdit } from "../src/edits";
 import type { ModelSpecInput } from "../src/model";
 import { applyConfigEdit } from "../src/validateConfig";
@@ -86,7 +88,7 @@ describe("diagnose", () => {
     expect(diagnose(base)).toEqual([]);
   });
 
-  it("overfitting: validation loss rises while training loss falls; the fix adds dropout 0.3 after dense #1", () => {
+  it("overfitting: validation loss rises while training loss falls; the fix adds dropout 0.3 after dense #2", () => {
     const f = only(
       {
         ...base,
@@ -102,7 +104,7 @@ describe("diagnose", () => {
       "overfitting",
     );
     expect(f.evidence).toContain("epoch 3");
-    expect(f.suggestion).toContain("Add dropout 0.3 after dense #1");
+    expect(f.suggestion).toContain("Add dropout 0.3 after dense #2");
     expect(f.fix).toEqual({ op: "insertLayer", at: 2, layer: { kind: "dropout", rate: 0.3 } });
     const fixed = applyEdit(mlp, f.fix as never);
     expect(fixed.layers.map((l) => l.kind)).toEqual(["flatten", "dense", "dropout", "dense", "dense"]);
@@ -124,7 +126,7 @@ describe("diagnose", () => {
     expect(f.fix).toEqual({ op: "setConfigField", field: "weightDecay", value: 1e-4 });
   });
 
-  it("underfitting: both accuracies low and the loss flat after several epochs; the fix widens dense #1", () => {
+  it("underfitting: both accuracies low and the loss flat after several epochs; the fix widens dense #2", () => {
     const f = only(
       {
         ...base,
@@ -224,7 +226,7 @@ describe("diagnose", () => {
 
   it("dead ReLUs: most units of a layer never fire; the fix switches it to leaky ReLU", () => {
     const f = only({ ...base, deadUnits: [{ layer: 2, fraction: 0.7 }] }, "dead-relu");
-    expect(f.evidence).toBe("70.0% of the units of dense #2 never fire on the sample batch.");
+    expect(f.evidence).toBe("70.0% of the units of dense #3 never fire on the sample batch.");
     expect(f.fix).toEqual({ op: "setField", layer: 2, field: "activation", value: "leakyRelu" });
     expect(analyzeSpec(applyEdit(mlp, f.fix as never)).ok).toBe(true);
   });
@@ -233,7 +235,7 @@ describe("diagnose", () => {
     const exploding = [{ layers: [{ layer: 1, kind: "dense", gradNorm: 5e4, updateRatio: 0.9 }] }];
     const f = only({ ...base, gradients: exploding }, "exploding-gradients");
     expect(f.severity).toBe("problem");
-    expect(f.evidence).toContain("dense #1");
+    expect(f.evidence).toContain("dense #2");
     expect(f.evidence).toContain("reached 50000, above 1000");
     expect(f.fix && isConfigEdit(f.fix)).toBe(true);
     const overflowed = [{ layers: [{ layer: 3, kind: "dense", gradNorm: null, updateRatio: null }] }];
@@ -279,7 +281,7 @@ describe("diagnose", () => {
       final: { testAccuracy: 0.32, testLoss: 14 },
     };
 
-    it("is a problem, with the numbers against chance and ln 3, and a fix that lowers the rate tenfold", () => {
+    it("is a problem, with the numbers against chance and ln 3, and a fix that lowers the rate into Adam's usual range", () => {
       const f = only(report, "learned-nothing");
       expect(f.severity).toBe("problem");
       expect(f.evidence).toContain("test accuracy is 32.0%, no better than guessing among 3 classes (33.3%)");
@@ -287,10 +289,13 @@ describe("diagnose", () => {
       expect(f.evidence).toContain("training loss ends at 13.6, 12.4 times 1.1 (ln 3)");
       expect(f.evidence).toContain("test loss is 14");
       expect(f.evidence).toContain("rose from 10.2 in epoch 1 to 13.6 in epoch 2");
-      expect(f.suggestion).toContain("Lower the learning rate from 0.5 to 0.05");
-      expect(f.suggestion).toContain("Adam at 0.5 is far above its usual range (about 1e-3");
-      expect(f.fix).toEqual({ op: "setConfigField", field: "learningRate", value: 0.05 });
-      expect(TrainingConfig.parse(applyConfigEdit(hot, f.fix as never)).learningRate).toBeLessThanOrEqual(0.05);
+      // Tenfold lower would be 0.05, still far above the range quoted: the fix stops at its upper end.
+      expect(f.suggestion).toContain("Lower the learning rate from 0.5 to 0.003");
+      expect(f.suggestion).toContain(
+        "Adam at 0.5 is far above its usual range (about 1e-3 (1e-4–3e-3)); SGD usually wants 0.01–0.1.",
+      );
+      expect(f.fix).toEqual({ op: "setConfigField", field: "learningRate", value: 3e-3 });
+      expect(TrainingConfig.parse(applyConfigEdit(hot, f.fix as never)).learningRate).toBe(3e-3);
       expect(diagnose(report)[0]!.id).toBe("learned-nothing");
       // One finding, one fix: the config-only warning stays quiet once training showed the damage.
       expect(diagnose(report).map((x) => x.id)).not.toContain("lr-out-of-range");
@@ -327,6 +332,57 @@ describe("diagnose", () => {
       expect(f.evidence).toContain("The run list files it under very-high: 0.01 ≤ lr.");
       expect(f.fix).toEqual({ op: "setConfigField", field: "learningRate", value: 1e-3 });
     });
+
+    describe.each(Object.entries(OPTIMIZER_LEARNING_RATES))(
+      "every learning-rate fix for %s lands inside the range it quotes",
+      (optimizer, range) => {
+        const inRange = (value: unknown) => {
+          expect(typeof value).toBe("number");
+          expect(value as number).toBeGreaterThanOrEqual(range.min);
+          expect(value as number).toBeLessThanOrEqual(range.max);
+        };
+
+        it("the table's words, typical value and bounds agree", () => {
+          const written = (n: number) => (n < 0.01 ? n.toExponential() : String(n));
+          expect(range.usual).toContain(`${written(range.min)}–${written(range.max)}`);
+          inRange(range.typical);
+          expect(range.tooHigh).toBeGreaterThan(range.max);
+        });
+
+        it.each([5, range.tooHigh, 10 * range.max, range.max, range.min / 10])(
+          "learned nothing at lr %s",
+          (learningRate) => {
+            const f = only(
+              {
+                spec: shapes,
+                config: { optimizer, learningRate, epochs: 2 },
+                history: report.history,
+                final: report.final,
+              },
+              "learned-nothing",
+            );
+            expect(f.suggestion).toContain(
+              `usual${learningRate >= range.tooHigh ? " range (" : "ly wants "}${range.usual}`,
+            );
+            if (f.fix) inRange((f.fix as { value: unknown }).value);
+            // At or below the range's lower end, a fix for "steps too big" would have to raise the rate: none is offered.
+            else expect(learningRate).toBeLessThanOrEqual(range.min);
+          },
+        );
+
+        it("the config check's fix", () => {
+          const f = only({ config: { optimizer, learningRate: 5 }, history: [] }, "lr-out-of-range");
+          expect(f.evidence).toContain(`usual range is ${range.usual}`);
+          inRange((f.fix as { value: unknown }).value);
+        });
+
+        it("lowering from far above stops at the range's upper end", () => {
+          const config = TrainingConfig.parse({ optimizer, learningRate: 5 });
+          const named = scaleLearningRate(config, 0.1);
+          expect(named?.fix.value).toBe(range.max);
+        });
+      },
+    );
 
     it("the config check's thresholds: adaptive optimizers from 0.05, SGD from 1", () => {
       const check = (optimizer: string, learningRate: number) =>

@@ -15,6 +15,7 @@ import {
   BUILTIN_DATASETS,
   type BuiltinDatasetName,
   DatasetImportError,
+  DatasetUnavailableError,
   importDataset,
   loadBuiltinDataset,
   readDatasetFile,
@@ -91,7 +92,7 @@ async function receiveUpload(
 /** /api/datasets: list, upload (multipart ZIP), binary data, delete. */
 export async function datasetRoutes(plain: FastifyInstance): Promise<void> {
   const app = plain.withTypeProvider<ZodTypeProvider>();
-  const { dataDir, maxUploadBytes, uploadIdleTimeoutMs } = app.settings;
+  const { dataDir, maxUploadBytes, uploadIdleTimeoutMs, cifar10Url } = app.settings;
 
   app.get(
     "/api/datasets",
@@ -188,7 +189,14 @@ export async function datasetRoutes(plain: FastifyInstance): Promise<void> {
     }
     const path = join(servedCacheDir(dataDir), `${id}.lldata`);
     if (!(await exists(path))) {
-      const dataset = await loadBuiltinDataset(id as BuiltinDatasetName, { dataDir });
+      const dataset = await loadBuiltinDataset(id as BuiltinDatasetName, {
+        dataDir,
+        ...(cifar10Url && { cifar10Url }),
+      }).catch((err: unknown) => {
+        // Not the client's mistake and not a crash: the server cannot reach the data; the message says where to put the files.
+        if (err instanceof DatasetUnavailableError) throw new HttpError(503, err.message);
+        throw err;
+      });
       await saveDataset(join(dataDir, "cache", "served-root"), id, dataset);
       await mkdir(servedCacheDir(dataDir), { recursive: true });
       await rename(savedDatasetPath(join(dataDir, "cache", "served-root"), id), path);

@@ -1,7 +1,9 @@
 import type { TrainingConfig } from "../config";
 import type { SpecEdit } from "../edits";
+import { layerLabel } from "../layer-label";
 import { type Layer, type ModelSpec, normalizeActivation } from "../model";
 import type { ConfigEdit } from "../validateConfig";
+import { clampToUsualRange, OPTIMIZER_LEARNING_RATES } from "./learning-rates";
 
 /*
  * The doctor's one-click fixes, built from the parsed spec and config so that
@@ -19,21 +21,35 @@ export function roundRate(lr: number): number {
   return Number(lr.toPrecision(lr >= 1e-2 ? 2 : 1));
 }
 
-/** Sets the learning rate to `factor` × the current one. */
-export function scaleLearningRate(config: TrainingConfig, factor: number): NamedFix<ConfigEdit> {
-  const value = roundRate(Math.min(10, config.learningRate * factor));
-  const verb = factor < 1 ? "lower" : "raise";
+/**
+ * Sets the learning rate to `factor` × the current one, but lowering from far above
+ * the optimizer's usual range lands at most on the range's upper end (a tenth of 5 is
+ * still far too high for SGD). With `withinUsualRange` the
+ * result is always inside the range, for advice that quotes it. Null when nothing would change.
+ */
+export function scaleLearningRate(
+  config: TrainingConfig,
+  factor: number,
+  withinUsualRange = false,
+): NamedFix<ConfigEdit> | null {
+  const range = OPTIMIZER_LEARNING_RATES[config.optimizer.name];
+  const lr = config.learningRate;
+  let target = Math.min(10, lr * factor);
+  if (withinUsualRange) target = clampToUsualRange(target, range);
+  else if (factor < 1 && target > range.max) target = range.max;
+  const value = roundRate(target);
+  // Never turn a "lower it" fix into a raise (or the reverse) by clamping.
+  if (value === lr || factor < 1 !== value < lr) return null;
+  const verb = value < lr ? "lower" : "raise";
   return {
-    words: `${verb} the learning rate from ${config.learningRate} to ${value}`,
+    words: `${verb} the learning rate from ${lr} to ${value}`,
     fix: { op: "setConfigField", field: "learningRate", value },
   };
 }
 
-/** 1-based number of a layer among the layers of its kind: "dense #2". */
+/** A layer named as every view names it: "dense #2" is the spec's second layer. */
 export function layerName(spec: ModelSpec, index: number): string {
-  const kind = spec.layers[index]!.kind;
-  const nth = spec.layers.slice(0, index + 1).filter((l) => l.kind === kind).length;
-  return `${kind} #${nth}`;
+  return layerLabel(spec.layers[index]!.kind, index);
 }
 
 /** Indices of the dense layers before the output layer. */

@@ -1,5 +1,6 @@
 import type { TrainingConfig } from "../config";
 import type { SpecEdit } from "../edits";
+import { layerLabel } from "../layer-label";
 import { learningRateRangeOf } from "../learning-rate-ranges";
 import type { ModelSpec } from "../model";
 import type { ConfigEdit } from "../validateConfig";
@@ -207,11 +208,12 @@ export const learnedNothing: Rule = (ctx) => {
   if (parts.length === 0) return null;
   const config = ctx.config;
   const range = config && OPTIMIZER_LEARNING_RATES[config.optimizer.name];
+  const sgdToo = config?.optimizer.name === "sgd" ? "" : `; SGD usually wants ${OPTIMIZER_LEARNING_RATES.sgd.usual}`;
   const advice =
     config && range
       ? config.learningRate >= range.tooHigh
-        ? ` ${range.label} at ${config.learningRate} is far above its usual range (${range.usual}); SGD usually wants 0.01–0.1.`
-        : ` ${range.label} usually wants ${range.usual} and SGD 0.01–0.1; if the rate is already there, check that the labels match the images.`
+        ? ` ${range.label} at ${config.learningRate} is far above its usual range (${range.usual})${sgdToo}.`
+        : ` ${range.label} usually wants ${range.usual}${sgdToo}; if the rate is already there, check that the labels match the images.`
       : " Adam usually wants about 1e-3, SGD 0.01–0.1.";
   return finding(
     {
@@ -221,7 +223,8 @@ export const learnedNothing: Rule = (ctx) => {
       evidence: parts.join(" "),
     },
     `Steps that are too big throw the weights past every minimum, so the model ends worse than where it started.${advice}`,
-    config && scaleLearningRate(config, 0.1),
+    // The advice quotes the usual range, so the fix lands inside it.
+    config && scaleLearningRate(config, 0.1, true),
   );
 };
 
@@ -391,7 +394,7 @@ export const deadRelus: Rule = (ctx) => {
     .sort((a, b) => b.fraction - a.fraction);
   if (dead.length === 0) return null;
   const worst = dead[0]!;
-  const label = (layer: number) => (ctx.spec?.layers[layer] ? layerName(ctx.spec, layer) : `layer ${layer}`);
+  const label = (layer: number) => (ctx.spec?.layers[layer] ? layerName(ctx.spec, layer) : layerLabel("layer", layer));
   return finding(
     {
       id: "dead-relu",
@@ -413,7 +416,7 @@ export const explodingGradients: Rule = (ctx) => {
   if (bad.length === 0) return null;
   const worst = bad.reduce((a, b) => ((a.gradNorm ?? Infinity) >= (b.gradNorm ?? Infinity) ? a : b));
   const value = worst.gradNorm === null ? "overflowed (NaN or infinite)" : `reached ${num(worst.gradNorm)}`;
-  const label = ctx.spec?.layers[worst.layer] ? layerName(ctx.spec, worst.layer) : `layer ${worst.layer}`;
+  const label = ctx.spec?.layers[worst.layer] ? layerName(ctx.spec, worst.layer) : layerLabel("layer", worst.layer);
   return finding(
     {
       id: "exploding-gradients",
@@ -431,7 +434,7 @@ export const vanishingGradients: Rule = (ctx) => {
   const latest = ctx.gradients?.at(-1)?.layers ?? [];
   const tiny = latest.filter((l) => l.gradNorm !== null && l.gradNorm < VANISHING_GRADIENT_NORM);
   if (tiny.length === 0) return null;
-  const label = (layer: number) => (ctx.spec?.layers[layer] ? layerName(ctx.spec, layer) : `layer ${layer}`);
+  const label = (layer: number) => (ctx.spec?.layers[layer] ? layerName(ctx.spec, layer) : layerLabel("layer", layer));
   const saturating = ctx.spec ? firstSaturating(ctx.spec) : null;
   return finding(
     {
