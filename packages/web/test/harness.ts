@@ -118,7 +118,12 @@ export async function openPage(
   });
   const page = await context.newPage();
   const errors: string[] = [];
-  page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
+  // A failed load names no resource in its text; its location does.
+  page.on("console", (m) => {
+    if (m.type() !== "error") return;
+    const where = m.location().url;
+    errors.push(m.text().startsWith("Failed to load resource") && where ? `${m.text()}: ${where}` : m.text());
+  });
   page.on("pageerror", (e) => errors.push(String(e)));
   return { page, errors };
 }

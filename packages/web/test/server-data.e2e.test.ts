@@ -11,7 +11,11 @@ import { serveStudio } from "./harness";
  * page's rename, tag, compare and delete.
  */
 
-const studio = serveStudio("server-data", { server: true });
+// CIFAR-10's download goes to a closed port, so the page meets the server's "not installed" answer without a network.
+const studio = serveStudio("server-data", {
+  server: true,
+  serverEnv: () => ({ CIFAR10_URL: "http://127.0.0.1:1/cifar-10-binary.tar.gz" }),
+});
 let page: Page;
 let errors: string[];
 let url: string;
@@ -213,6 +217,34 @@ describe("data and registry views against the LayerLab server", () => {
     await row(page, "run beta").locator("button", { hasText: "Delete" }).click();
     await expect.poll(() => row(page, "run beta").count(), { timeout: 20_000 }).toBe(0);
     expect((await fetch(`${url}/api/runs/${b}`)).status).toBe(404);
+  });
+
+  it("shows the server's words when it refuses a ZIP or cannot provide CIFAR-10", { timeout: 60_000 }, async () => {
+    const before = errors.length;
+    await page.goto(`${url}/#/train`);
+    const upload = page.locator('input[type=file][accept*="zip"]');
+    await expect.poll(() => upload.count(), { timeout: 20_000 }).toBe(1);
+    const files: Record<string, Buffer> = {};
+    for (let k = 0; k < 4; k++) files[`light/${k}.png`] = await squarePng(true, k);
+    await upload.setInputFiles({ name: "one-class.zip", mimeType: "application/zip", buffer: storedZip(files) });
+    const refusal = page.locator("[data-testid=upload-error]");
+    await expect.poll(() => refusal.count(), { timeout: 30_000 }).toBe(1);
+    const refused = (await refusal.textContent()) ?? "";
+    expect(refused).toContain('found 1 class ("light")');
+    expect(refused).toContain("needs at least 2");
+    expect(refused).not.toMatch(/upload failed \(\d+\)/);
+
+    await page.locator("label.radio", { hasText: "cifar10" }).locator("input").check();
+    const problem = page.locator(".data-panel .problem.error", { hasText: "CIFAR-10" });
+    await expect.poll(() => problem.count(), { timeout: 30_000 }).toBe(1);
+    const unavailable = (await problem.textContent()) ?? "";
+    expect(unavailable).toContain("Cannot download CIFAR-10");
+    expect(unavailable).toMatch(/cifar10[\\/]cifar-10-binary\.tar\.gz/);
+    expect(unavailable).toContain("test_batch.bin");
+    expect(unavailable).not.toMatch(/could not be downloaded \(\d+\)/);
+    // The browser logs the refused requests themselves (422, 503); those are this test's point, not faults.
+    const logged = errors.splice(before);
+    errors.push(...logged.filter((e) => !/status of (422|503)/.test(e)));
   });
 
   it("logs no console errors", () => {

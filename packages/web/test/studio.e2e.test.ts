@@ -68,12 +68,14 @@ describe("studio in headless Chromium", () => {
     await page.focus("[data-testid=chip-activation]");
     await page.keyboard.press("Enter");
     await expect.poll(() => layers.count()).toBe(before + 2);
-    expect(await layers.last().locator(".layer-kind").textContent()).toBe("activation");
+    // A new layer goes in before the output layer, which stays last.
+    expect(await layers.nth(before).locator(".layer-kind").textContent()).toBe("activation");
+    expect(await layers.last().locator(".layer-kind").textContent()).toBe("dense");
 
     const [download] = await Promise.all([page.waitForEvent("download"), page.click("text=Export spec JSON")]);
     const path = (await download.path())!;
     const exported = JSON.parse(readFileSync(path, "utf8")) as { layers: { kind: string }[] };
-    expect(exported.layers.map((l) => l.kind)).toEqual(["flatten", "dense", "dropout", "dense", "dense", "activation"]);
+    expect(exported.layers.map((l) => l.kind)).toEqual(["flatten", "dense", "dropout", "dense", "activation", "dense"]);
     for (let i = 0; i < 3; i++) await page.click("text=Undo");
     await expect.poll(() => layers.count()).toBe(before);
     await page.setInputFiles("input[type=file][accept*=json]", path);
@@ -193,7 +195,9 @@ describe("studio in headless Chromium", () => {
       page.click("[data-testid=download-report]"),
     ]);
     // Named like the server names runs: architecture · dataset · optimizer and rate · batch size.
-    expect(download.suggestedFilename()).toMatch(/^MLP [\d-]+ · shapes · \w+ [\de.-]+ · bs \d+-report\.html$/);
+    expect(download.suggestedFilename()).toMatch(
+      /^MLP [\d-]+ · shapes · \w+ [\de.-]+ · bs \d+( · dropout [\d.]+)?-report\.html$/,
+    );
     const html = readFileSync((await download.path())!, "utf8");
     for (const id of REPORT_SECTIONS) expect(html).toContain(`<section id="${id}">`);
     // The page shows two decimals, the report one.
@@ -288,6 +292,9 @@ describe("studio in headless Chromium", () => {
     await page.fill("#cfg-epochs", "1");
     await page.fill("#limit", "200");
     await page.click("[data-testid=start]");
+    // Starting is asynchronous (the run is registered first): until the dashboard shows the new CNN run,
+    // the badge is the previous run's.
+    await expect.poll(() => page.textContent("#dash-h"), { timeout: 30_000 }).toMatch(/^CNN /);
     const engine = page.locator("[data-testid=run-engine]");
     await expect.poll(() => engine.textContent(), { timeout: 60_000 }).toMatch(/^(WebGPU|Wasm, \d+ threads?)$/);
     const text = (await engine.textContent()) ?? "";

@@ -6,7 +6,7 @@ import { layoutDiagram, MAX_DRAWN_NEURONS } from "../src/diagram/layout";
 import { registryParams, studioForQuery } from "../src/draw/registryLookup";
 import { diffSetups } from "../src/state/configDiff";
 import { decodeSetup, encodeSetup, setupFromUrl, shareLink } from "../src/state/share";
-import { dispatch, fromTemplate, initialStudio, redo, startHistory, undo } from "../src/state/studio";
+import { dispatch, fromTemplate, initialStudio, outputLayerIndex, redo, startHistory, undo } from "../src/state/studio";
 import { configForm, configValue } from "../src/train/configFields";
 
 describe("builder commands and history", () => {
@@ -48,6 +48,28 @@ describe("builder commands and history", () => {
     });
     expect(h.present.spec.input?.shape).toEqual([1, 32, 32]);
     expect(h.present.spec.classes).toEqual(["circle", "square", "triangle", "star"]);
+    // The output layer follows: four classes, four units, and the model is valid without a manual fix.
+    expect(h.present.spec.layers?.at(-1)).toMatchObject({ kind: "dense", units: 4 });
+    expect(analyzeSpec(h.present.spec).ok).toBe(true);
+  });
+
+  it("choosing MNIST sizes the output layer to its 10 classes for every template, and undo restores 3", () => {
+    const mnist = {
+      kind: "server" as const,
+      id: "mnist",
+      shape: [1, 28, 28] as [number, number, number],
+      classes: "0123456789".split(""),
+    };
+    for (const id of ["mlp", "cnn"] as const) {
+      const start = startHistory(fromTemplate(id, DEFAULT_DATASET));
+      expect(analyzeSpec({ ...start.present.spec, classes: mnist.classes }).ok).toBe(false);
+      const h = dispatch(start, "setDataset", { dataset: mnist });
+      const at = outputLayerIndex(h.present.spec);
+      expect(at).not.toBeNull();
+      expect(h.present.spec.layers?.[at!]).toMatchObject({ units: 10 });
+      expect(analyzeSpec(h.present.spec).ok).toBe(true);
+      expect(undo(h).present.spec.layers?.[at!]).toMatchObject({ units: 3 });
+    }
   });
 });
 

@@ -210,7 +210,11 @@ export async function listDatasets(): Promise<DatasetSummary[]> {
 export async function fetchDatasetData(id: string, split: "all" | "test" = "all"): Promise<ArrayBuffer> {
   const query = split === "test" ? "?split=test" : "";
   const res = await fetch(`${BASE}/datasets/${encodeURIComponent(id)}/data${query}`, { headers: authHeaders() });
-  if (!res.ok) throw new ApiError(`dataset '${id}' could not be downloaded (${res.status})`, res.status);
+  if (!res.ok) {
+    // The server's `{error}` says why (e.g. CIFAR-10 not installed, and where to put its files).
+    const body: unknown = await res.json().catch(() => null);
+    throw new ApiError(errorOf(body) ?? `dataset '${id}' could not be downloaded (${res.status})`, res.status);
+  }
   return res.arrayBuffer();
 }
 

@@ -96,11 +96,15 @@ export function LayerRow(props: {
         </span>
         <span className="layer-index">{index + 1}</span>
         <strong className="layer-kind">{kind}</strong>
-        <span className="layer-shape" title="output shape">
-          → {info?.outShape ? formatShape(info.outShape) : "?"}
+        {/* Analysis sizes an invalid layer as if fixed; showing that as its shape would mislead. */}
+        <span
+          className="layer-shape"
+          title={hasError ? "no output shape until the error below is fixed" : "output shape"}
+        >
+          → {hasError ? "—" : info?.outShape ? formatShape(info.outShape) : "?"}
         </span>
         <span className="layer-counts">
-          {info ? `${formatCount(info.params)} params · ${formatCount(info.flops)} FLOPs` : ""}
+          {info && !hasError ? `${formatCount(info.params)} params · ${formatCount(info.flops)} FLOPs` : ""}
         </span>
         <span className="layer-actions">
           <button

@@ -1,4 +1,4 @@
-import type { SpecAnalysis } from "@layerlab/spec";
+import { layerLabel, type SpecAnalysis } from "@layerlab/spec";
 import { useMemo, useState } from "react";
 import { explainLayer, layoutDiagram } from "./layout";
 
@@ -22,7 +22,7 @@ export function Diagram({
   const kindOf = (layer: number) => analysis.layers.find((l) => l.index === layer)?.kind ?? "";
   const explanation =
     focused !== null && focused >= 0
-      ? `${kindOf(focused)} #${focused + 1}: ${explainLayer(kindOf(focused))}`
+      ? `${layerLabel(kindOf(focused), focused)}: ${explainLayer(kindOf(focused))}`
       : "Hover a layer to see what it does.";
 
   if (layout.view === "neurons") {

@@ -3,6 +3,7 @@ import { useEffect, useState } from "react";
 import { type DatasetSummary, findRuns, listDatasets, listRuns, type RunSummary } from "../api/client";
 import { type DatasetChoice, DEFAULT_DATASET } from "../data/datasets";
 import type { StudioApi } from "../state/useStudio";
+import { pickerLabels } from "./pickerLabels";
 import { type RegistryQuery, registryParams, studioForQuery } from "./registryLookup";
 
 const INITIAL_QUERY: RegistryQuery = {
@@ -35,6 +36,8 @@ export function RegistryPicker({ api, onPick }: { api: StudioApi; onPick: (run: 
     );
     listDatasets().then(setDatasets, () => setDatasets([]));
   }, []);
+  // Two runs with the same name, dataset and accuracy are told apart by their settings.
+  const labels = pickerLabels(runs);
   const set = (patch: Partial<RegistryQuery>) => setQ((old) => ({ ...old, ...patch }));
   const find = async () => {
     try {
@@ -65,10 +68,9 @@ export function RegistryPicker({ api, onPick }: { api: StudioApi; onPick: (run: 
           }}
         >
           <option value="">choose a finished run…</option>
-          {runs.map((r) => (
+          {runs.map((r, i) => (
             <option key={r.id} value={r.id}>
-              {r.name} · {r.dataset}
-              {r.metrics.testAccuracy !== null ? ` · ${(r.metrics.testAccuracy * 100).toFixed(1)}%` : ""}
+              {labels[i]}
             </option>
           ))}
         </select>

@@ -1,6 +1,6 @@
 import { decodeSafetensors } from "@layerlab/engine/safetensors";
 import { type ModelSpecInput, NORMALIZATION_METADATA_KEY } from "@layerlab/spec";
-import { artifactUrl } from "../api/client";
+import { artifactUrl, getRun } from "../api/client";
 import type { RunNormalization } from "../train/protocol";
 import { type ModelFiles, trainer } from "../train/trainer";
 
@@ -64,8 +64,13 @@ async function fetchArtifact(runId: string, name: string): Promise<Response | nu
 
 /** Server run `runId`'s weights as the server predicts with them (the best checkpoint, else the last) and its normalisation. */
 export async function fetchModelFiles(runId: string, channels: number): Promise<ModelFiles> {
-  const res =
-    (await fetchArtifact(runId, "weights.best.safetensors")) ?? (await fetchArtifact(runId, "weights.safetensors"));
+  // The registry lists the run's files, so the page asks only for a checkpoint that exists (a browser
+  // run uploads no best checkpoint; asking for it anyway logs a 404 in the console).
+  const listed = new Set((await getRun(runId)).artifacts.map((a) => a.name));
+  const res = await fetchArtifact(
+    runId,
+    listed.has("weights.best.safetensors") ? "weights.best.safetensors" : "weights.safetensors",
+  );
   if (!res) throw new Error(`run ${runId} has no weights on the server yet`);
   const weights = new Uint8Array(await res.arrayBuffer());
   // Server runs record it in their weights; browser runs uploaded to the server keep it in normalization.json.

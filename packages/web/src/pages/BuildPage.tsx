@@ -9,9 +9,10 @@ import {
 } from "@layerlab/spec";
 import { useMemo, useRef, useState } from "react";
 import { DRAG_KIND, LayerRow, ProblemLine } from "../builder/LayerRow";
-import { datasetLabel } from "../data/datasets";
+import { datasetFacts, datasetLabel } from "../data/datasets";
 import { Diagram } from "../diagram/Diagram";
 import { shareLink } from "../state/share";
+import { outputLayerIndex, type Studio } from "../state/studio";
 import type { StudioApi } from "../state/useStudio";
 
 function downloadText(name: string, text: string) {
@@ -21,6 +22,16 @@ function downloadText(name: string, text: string) {
   a.download = name;
   a.click();
   URL.revokeObjectURL(url);
+}
+
+/** "output units follow the dataset: 10 classes (mnist)" while the output layer matches the data; null otherwise. */
+function outputNote(studio: Studio): string | null {
+  const at = outputLayerIndex(studio.spec);
+  const classes = datasetFacts(studio.dataset).classes.length;
+  const output = at === null ? null : (studio.spec.layers as LayerInput[])[at];
+  if (!output || (output as { units?: unknown }).units !== classes) return null;
+  const name = studio.dataset.kind === "shapes" ? "shapes" : studio.dataset.id;
+  return `Output units follow the dataset: ${classes} classes (${name}).`;
 }
 
 /** The builder: palette, templates, the layer stack with inline editors and fixes, totals and the diagram. */
@@ -33,6 +44,7 @@ export function BuildPage({ api }: { api: StudioApi }) {
   const layers: LayerInput[] = Array.isArray(studio.spec.layers) ? studio.spec.layers : [];
   const modelProblems = analysis.problems.filter((p) => p.layer === null);
   const inputShape = Array.isArray(studio.spec.input?.shape) ? studio.spec.input.shape : null;
+  const outputFollows = outputNote(studio);
 
   const importFile = async (file: File) => {
     try {
@@ -114,6 +126,11 @@ export function BuildPage({ api }: { api: StudioApi }) {
             Redo
           </button>
         </div>
+        {outputFollows && (
+          <p className="muted" data-testid="output-follows">
+            {outputFollows}
+          </p>
+        )}
         <ol
           className="layers"
           onDragOver={(e) => e.preventDefault()}

@@ -128,11 +128,15 @@ export function DrawPage({ api }: { api: StudioApi }) {
     ...picked.filter((p) => !local.some((l) => l.id === p.id)),
   ];
   const [chosen, setChosen] = useState<string[]>([]);
-  const selected = (chosen.length ? chosen : models.slice(-1).map((m) => m.id))
+  // Until the user picks, the run the Train page shows (its "Test this model" leads here), else the newest.
+  const shownOnTrain = models.find((m) => m.id === state.activeId);
+  const selected = (chosen.length ? chosen : [(shownOnTrain ?? models.at(-1))?.id ?? ""])
     .map((id) => models.find((m) => m.id === id))
     .filter((m): m is DrawModel => Boolean(m));
   const [probs, setProbs] = useState<Record<string, Float32Array | null>>({});
   const canvas = useRef<DrawCanvasHandle>(null);
+  // True from Clear until the next stroke: the canvas is empty, so no prediction is shown.
+  const blank = useRef(false);
 
   const selectedKey = selected.map((m) => m.id).join(",");
   // biome-ignore lint/correctness/useExhaustiveDependencies: one throttle per chosen model, rebuilt only when the choice changes.
@@ -151,7 +155,8 @@ export function DrawPage({ api }: { api: StudioApi }) {
               if (x && m.load) await m.load();
               return x ? (await trainer.predict(m.id, x)).probabilities : null;
             },
-            (out) => setProbs((p) => ({ ...p, [m.id]: out })),
+            // A prediction that lands after Clear belongs to the erased drawing.
+            (out) => !blank.current && setProbs((p) => ({ ...p, [m.id]: out })),
           ),
         ]),
       ),
@@ -207,7 +212,7 @@ export function DrawPage({ api }: { api: StudioApi }) {
         const got = await trainer.inspect(id, x);
         return { modelId: id, inspection: got.inspection, error: got.error ?? null };
       },
-      (out) => setInside(out),
+      (out) => !blank.current && setInside(out),
     );
   }, [insideModel?.id, insideSpec]);
   // A drawing made before the model was ready (or for another model) is shown as soon as it is.
@@ -229,9 +234,17 @@ export function DrawPage({ api }: { api: StudioApi }) {
     return () => clearInterval(timer);
   }, [inspector, insideTraining]);
   const onInk = (data: Float32Array, size: number) => {
+    blank.current = false;
     lastInk.current = { data, size };
     for (const m of selected) predictors[m.id]?.({ data, size });
     inspector?.({ data, size });
+  };
+  const clear = () => {
+    canvas.current?.clear();
+    blank.current = true;
+    lastInk.current = null;
+    setProbs({});
+    setInside({ modelId: "", inspection: null, error: null });
   };
   const upload = async (file: File) => {
     const bitmap = await createImageBitmap(file);
@@ -257,7 +270,7 @@ export function DrawPage({ api }: { api: StudioApi }) {
         <h2>Draw</h2>
         <DrawCanvas ref={canvas} onInk={onInk} />
         <div className="toolbar">
-          <button type="button" onClick={() => canvas.current?.clear()}>
+          <button type="button" onClick={clear}>
             Clear
           </button>
           <label className="button">

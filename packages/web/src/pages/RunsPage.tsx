@@ -7,7 +7,7 @@ import { useStoredRuns } from "../registry/useStoredRuns";
 import type { StudioApi } from "../state/useStudio";
 import { settleOrphanedRuns } from "../train/orphanedRuns";
 import { resumeBrowserRun } from "../train/resumeBrowserRun";
-import { attachServerRun } from "../train/serverRuns";
+import { attachServerRun, forgetServerRun } from "../train/serverRuns";
 import { trainer } from "../train/trainer";
 import { useServerAvailable, useTrainer } from "../train/useTrainer";
 import { ImportModel } from "./ImportModel";
@@ -259,7 +259,11 @@ export function RunsPage(_props: { api: StudioApi }) {
               onTags={() => editTags(r)}
               onDelete={() =>
                 confirm(`Delete run ${r.name} and its files?`) &&
-                act((isLocalRunId(r.id) ? deleteStoredRun(r.id) : deleteRun(r.id)).then(() => toggle(r, false)))
+                act(
+                  (isLocalRunId(r.id) ? deleteStoredRun(r.id) : deleteRun(r.id).then(() => forgetServerRun(r.id))).then(
+                    () => toggle(r, false),
+                  ),
+                )
               }
             />
           ))}

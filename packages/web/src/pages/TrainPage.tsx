@@ -1,5 +1,5 @@
 import { analyzeSpec, validateConfig } from "@layerlab/spec";
-import { useEffect, useMemo, useState } from "react";
+import { useEffect, useMemo, useRef, useState } from "react";
 import { fetchDatasetData, type IfExists, type RunSummary } from "../api/client";
 import { DataPanel } from "../data/DataPanel";
 import type { StudioApi } from "../state/useStudio";
@@ -29,6 +29,15 @@ export function TrainPage({ api }: { api: StudioApi }) {
     active && !active.series.end && !(active.registryStatus && STOPPED.includes(active.registryStatus)),
   );
   const [duplicate, setDuplicate] = useState<RunSummary | null>(null);
+  const dashboard = useRef<HTMLElement>(null);
+  // Set by Start: the dashboard sits below the forms, so the run it opens is scrolled into view.
+  const revealNextRun = useRef(false);
+  const activeId = active?.id;
+  useEffect(() => {
+    if (!activeId || !revealNextRun.current) return;
+    revealNextRun.current = false;
+    dashboard.current?.scrollIntoView({ behavior: "smooth", block: "start" });
+  }, [activeId]);
 
   useEffect(() => {
     trainer.ensureWorker();
@@ -38,10 +47,14 @@ export function TrainPage({ api }: { api: StudioApi }) {
   const start = async (ifExists?: IfExists) => {
     setError(null);
     setDuplicate(null);
+    revealNextRun.current = true;
     try {
       if (where === "server") {
         const outcome = await startServerRun(api.studio, limit || undefined, ifExists);
-        if (outcome.kind === "duplicate") setDuplicate(outcome.existing);
+        if (outcome.kind === "duplicate") {
+          revealNextRun.current = false;
+          setDuplicate(outcome.existing);
+        }
         return;
       }
       const serverData =
@@ -52,8 +65,12 @@ export function TrainPage({ api }: { api: StudioApi }) {
         ...(serverData ? { serverData } : {}),
         ...(ifExists ? { ifExists } : {}),
       });
-      if (outcome.kind === "duplicate") setDuplicate(outcome.existing);
+      if (outcome.kind === "duplicate") {
+        revealNextRun.current = false;
+        setDuplicate(outcome.existing);
+      }
     } catch (err) {
+      revealNextRun.current = false;
       setError(err instanceof Error ? err.message : String(err));
     }
   };
@@ -159,15 +176,24 @@ export function TrainPage({ api }: { api: StudioApi }) {
         )}
       </section>
       {active && (
-        <section className="panel wide" aria-labelledby="dash-h">
-          <h2 id="dash-h">
-            {active.name} {active.where === "server" ? "· on the server" : "· in this browser"}{" "}
-            {active.engine && (
-              <span className="badge" data-testid="run-engine">
-                {engineLabel(active.engine)}
-              </span>
+        <section className="panel wide" aria-labelledby="dash-h" ref={dashboard}>
+          <div className="toolbar">
+            <h2 id="dash-h">
+              {active.name} {active.where === "server" ? "· on the server" : "· in this browser"}{" "}
+              {active.engine && (
+                <span className="badge" data-testid="run-engine">
+                  {engineLabel(active.engine)}
+                </span>
+              )}
+            </h2>
+            <span className="spacer" />
+            {/* Next to the heading, which Start scrolled into view: the next step after training is in sight. */}
+            {active.series.end?.type === "done" && (
+              <a className="button primary" href="#/draw" data-testid="test-this-model">
+                Test this model →
+              </a>
             )}
-          </h2>
+          </div>
           <Dashboard run={active} />
           <GradientFlow series={active.series} version={active.version} />
           <DoctorPanel run={active} api={api} />
@@ -190,11 +216,6 @@ export function TrainPage({ api }: { api: StudioApi }) {
             <p className="muted" data-testid="server-results-loading">
               {`Test accuracy ${active.series.end.testAccuracy !== null ? `${(active.series.end.testAccuracy * 100).toFixed(2)}%` : "–"}; loading the test images and predictions…`}
             </p>
-          )}
-          {active.where === "browser" && active.series.end?.type === "done" && (
-            <a className="button primary" href="#/draw">
-              Test this model →
-            </a>
           )}
         </section>
       )}

@@ -3,6 +3,7 @@ import {
   applyEdit,
   buildTemplate,
   defaultTrainingConfig,
+  insertionIndex,
   type LayerInput,
   type LayerKind,
   type ModelSpecInput,
@@ -61,14 +62,32 @@ function layersOf(spec: ModelSpecInput): LayerInput[] {
   return Array.isArray(spec.layers) ? [...spec.layers] : [];
 }
 
+/** The index of the layer whose units are the class scores: the last layer when it is dense, else null. */
+export function outputLayerIndex(spec: ModelSpecInput): number | null {
+  const layers = layersOf(spec);
+  return layers.at(-1)?.kind === "dense" ? layers.length - 1 : null;
+}
+
+/** `spec` with its dense output layer sized to `classes` units, so a new dataset needs no manual fix. */
+function withOutputUnits(spec: ModelSpecInput, classes: number): ModelSpecInput {
+  const at = outputLayerIndex(spec);
+  if (at === null) return spec;
+  const layers = layersOf(spec);
+  const output = layers[at] as LayerInput & { units?: unknown };
+  if (output.units === classes) return spec;
+  layers[at] = { ...output, units: classes } as LayerInput;
+  return { ...spec, layers };
+}
+
 /** Every command of the builder, keyed by name. */
 export const COMMANDS = {
   addLayer: {
     name: "addLayer",
     label: ({ kind }) => `add ${kind}`,
     perform: (s, { kind, at }) => {
-      const layers = layersOf(s.spec);
-      return { ...s, spec: applyEdit(s.spec, { op: "insertLayer", at: at ?? layers.length, layer: NEW_LAYER[kind] }) };
+      // Without a position, before the output layer (or, for image layers, before the flatten), so the model stays valid.
+      const where = at ?? insertionIndex(s.spec, kind);
+      return { ...s, spec: applyEdit(s.spec, { op: "insertLayer", at: where, layer: NEW_LAYER[kind] }) };
     },
   } satisfies Command<{ kind: LayerKind; at?: number }>,
   removeLayer: {
@@ -127,10 +146,10 @@ export const COMMANDS = {
     name: "setDataset",
     label: () => "change dataset",
     perform: (s, { dataset }) => {
-      // The model follows the data: input shape and class names are the dataset's.
+      // The model follows the data: input shape, class names and the output layer's units are the dataset's.
       const facts = datasetFacts(dataset);
       const spec = { ...s.spec, input: { shape: [...facts.inputShape] }, classes: [...facts.classes] };
-      return { ...s, dataset, spec };
+      return { ...s, dataset, spec: withOutputUnits(spec, facts.classes.length) };
     },
   } satisfies Command<{ dataset: DatasetChoice }>,
 };

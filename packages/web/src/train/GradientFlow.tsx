@@ -1,4 +1,4 @@
-import { EXPLODING_GRADIENT_NORM, VANISHING_GRADIENT_NORM } from "@layerlab/spec";
+import { EXPLODING_GRADIENT_NORM, layerLabel, VANISHING_GRADIENT_NORM } from "@layerlab/spec";
 import { type Line, LineChart } from "../charts/LineChart";
 import type { RunSeries } from "../charts/series";
 import { gradientWarnings } from "./gradientWarnings";
@@ -13,7 +13,7 @@ export function GradientFlow({ series, version }: { series: RunSeries; version: 
   const color = (i: number) => PALETTE[i % PALETTE.length]!;
   const ends = [g.step[0]!, g.step[g.step.length - 1]!];
   const norms: Line[] = layers.map(([layer, col], i) => ({
-    label: `${layer + 1} ${col.kind}`,
+    label: layerLabel(col.kind, layer),
     x: g.step,
     y: col.gradNorm,
     color: color(i),
@@ -36,7 +36,7 @@ export function GradientFlow({ series, version }: { series: RunSeries; version: 
     },
   );
   const ratios: Line[] = layers.map(([layer, col], i) => ({
-    label: `${layer + 1} ${col.kind}`,
+    label: layerLabel(col.kind, layer),
     x: g.step,
     y: col.updateRatio,
     color: color(i),

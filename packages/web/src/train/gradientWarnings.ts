@@ -1,4 +1,4 @@
-import { EXPLODING_GRADIENT_NORM, VANISHING_GRADIENT_NORM } from "@layerlab/spec";
+import { EXPLODING_GRADIENT_NORM, layerLabel, VANISHING_GRADIENT_NORM } from "@layerlab/spec";
 import type { GradientSeries } from "../charts/series";
 
 /** A layer whose latest gradient is out of the healthy range. */
@@ -17,7 +17,7 @@ export function gradientWarnings(g: GradientSeries): GradientWarning[] {
   if (last < 0) return out;
   for (const [layer, col] of g.layers) {
     const norm = col.gradNorm[last]!;
-    const name = `layer ${layer + 1} (${col.kind})`;
+    const name = layerLabel(col.kind, layer);
     if (Number.isNaN(norm) && col.gradNorm.length > 0) {
       out.push({ layer, kind: "overflow", gradNorm: norm, message: `${name}: the gradient overflowed (NaN or ∞)` });
     } else if (norm < VANISHING_GRADIENT_NORM) {

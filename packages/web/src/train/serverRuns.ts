@@ -72,6 +72,13 @@ export function detachServerRun(id: string): void {
   closers.delete(id);
 }
 
+/** Forgets deleted run `id`: stops following it, and a reload no longer reattaches to it. */
+export function forgetServerRun(id: string): void {
+  detachServerRun(id);
+  const saved = sessionStorage.getItem(ATTACHED_KEY);
+  if (saved?.includes(`"id":${JSON.stringify(id)}`)) sessionStorage.removeItem(ATTACHED_KEY);
+}
+
 /** Fetches a finished server run's test results into the dashboard (once per run). */
 function loadResults(id: string, studio: Studio, warn: (message: string) => void) {
   const run = trainer.getState().runs.find((r) => r.id === id);
