@@ -64,8 +64,6 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   const app = Fastify({
     logger: opts.logger ?? false,
     bodyLimit: 32 * 1024 * 1024,
-    // Unknown fields are a client's mistake to be named, not silently dropped.
-    ajv: { customOptions: { removeAdditional: false } },
   });
   // Routes declare @layerlab/api's zod schemas: requests are validated and answers written with them.
   app.setValidatorCompiler(validatorCompiler);

@@ -1,4 +1,4 @@
-/** One validation issue as Fastify attaches it to a 400 (ajv's shape; fastify-type-provider-zod maps zod's issues onto it). */
+/** One validation issue as Fastify attaches it to a 400 (fastify-type-provider-zod maps zod's issues onto ajv's shape). */
 interface ValidationIssue {
   keyword: string;
   instancePath: string;
@@ -6,9 +6,8 @@ interface ValidationIssue {
   params: Record<string, unknown>;
 }
 
-/** The unknown field names of an issue: ajv names one per issue, zod's `unrecognized_keys` lists them all. */
+/** The unknown field names of an issue (zod's `unrecognized_keys` lists them all; every route's schema is zod). */
 function unknownFields(issue: ValidationIssue): string[] {
-  if (issue.keyword === "additionalProperties") return [String(issue.params.additionalProperty)];
   if (issue.keyword === "unrecognized_keys" && Array.isArray(issue.params.keys)) return issue.params.keys.map(String);
   return [];
 }

@@ -1,4 +1,5 @@
 import { mkdirSync } from "node:fs";
+import { RunDetail } from "@layerlab/api";
 import type { Page } from "playwright-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { serveStudio } from "./harness";
@@ -51,8 +52,8 @@ async function browserRunIds(): Promise<string[]> {
   return page.runs.map((r) => r.id);
 }
 
-async function apiRun(id: string): Promise<ApiRun> {
-  return (await fetch(`${url}/api/runs/${id}`)).json() as Promise<ApiRun>;
+async function apiRun(id: string): Promise<RunDetail> {
+  return RunDetail.parse(await (await fetch(`${url}/api/runs/${id}`)).json());
 }
 
 async function weightsOf(id: string): Promise<Buffer> {

@@ -1,4 +1,5 @@
 import { mkdirSync } from "node:fs";
+import { RunDetail, RunPage } from "@layerlab/api";
 import type { Page } from "playwright-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { drawSquare, openPage, serveStudio } from "./harness";
@@ -23,20 +24,12 @@ beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
 });
 
-interface ApiRun {
-  id: string;
-  name: string;
-  status: string;
-  executor: string;
-  epochsDone: number;
+async function apiRuns(query = ""): Promise<RunPage> {
+  return RunPage.parse(await (await fetch(`${url}/api/runs?${query}`)).json());
 }
 
-async function apiRuns(query = ""): Promise<{ runs: ApiRun[]; total: number }> {
-  return (await fetch(`${url}/api/runs?${query}`)).json() as Promise<{ runs: ApiRun[]; total: number }>;
-}
-
-async function apiRun(id: string): Promise<ApiRun & { artifacts: { name: string }[] }> {
-  return (await fetch(`${url}/api/runs/${id}`)).json() as Promise<ApiRun & { artifacts: { name: string }[] }>;
+async function apiRun(id: string): Promise<RunDetail> {
+  return RunDetail.parse(await (await fetch(`${url}/api/runs/${id}`)).json());
 }
 
 /** Every event of run `id` the server has recorded. */
