@@ -17,6 +17,23 @@ export default defineConfig({
         },
       },
       {
+        // The server's suites again with the registry in PostgreSQL (a cluster of its own, see
+        // packages/server/test/postgres/): the same behaviour on both databases. Disk-full and
+        // data-folder checks are about the SQLite file and folder, so they run once, above.
+        test: {
+          name: "postgres",
+          include: ["packages/server/test/**/*.test.ts"],
+          exclude: [
+            "packages/server/test/**/*.slow.test.ts",
+            "packages/server/test/disk-full.test.ts",
+            "packages/server/test/data-dir.test.ts",
+          ],
+          globalSetup: ["packages/server/test/postgres/postgres.global.ts"],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
         test: {
           name: "slow",
           include: ["packages/*/test/**/*.slow.test.ts"],

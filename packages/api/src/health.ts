@@ -6,6 +6,9 @@ export const Health = z.object({
   running: z.number().int(),
   queued: z.number().int(),
   time: z.number(),
+  database: z
+    .enum(["sqlite", "postgres"])
+    .meta({ description: "Where the registry lives: SQLite under DATA_DIR, or PostgreSQL (DATABASE_URL)" }),
   llm: z.boolean().meta({ description: "Whether the doctor's findings can be explained by an LLM" }),
 });
 export type Health = z.infer<typeof Health>;

@@ -8,11 +8,13 @@ import websocket from "@fastify/websocket";
 import { API_DOCS_PAGE } from "@layerlab/api";
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
-import type { ServerConfig } from "./config";
+import type { Kysely } from "kysely";
+import { ConfigError, type ServerConfig } from "./config";
 import { prepareDataDir } from "./data-dir";
 import { openDatabase } from "./db/connect";
 import { migrateToLatest } from "./db/migrations";
 import { Registry } from "./db/registry";
+import type { RegistrySchema } from "./db/schema";
 import { diskFullHttpError, isDiskFull } from "./disk-full";
 import { EventHub } from "./events/hub";
 import { HttpError } from "./http-error";
@@ -53,6 +55,20 @@ export interface BuildAppOptions {
 
 const DEFAULT_WEB_DIR = fileURLToPath(new URL("../../web/dist", import.meta.url));
 
+/** Brings the registry up to date; a PostgreSQL that cannot be reached is named with the fix. */
+async function migrateRegistry(db: Kysely<RegistrySchema>, config: ServerConfig): Promise<void> {
+  try {
+    await migrateToLatest(db as never);
+  } catch (err) {
+    await db.destroy();
+    if (config.databaseUrl === null) throw err;
+    const where = new URL(config.databaseUrl);
+    throw new ConfigError(
+      `cannot use the registry database ${where.hostname}:${where.port || 5432}${where.pathname} (DATABASE_URL): ${(err as Error).message}; start PostgreSQL there, create the database and check the user and password, or unset DATABASE_URL to keep the registry in SQLite under DATA_DIR`,
+    );
+  }
+}
+
 /**
  * Builds the Fastify app (not listening): opens and migrates the registry,
  * repairs what a crash left behind, starts the job queue, and registers the
@@ -68,8 +84,8 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   // Routes declare @layerlab/api's zod schemas: requests are validated and answers written with them.
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
-  const db = openDatabase({ dataDir: config.dataDir, databaseUrl: process.env.DATABASE_URL });
-  await migrateToLatest(db as never);
+  const db = openDatabase({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
+  await migrateRegistry(db, config);
   const registry = new Registry(db);
   const hub = new EventHub();
   const jobs = new JobQueue({

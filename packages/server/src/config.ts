@@ -24,6 +24,8 @@ export interface ServerConfig {
   allowedOrigins: string[];
   /** Where CIFAR-10 is downloaded from on first use (CIFAR10_URL; the official address when unset). */
   cifar10Url?: string;
+  /** PostgreSQL holding the registry (DATABASE_URL); null: SQLite under dataDir. */
+  databaseUrl: string | null;
 }
 
 /** A configuration the server refuses to start with; the message names the variable and the fix. */
@@ -59,6 +61,18 @@ function originsOf(env: Record<string, string | undefined>): string[] {
   return origins;
 }
 
+/** DATABASE_URL must name PostgreSQL: the only database besides the embedded SQLite file. */
+function databaseUrlOf(env: Record<string, string | undefined>): string | null {
+  const url = env.DATABASE_URL?.trim();
+  if (!url) return null;
+  if (!URL.canParse(url) || !/^postgres(ql)?:$/.test(new URL(url).protocol)) {
+    throw new ConfigError(
+      `DATABASE_URL=${JSON.stringify(url.replace(/\/\/[^@/]*@/, "//…@"))} is not a PostgreSQL URL; write postgres://user:password@host:5432/database, or unset it to keep the registry in SQLite under DATA_DIR`,
+    );
+  }
+  return url;
+}
+
 function positiveInt(env: Record<string, string | undefined>, name: string, fallback: number, max: number): number {
   const raw = env[name];
   if (raw === undefined || raw === "") return fallback;
@@ -71,7 +85,7 @@ function positiveInt(env: Record<string, string | undefined>, name: string, fall
 
 /**
  * Reads HOST, PORT, DATA_DIR, LAYERLAB_TOKEN, MAX_UPLOAD_MB, UPLOAD_IDLE_TIMEOUT_S, MAX_CONCURRENT_JOBS,
- * WEB_DIR, ALLOWED_HOSTS, ALLOWED_ORIGINS, CIFAR10_URL and the LAYERLAB_LLM_* variables; throws a ConfigError naming the variable when one is wrong, and
+ * WEB_DIR, ALLOWED_HOSTS, ALLOWED_ORIGINS, CIFAR10_URL, DATABASE_URL and the LAYERLAB_LLM_* variables; throws a ConfigError naming the variable when one is wrong, and
  * when the server would listen beyond loopback without a token.
  */
 export function loadServerConfig(env: Record<string, string | undefined> = process.env): ServerConfig {
@@ -103,6 +117,7 @@ export function loadServerConfig(env: Record<string, string | undefined> = proce
     allowedHosts: listOf(env, "ALLOWED_HOSTS"),
     allowedOrigins: originsOf(env),
     ...(env.CIFAR10_URL?.trim() && { cifar10Url: env.CIFAR10_URL.trim() }),
+    databaseUrl: databaseUrlOf(env),
   };
 }
 

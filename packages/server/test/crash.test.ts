@@ -5,6 +5,7 @@ import { decodeResumePoint, effectiveStatus, RUN_FILES, readRunEvents, readRunIn
 import { afterAll, describe, expect, it } from "vitest";
 import { type ChildServer, spawnServer } from "./child-server";
 import { api, readSse, waitForStatus } from "./helpers";
+import { databaseUrlFor } from "./postgres/database";
 
 const dataDir = mkdtempSync(join(tmpdir(), "layerlab-crash-"));
 let server: ChildServer | null = null;
@@ -22,7 +23,12 @@ function filesUnder(dir: string): string[] {
 
 describe("crash safety", () => {
   it("survives SIGKILL mid-training: the run is interrupted, its folder valid and resumable to success", async () => {
-    const env = { DATA_DIR: dataDir, WEB_DIR: join(dataDir, "no-web") };
+    const databaseUrl = await databaseUrlFor(dataDir);
+    const env = {
+      DATA_DIR: dataDir,
+      WEB_DIR: join(dataDir, "no-web"),
+      ...(databaseUrl && { DATABASE_URL: databaseUrl }),
+    };
     server = await spawnServer(env);
     const created = await api(server.url, "POST", "/api/runs", {
       template: "mlp",

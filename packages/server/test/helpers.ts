@@ -4,8 +4,13 @@ import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import { buildApp } from "../src/app";
 import { loadServerConfig, type ServerConfig } from "../src/config";
+import { databaseUrlFor, dropDatabaseFor } from "./postgres/database";
 
-/** A real server on a random 127.0.0.1 port with its own DATA_DIR and SQLite file. */
+/**
+ * A real server on a random 127.0.0.1 port with its own DATA_DIR and
+ * registry: a SQLite file there, or its own PostgreSQL database when the file
+ * runs in the "postgres" project.
+ */
 export interface TestServer {
   app: FastifyInstance;
   url: string;
@@ -17,7 +22,14 @@ export interface TestServer {
 /** Starts a test server; `env` adds to a minimal environment. */
 export async function startTestServer(env: Record<string, string> = {}, dataDir?: string): Promise<TestServer> {
   const dir = dataDir ?? mkdtempSync(join(tmpdir(), "layerlab-server-"));
-  const config = loadServerConfig({ DATA_DIR: dir, PORT: "0", WEB_DIR: join(dir, "no-web"), ...env });
+  const databaseUrl = await databaseUrlFor(dir);
+  const config = loadServerConfig({
+    DATA_DIR: dir,
+    PORT: "0",
+    WEB_DIR: join(dir, "no-web"),
+    ...(databaseUrl && { DATABASE_URL: databaseUrl }),
+    ...env,
+  });
   const app = await buildApp({ config });
   const url = await app.listen({ host: "127.0.0.1", port: 0 });
   return {
@@ -34,7 +46,10 @@ export async function startTestServer(env: Record<string, string> = {}, dataDir?
       } finally {
         clearInterval(sweep);
       }
-      if (!dataDir) rmSync(dir, { recursive: true, force: true });
+      if (!dataDir) {
+        rmSync(dir, { recursive: true, force: true });
+        await dropDatabaseFor(dir);
+      }
     },
   };
 }

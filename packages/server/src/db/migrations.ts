@@ -2,7 +2,11 @@ import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } fr
 
 /*
  * Migrations in code, in order. They use only Kysely's schema builder and
- * portable types, so the same list runs on SQLite and PostgreSQL.
+ * portable types, so the same list runs on SQLite and PostgreSQL. Numbers
+ * with a fraction are "double precision": PostgreSQL's "real" is 4 bytes and
+ * would round a learning rate of 0.001 to 0.0010000000475, while SQLite gives
+ * both names the same 8-byte REAL affinity (so registries made before the
+ * rename are unchanged).
  */
 const migrations: Record<string, Migration> = {
   "0001_registry": {
@@ -25,18 +29,18 @@ const migrations: Record<string, Migration> = {
         .addColumn("batch_size", "integer", (c) => c.notNull())
         .addColumn("epochs", "integer", (c) => c.notNull())
         .addColumn("hidden_units", "text", (c) => c.notNull())
-        .addColumn("dropout", "real", (c) => c.notNull())
-        .addColumn("learning_rate", "real", (c) => c.notNull())
+        .addColumn("dropout", "double precision", (c) => c.notNull())
+        .addColumn("learning_rate", "double precision", (c) => c.notNull())
         .addColumn("created_at", "bigint", (c) => c.notNull())
         .addColumn("started_at", "bigint")
         .addColumn("finished_at", "bigint")
         .addColumn("epochs_done", "integer", (c) => c.notNull().defaultTo(0))
-        .addColumn("train_loss", "real")
-        .addColumn("train_accuracy", "real")
-        .addColumn("val_loss", "real")
-        .addColumn("val_accuracy", "real")
-        .addColumn("test_loss", "real")
-        .addColumn("test_accuracy", "real")
+        .addColumn("train_loss", "double precision")
+        .addColumn("train_accuracy", "double precision")
+        .addColumn("val_loss", "double precision")
+        .addColumn("val_accuracy", "double precision")
+        .addColumn("test_loss", "double precision")
+        .addColumn("test_accuracy", "double precision")
         .addColumn("error", "text")
         .execute();
       await db.schema.createIndex("runs_fingerprint").on("runs").column("fingerprint").execute();
@@ -45,12 +49,12 @@ const migrations: Record<string, Migration> = {
         .createTable("run_metrics")
         .addColumn("run_id", "text", (c) => c.notNull().references("runs.id").onDelete("cascade"))
         .addColumn("epoch", "integer", (c) => c.notNull())
-        .addColumn("train_loss", "real", (c) => c.notNull())
-        .addColumn("train_accuracy", "real", (c) => c.notNull())
-        .addColumn("val_loss", "real")
-        .addColumn("val_accuracy", "real")
-        .addColumn("learning_rate", "real", (c) => c.notNull())
-        .addColumn("seconds", "real", (c) => c.notNull())
+        .addColumn("train_loss", "double precision", (c) => c.notNull())
+        .addColumn("train_accuracy", "double precision", (c) => c.notNull())
+        .addColumn("val_loss", "double precision")
+        .addColumn("val_accuracy", "double precision")
+        .addColumn("learning_rate", "double precision", (c) => c.notNull())
+        .addColumn("seconds", "double precision", (c) => c.notNull())
         .addPrimaryKeyConstraint("run_metrics_pk", ["run_id", "epoch"])
         .execute();
       await db.schema

@@ -1,6 +1,7 @@
 import { Health } from "@layerlab/api";
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import { databaseKind } from "../db/connect";
 import { pingDatabase } from "../db/migrations";
 
 /** GET /api/health: liveness, registry round trip and queue depth. */
@@ -14,6 +15,7 @@ export async function healthRoutes(app: FastifyInstance): Promise<void> {
         running: app.jobs.runningIds().length,
         queued: app.jobs.waitingCount,
         time: Date.now(),
+        database: databaseKind(app.settings.databaseUrl),
         llm: app.settings.llm !== null,
       };
     });
