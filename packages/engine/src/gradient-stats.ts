@@ -1,6 +1,7 @@
 import {
   EXPLODING_GRADIENT_NORM,
   type LayerGradientStats,
+  layerLabel,
   type ModelSpec,
   VANISHING_GRADIENT_NORM,
 } from "@layerlab/spec";
@@ -55,7 +56,7 @@ export function readGradientStats(groups: LayerGroups, sums: Float32Array, steps
 export function gradientWarnings(stats: readonly LayerGradientStats[], warned: Set<string>): string[] {
   const messages: string[] = [];
   for (const { layer, kind, gradNorm } of stats) {
-    const name = `layer ${layer} (${kind})`;
+    const name = layerLabel(kind, layer);
     let problem: "exploding" | "vanishing" | null = null;
     let message = "";
     if (gradNorm === null || gradNorm > EXPLODING_GRADIENT_NORM) {

@@ -398,7 +398,7 @@ describe("gradient statistics", () => {
     for (const e of events) expect(TrainEvent.safeParse(e).success).toBe(true);
     const warnings = only(events, "log").filter((e) => e.level === "warn");
     expect(warnings.length).toBeGreaterThan(0);
-    expect(warnings[0]!.message).toMatch(/^Exploding gradients in layer \d \(dense\): the gradient norm/);
+    expect(warnings[0]!.message).toMatch(/^Exploding gradients in dense #\d: the gradient norm/);
     const exploded = only(events, "gradients")
       .flatMap((g) => g.layers)
       .filter((l) => l.gradNorm === null || l.gradNorm > 1e3);
