@@ -1,8 +1,7 @@
-import { analyzeSpec, buildTemplate, TrainingConfig } from "@layerlab/spec";
+import { analyzeSpec, TrainingConfig } from "@layerlab/spec";
 import { describe, expect, it } from "vitest";
 import { LAYER_FIELDS, parseFieldInput } from "../src/builder/layerFields";
 import { DEFAULT_DATASET } from "../src/data/datasets";
-import { layoutDiagram, MAX_DRAWN_NEURONS } from "../src/diagram/layout";
 import { registryParams, studioForQuery } from "../src/draw/registryLookup";
 import { diffSetups } from "../src/state/configDiff";
 import { decodeSetup, encodeSetup, setupFromUrl, shareLink } from "../src/state/share";
@@ -150,32 +149,6 @@ describe("forms generated from the schemas", () => {
     expect(parseFieldInput(units, "12")).toBe(12);
     expect(parseFieldInput(units, "")).toBeUndefined(); // required: not a value yet
     expect(parseFieldInput(LAYER_FIELDS.maxPool2d[1]!, "")).toBeNull(); // optional stride: delete it
-  });
-});
-
-describe("diagram layout", () => {
-  it("draws a small dense net as neuron columns, eliding wide layers", () => {
-    const spec = buildTemplate("mlp", { inputShape: [1, 28, 28], classes: ["a", "b", "c"] });
-    const a = analyzeSpec(spec);
-    const layout = layoutDiagram(a.spec, spec.input.shape, a.layers);
-    expect(layout.view).toBe("neurons");
-    if (layout.view !== "neurons") return;
-    expect(layout.columns.map((c) => c.units)).toEqual([784, 128, 64, 3]);
-    expect(layout.columns[1]!.drawn).toHaveLength(MAX_DRAWN_NEURONS);
-    expect(layout.columns[1]!.drawn).toContain(null);
-    expect(layout.columns[1]!.drawn.at(-1)).toBe(127);
-    expect(layout.columns[3]!.drawn).toEqual([0, 1, 2]);
-  });
-
-  it("draws a conv net as blocks with shapes", () => {
-    const spec = buildTemplate("cnn", { inputShape: [1, 28, 28], classes: ["a", "b"] });
-    const a = analyzeSpec(spec);
-    const layout = layoutDiagram(a.spec, spec.input.shape, a.layers);
-    expect(layout.view).toBe("blocks");
-    if (layout.view !== "blocks") return;
-    expect(layout.blocks).toHaveLength(spec.layers.length);
-    expect(layout.blocks.at(-1)!.shape).toBe("[2]");
-    for (const b of layout.blocks) expect(b.scale).toBeGreaterThanOrEqual(0.25);
   });
 });
 

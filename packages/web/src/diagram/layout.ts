@@ -3,93 +3,196 @@ import {
   formatShape,
   LAYER_RULES,
   type LayerInfo,
+  layerLabel,
   type ModelSpec,
   type Shape,
 } from "@layerlab/spec";
 
 /** Most neurons drawn per column; wider layers show their first and last ones around an ellipsis. */
 export const MAX_DRAWN_NEURONS = 10;
-/** A dense net is drawn as neurons when no layer is wider than this (else as blocks). */
-export const NEURON_VIEW_MAX_UNITS = 1024;
 
-/** One column of the neuron view: a layer's outputs. */
+/** The two ways the diagram draws a network. */
+export type DiagramView = "blocks" | "neurons";
+
+/** One box of the block view: the input or one layer, with its output shape. */
+export interface Block {
+  /** Index of the layer in the spec; -1 for the input. */
+  layer: number;
+  kind: string;
+  /** "input" or the builder's name for the layer ("dense #3"). */
+  label: string;
+  /** The output shape as the builder writes it ("[32,28,28]"). */
+  shape: string;
+  /** Relative output size in [0.1, 1], from the log of the element count (the bar under the label). */
+  scale: number;
+}
+
+/** One column of the neuron view: the input or a dense layer's outputs. */
 export interface NeuronColumn {
   /** Index of the layer this column is the output of; -1 for the input. */
   layer: number;
+  /** "input" or the builder's name for the layer. */
   label: string;
+  /** The second line: the input's shape, or a dense layer's units and activation ("128 · relu"). */
+  detail: string;
   units: number;
   /** The unit indices drawn, with null where the ellipsis goes. */
   drawn: (number | null)[];
 }
 
-/** One box of the block view. */
-export interface Block {
-  layer: number;
-  kind: string;
-  label: string;
-  shape: string;
-  /** Relative height in [0.25, 1], from the log of the output size. */
-  scale: number;
+/** What the diagram can draw for one spec: always blocks; neurons for dense nets, else why not. */
+export interface DiagramModel {
+  blocks: Block[];
+  /** The neuron columns, null when the net has layers the neuron view cannot draw. */
+  neurons: NeuronColumn[] | null;
+  /** Why there is no neuron view, said where the learner asked for it. */
+  neuronsUnavailable: string | null;
+  /** The view shown until the learner picks one: neurons where they can be drawn. */
+  preferred: DiagramView;
 }
-
-/** What the diagram draws: neurons and connections for small dense nets, blocks with shapes otherwise. */
-export type DiagramLayout = { view: "neurons"; columns: NeuronColumn[] } | { view: "blocks"; blocks: Block[] };
 
 function drawnUnits(units: number): (number | null)[] {
   if (units <= MAX_DRAWN_NEURONS) return Array.from({ length: units }, (_, i) => i);
   const half = Math.floor((MAX_DRAWN_NEURONS - 1) / 2);
-  const head = Array.from({ length: half }, (_, i) => i);
-  const tail = Array.from(
-    { length: MAX_DRAWN_NEURONS - 1 - half },
-    (_, i) => units - (MAX_DRAWN_NEURONS - 1 - half) + i,
-  );
-  return [...head, null, ...tail];
+  const tail = MAX_DRAWN_NEURONS - 1 - half;
+  return [
+    ...Array.from({ length: half }, (_, i) => i),
+    null,
+    ...Array.from({ length: tail }, (_, i) => units - tail + i),
+  ];
 }
 
 function size(shape: Shape): number {
   return shape.reduce((a, b) => a * b, 1);
 }
 
+/** Kinds that keep a spatial map: drawn as neurons they would be thousands of units, so those nets are blocks only. */
+const SPATIAL_KINDS = new Set(["conv2d", "maxPool2d", "avgPool2d", "globalAvgPool"]);
+
 /**
- * Lays a spec out for the diagram. Only layers whose shapes analysis knows are
- * drawn, so a half-typed model still shows the part that works.
+ * What the diagram shows for a spec. Only layers whose shapes analysis knows
+ * are drawn, so a half-typed model still shows the part that works.
  */
-export function layoutDiagram(spec: ModelSpec | null, inputShape: Shape | null, layers: LayerInfo[]): DiagramLayout {
-  const kinds = layers.map((l) => l.kind);
-  const spatial = kinds.some((k) => k === "conv2d" || k === "maxPool2d" || k === "avgPool2d" || k === "globalAvgPool");
-  const widest = Math.max(0, ...layers.map((l) => (l.outShape ? size(l.outShape) : 0)));
-  if (!spatial && widest <= NEURON_VIEW_MAX_UNITS && inputShape) {
-    const columns: NeuronColumn[] = [];
-    const inUnits = size(inputShape);
-    columns.push({ layer: -1, label: `input ${formatShape(inputShape)}`, units: inUnits, drawn: drawnUnits(inUnits) });
-    for (const info of layers) {
-      // Only layers that change the representation get a column; the others annotate the previous one.
-      if (info.kind !== "dense" || !info.outShape) continue;
-      const units = info.outShape[0]!;
-      const layer = spec?.layers[info.index];
-      const act = layer ? appliedActivation(layer) : null;
-      columns.push({
-        layer: info.index,
-        label: `dense ${units}${act ? ` · ${act}` : ""}`,
-        units,
-        drawn: drawnUnits(units),
-      });
-    }
-    return { view: "neurons", columns };
+export function diagramModel(spec: ModelSpec | null, inputShape: Shape | null, layers: LayerInfo[]): DiagramModel {
+  const sizes = [inputShape ? size(inputShape) : 1, ...layers.map((l) => (l.outShape ? size(l.outShape) : 1))];
+  const maxLog = Math.max(1, ...sizes.map((n) => Math.log10(1 + n)));
+  const scale = (n: number) => Math.max(0.1, Math.log10(1 + n) / maxLog);
+  const blocks: Block[] = [
+    {
+      layer: -1,
+      kind: "input",
+      label: "input",
+      shape: inputShape ? formatShape(inputShape) : "?",
+      scale: scale(sizes[0]!),
+    },
+    ...layers.map((info, i) => ({
+      layer: info.index,
+      kind: info.kind,
+      label: layerLabel(info.kind, info.index),
+      shape: info.outShape ? formatShape(info.outShape) : "?",
+      scale: scale(sizes[i + 1]!),
+    })),
+  ];
+  const spatial = layers.some((l) => SPATIAL_KINDS.has(l.kind));
+  if (spatial || !inputShape) {
+    return {
+      blocks,
+      neurons: null,
+      neuronsUnavailable: spatial
+        ? "The neuron view draws dense layers only; this network has convolution or pooling layers, so it is shown as blocks."
+        : "The neuron view needs a valid input shape; the network is shown as blocks.",
+      preferred: "blocks",
+    };
   }
-  const logs = layers.map((l) => Math.log10(1 + (l.outShape ? size(l.outShape) : 1)));
-  const maxLog = Math.max(1, ...logs);
-  const blocks: Block[] = layers.map((info, i) => ({
-    layer: info.index,
-    kind: info.kind,
-    label: info.kind,
-    shape: info.outShape ? formatShape(info.outShape) : "?",
-    scale: Math.max(0.25, logs[i]! / maxLog),
-  }));
-  return { view: "blocks", blocks };
+  const inUnits = size(inputShape);
+  const neurons: NeuronColumn[] = [
+    { layer: -1, label: "input", detail: formatShape(inputShape), units: inUnits, drawn: drawnUnits(inUnits) },
+  ];
+  for (const info of layers) {
+    // Only layers that change the representation get a column; activations and dropout keep the width.
+    if (info.kind !== "dense" || !info.outShape) continue;
+    const units = info.outShape[0]!;
+    const layer = spec?.layers[info.index];
+    const act = layer ? appliedActivation(layer) : null;
+    neurons.push({
+      layer: info.index,
+      label: layerLabel(info.kind, info.index),
+      detail: `${units}${act ? ` · ${act}` : ""}`,
+      units,
+      drawn: drawnUnits(units),
+    });
+  }
+  return { blocks, neurons, neuronsUnavailable: null, preferred: "neurons" };
 }
 
 /** The one-sentence explanation a hover shows for a layer kind. */
 export function explainLayer(kind: string): string {
+  if (kind === "input") return "The image as the network receives it: channels × height × width.";
   return (LAYER_RULES as Record<string, { summary: string }>)[kind]?.summary ?? "";
+}
+
+/** Block cards' size and spacing, in CSS pixels (the SVG is drawn 1:1, so its 12 px text is 12 px on screen). */
+export const BLOCK = { minWidth: 84, maxWidth: 150, height: 58, gapX: 18, gapY: 24, pad: 2 } as const;
+
+/** Where the block view puts its cards for a panel `width` pixels wide: as many per row as fit, in reading order. */
+export interface BlockGrid {
+  perRow: number;
+  rows: number;
+  cardWidth: number;
+  width: number;
+  height: number;
+  /** Each card's top-left corner. */
+  positions: { x: number; y: number }[];
+}
+
+/**
+ * Wraps `count` cards into rows that fit `width` pixels, each card at least
+ * `minCardWidth` wide (the widest label plus its insets) and BLOCK.minWidth.
+ */
+export function blockGrid(count: number, width: number, minCardWidth: number = BLOCK.minWidth): BlockGrid {
+  const least = Math.max(BLOCK.minWidth, minCardWidth);
+  const inner = Math.max(least, width - 2 * BLOCK.pad);
+  const fit = Math.floor((inner + BLOCK.gapX) / (least + BLOCK.gapX));
+  const perRow = Math.max(1, Math.min(count, fit));
+  const rows = Math.max(1, Math.ceil(count / perRow));
+  const cardWidth = Math.min(BLOCK.maxWidth, (inner - (perRow - 1) * BLOCK.gapX) / perRow);
+  const positions = Array.from({ length: count }, (_, i) => ({
+    x: BLOCK.pad + (i % perRow) * (cardWidth + BLOCK.gapX),
+    y: BLOCK.pad + Math.floor(i / perRow) * (BLOCK.height + BLOCK.gapY),
+  }));
+  return {
+    perRow,
+    rows,
+    cardWidth,
+    width: 2 * BLOCK.pad + perRow * cardWidth + (perRow - 1) * BLOCK.gapX,
+    height: 2 * BLOCK.pad + rows * BLOCK.height + (rows - 1) * BLOCK.gapY,
+    positions,
+  };
+}
+
+/** Neuron view spacing, in CSS pixels. */
+export const NEURONS = { minColumnGap: 76, sidePad: 46, top: 46, rowGap: 24, radius: 8, bottom: 6 } as const;
+
+/** Where the neuron view puts its columns in `width` pixels; null when they do not fit side by side. */
+export function neuronGrid(
+  columns: number,
+  maxDrawn: number,
+  width: number,
+): { width: number; height: number; x: (col: number) => number; y: (drawn: number, i: number) => number } | null {
+  const span = width - 2 * NEURONS.sidePad;
+  const gap = columns > 1 ? span / (columns - 1) : 0;
+  if (columns > 1 && gap < NEURONS.minColumnGap) return null;
+  const rows = Math.max(1, maxDrawn);
+  return {
+    width,
+    height: NEURONS.top + rows * NEURONS.rowGap + NEURONS.bottom,
+    x: (col) => (columns > 1 ? NEURONS.sidePad + col * gap : width / 2),
+    // Shorter columns are centred against the tallest.
+    y: (drawn, i) => NEURONS.top + ((rows - drawn) * NEURONS.rowGap) / 2 + i * NEURONS.rowGap + NEURONS.rowGap / 2,
+  };
+}
+
+/** Whether `columns` fit side by side as neurons in `width` pixels. */
+export function neuronsFit(columns: readonly NeuronColumn[], width: number): boolean {
+  return neuronGrid(columns.length, MAX_DRAWN_NEURONS, width) !== null;
 }

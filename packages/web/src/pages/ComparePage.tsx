@@ -89,6 +89,7 @@ export function ComparePage() {
           <LineChart
             title="Validation accuracy per epoch"
             xLabel="epoch"
+            yLabel="accuracy"
             version={version}
             yRange={zoom ? [0.9, 1] : null}
             lines={chosen.map((r, i) => ({
@@ -103,6 +104,7 @@ export function ComparePage() {
           <LineChart
             title="Loss per batch"
             xLabel="step"
+            yLabel="loss"
             version={version}
             lines={chosen.map((r, i) => ({
               label: labels[i]!,
@@ -114,6 +116,7 @@ export function ComparePage() {
           <LineChart
             title="Accuracy per batch"
             xLabel="step"
+            yLabel="accuracy"
             version={version}
             yRange={zoom ? [0.9, 1] : null}
             lines={chosen.map((r, i) => ({

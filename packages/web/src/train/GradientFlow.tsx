@@ -56,6 +56,7 @@ export function GradientFlow({ series, version }: { series: RunSeries; version: 
         <LineChart
           title="Gradient norm per layer (log)"
           xLabel="step"
+          yLabel="gradient norm"
           version={version}
           lines={norms}
           logY
@@ -64,6 +65,7 @@ export function GradientFlow({ series, version }: { series: RunSeries; version: 
         <LineChart
           title="Update / weight ratio per layer (log; ~1e-3 is healthy)"
           xLabel="step"
+          yLabel="update / weight ratio"
           version={version}
           lines={ratios}
           logY
