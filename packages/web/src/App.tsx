@@ -1,6 +1,8 @@
 import { API_DOCS_PAGE } from "@layerlab/api";
 import { useEffect, useState } from "react";
 import { AccessTokenGate } from "./api/AccessTokenGate";
+import { GlossaryPage } from "./guide/GlossaryPage";
+import { TourLauncher } from "./guide/Tour";
 import { BuildPage } from "./pages/BuildPage";
 import { ComparePage } from "./pages/ComparePage";
 import { DrawPage } from "./pages/DrawPage";
@@ -15,6 +17,7 @@ const PAGES = [
   { route: "draw", label: "Test by drawing" },
   { route: "runs", label: "Runs" },
   { route: "compare", label: "Compare" },
+  { route: "glossary", label: "Glossary" },
 ] as const;
 type Route = (typeof PAGES)[number]["route"] | "run";
 
@@ -26,7 +29,8 @@ function runIdOf(hash: string): string | null {
 
 function routeOf(hash: string): Route {
   if (runIdOf(hash)) return "run";
-  const raw = hash.replace(/^#\/?/, "").split("?")[0];
+  // "#/glossary/<term>" is the glossary page opened at one entry.
+  const raw = hash.replace(/^#\/?/, "").split(/[?/]/)[0];
   // The server's "train this configuration" links say #/builder.
   const name = raw === "builder" ? "build" : raw;
   return (PAGES.find((p) => p.route === name)?.route ?? "build") as Route;
@@ -88,6 +92,7 @@ export function App() {
         >
           API
         </a>
+        <TourLauncher />
         <button
           type="button"
           className="ghost"
@@ -112,6 +117,7 @@ export function App() {
         {route === "draw" && <DrawPage api={studio} />}
         {route === "runs" && <RunsPage api={studio} />}
         {route === "compare" && <ComparePage />}
+        {route === "glossary" && <GlossaryPage />}
         {route === "run" && runId && <RunPage api={studio} runId={runId} />}
       </main>
     </div>

@@ -9,11 +9,12 @@ import { serveStudio } from "./harness";
  * prediction of a drawn digit, counting the learner's actions (clicks and
  * choices, not waits). Each step's control and its result must be inside the
  * 1440×900 window, and each step leaves a screenshot in /tmp/shots/first/.
+ * The browser is fresh, so the first-run tour opens: it must not cost an action.
  */
 
 const SHOTS = "/tmp/shots/first";
 const VIEWPORT = { width: 1440, height: 900 };
-const studio = serveStudio("first-five-minutes", { server: true });
+const studio = serveStudio("first-five-minutes", { server: true, tour: true });
 let page: Page;
 let url: string;
 beforeAll(async () => {
@@ -65,12 +66,16 @@ describe("a learner's first five minutes", () => {
 
     await page.goto(`${url}/`);
     await expect.poll(() => page.locator("[data-testid=output-follows]").textContent()).toContain("3 classes");
+    // The first-run tour is there, and in nobody's way: going to a page yourself ends it.
+    const tour = page.getByRole("dialog", { name: "Build a model" });
+    await expect.poll(() => tour.isVisible(), { timeout: 10_000 }).toBe(true);
     await shot("open");
 
     // 1: the nav's "Data & train".
     await act(page.locator('nav a[href="#/train"]'), "the Data & train link", (c) => c.click());
     const mnist = page.getByRole("radio", { name: /^\s*mnist \(/ });
     await expect.poll(() => mnist.count(), { timeout: 20_000 }).toBe(1);
+    expect(await page.getByRole("dialog").count()).toBe(0);
     await shot("data-and-train");
 
     // 2: choose MNIST. The output layer follows its 10 classes: no detour to the builder.

@@ -6,6 +6,7 @@ import { buildApp as buildServer, loadServerConfig } from "@layerlab/server";
 import { type Browser, chromium, type Locator, type Page } from "playwright-core";
 import { build, type PreviewServer, preview } from "vite";
 import { afterAll, afterEach, beforeAll, expect, inject } from "vitest";
+import { TOUR_SEEN_KEY } from "../src/guide/tourSeen";
 import { SHARED_BUILD_KEY } from "./shared-build.global";
 
 /** The web package's folder. */
@@ -107,15 +108,22 @@ export function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
 }
 
-/** A new page that records console errors and uncaught exceptions. */
+/**
+ * A new page that records console errors and uncaught exceptions. Its
+ * browser has already dismissed the first-run tour unless `tour` is true
+ * (tests of the tour, and of a learner's very first visit).
+ */
 export async function openPage(
   browser: Browser,
-  opts: { width?: number; height?: number; dark?: boolean } = {},
+  opts: { width?: number; height?: number; dark?: boolean; tour?: boolean } = {},
 ): Promise<{ page: Page; errors: string[] }> {
   const context = await browser.newContext({
     viewport: { width: opts.width ?? 1280, height: opts.height ?? 900 },
     colorScheme: opts.dark ? "dark" : "light",
   });
+  if (!opts.tour) {
+    await context.addInitScript((key) => localStorage.setItem(key, "dismissed by the test harness"), TOUR_SEEN_KEY);
+  }
   const page = await context.newPage();
   const errors: string[] = [];
   // A failed load names no resource in its text; its location does.
@@ -153,12 +161,13 @@ export interface StudioSession {
  * Registers a test file's lifecycle: build the app, serve it — with Vite
  * preview, or with the real LayerLab server on a data folder of its own (and
  * the environment `serverEnv` gives, read when the server starts) —
- * open one page, screenshot failing tests, and tear it all down. The returned
+ * open one page (the first-run tour already dismissed unless `tour`),
+ * screenshot failing tests, and tear it all down. The returned
  * object is filled in before the first test runs.
  */
 export function serveStudio(
   name: string,
-  opts: { server?: boolean; serverEnv?: () => Record<string, string> } = {},
+  opts: { server?: boolean; serverEnv?: () => Record<string, string>; tour?: boolean } = {},
 ): StudioSession {
   const session = {} as StudioSession;
   const cleanups: (() => unknown)[] = [];
@@ -180,7 +189,7 @@ export function serveStudio(
     }
     session.browser = await launchChromium();
     cleanups.push(() => session.browser.close());
-    Object.assign(session, await openPage(session.browser));
+    Object.assign(session, await openPage(session.browser, { tour: opts.tour ?? false }));
   }, 180_000);
   afterAll(async () => {
     for (const cleanup of cleanups.reverse()) await cleanup();

@@ -1,4 +1,6 @@
 import { formatCount, formatShape, type LayerInfo, type LayerInput, type Problem } from "@layerlab/spec";
+import { HelpLink } from "../guide/HelpLink";
+import { layerFieldTerm, layerKindTerm } from "../guide/helpTerms";
 import type { StudioApi } from "../state/useStudio";
 import { LAYER_FIELDS, type LayerField, parseFieldInput } from "./layerFields";
 
@@ -6,7 +8,14 @@ import { LAYER_FIELDS, type LayerField, parseFieldInput } from "./layerFields";
 export const DRAG_KIND = "application/x-layerlab-kind";
 export const DRAG_ROW = "application/x-layerlab-row";
 
-function FieldEditor(props: { field: LayerField; value: unknown; index: number; api: StudioApi; invalid: boolean }) {
+function FieldEditor(props: {
+  field: LayerField;
+  kind: string;
+  value: unknown;
+  index: number;
+  api: StudioApi;
+  invalid: boolean;
+}) {
   const { field, value, index, api } = props;
   const id = `layer-${index}-${field.name}`;
   const set = (v: unknown) => api.run("setParam", { layer: index, field: field.name, value: v });
@@ -50,10 +59,14 @@ function FieldEditor(props: { field: LayerField; value: unknown; index: number; 
     );
   }
   return (
-    <label className="field" htmlFor={id}>
-      <span>{field.name}</span>
+    // The glossary link sits outside the label, so the input's name stays the parameter's name.
+    <span className="field">
+      <label htmlFor={id}>
+        <span>{field.name}</span>
+      </label>
+      <HelpLink term={layerFieldTerm(props.kind, field.name)} />
       {input}
-    </label>
+    </span>
   );
 }
 
@@ -96,6 +109,7 @@ export function LayerRow(props: {
         </span>
         <span className="layer-index">{index + 1}</span>
         <strong className="layer-kind">{kind}</strong>
+        <HelpLink term={layerKindTerm(kind)} />
         {/* Analysis sizes an invalid layer as if fixed; showing that as its shape would mislead. */}
         <span
           className="layer-shape"
@@ -141,6 +155,7 @@ export function LayerRow(props: {
             <FieldEditor
               key={f.name}
               field={f}
+              kind={kind}
               index={index}
               api={api}
               value={(layer as Record<string, unknown>)[f.name]}
