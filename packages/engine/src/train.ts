@@ -13,6 +13,7 @@ import {
   validationSplit,
 } from "@layerlab/data-core";
 import {
+  type EarlyStopping,
   type ModelSpec,
   type TrainEvent,
   type TrainingConfig,
@@ -134,7 +135,7 @@ export function train(opts: TrainOptions): TrainRun {
     const metric = config.earlyStopping?.metric ?? "val_loss";
     let bestMetric: number | null = opts.resume?.bestMetric ?? null;
     let sinceBest = 0;
-    let stoppedEarly = false;
+    let stopReason: string | null = null;
 
     const groups = opts.gradientStats === false ? null : layerGroups(model.spec, Object.keys(vars.params));
     const step = makeTrainStep(model, optimizer, config.labelSmoothing, groups?.names ?? null);
@@ -299,11 +300,8 @@ export function train(opts: TrainOptions): TrainRun {
           deadUnits,
         });
         if (config.earlyStopping && split.val.length > 0 && sinceBest >= config.earlyStopping.patience) {
-          stoppedEarly = true;
-          yield emit("log", {
-            level: "info",
-            message: `Early stopping after epoch ${epoch + 1}: ${metric} has not improved for ${sinceBest} epochs.`,
-          });
+          stopReason = earlyStopReason(config.earlyStopping, epoch + 1, config.epochs, sinceBest);
+          yield emit("log", { level: "info", message: stopReason });
           break;
         }
       }
@@ -316,7 +314,8 @@ export function train(opts: TrainOptions): TrainRun {
       }
       yield emit("done", {
         epochs: config.epochs,
-        stoppedEarly,
+        stoppedEarly: stopReason !== null,
+        ...(stopReason !== null && { stopReason }),
         testLoss,
         testAccuracy,
         seconds: (performance.now() - started) / 1000,
@@ -480,6 +479,14 @@ function checkFits(model: Model, dataset: Dataset) {
       `the model has ${model.spec.classes.length} outputs but dataset '${dataset.name}' has ${dataset.classes.length} classes — set the last dense layer's units to ${dataset.classes.length}`,
     );
   }
+}
+
+/** Why early stopping ended the run, e.g. "Stopped early after epoch 3 of 10: validation loss did not improve for 2 epochs in a row (patience 2)." */
+function earlyStopReason(rule: EarlyStopping, epoch: number, epochs: number, epochsWithout: number): string {
+  const watched = rule.metric === "val_acc" ? "validation accuracy" : "validation loss";
+  const by = rule.minDelta > 0 ? ` by more than ${rule.minDelta}` : "";
+  const span = `${epochsWithout} epoch${epochsWithout === 1 ? "" : "s"}`;
+  return `Stopped early after epoch ${epoch} of ${epochs}: ${watched} did not improve${by} for ${span} in a row (patience ${rule.patience}).`;
 }
 
 function divergedAdvice(config: TrainingConfig): string {

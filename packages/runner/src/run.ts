@@ -351,7 +351,9 @@ async function drive(ctx: DriveContext): Promise<RunSummary> {
           info.testLoss = event.testLoss;
           info.testAccuracy = event.testAccuracy;
           const artifacts = Object.values(RUN_FILES).filter((f) => f === RUN_FILES.run || existsSync(join(dir, f)));
-          const message = event.stoppedEarly ? "stopped early: validation stopped improving" : null;
+          const message = event.stoppedEarly
+            ? (event.stopReason ?? "stopped early: validation stopped improving")
+            : null;
           // A resumed run's time is the whole run's: the sessions before this one, then this one.
           await emit({ ...event, artifacts, seconds: wallBefore + event.seconds }, () => finish("succeeded", message));
           break;

@@ -102,13 +102,15 @@ export const ConstantSchedule = z.object({ name: z.literal("constant"), ...warmu
 export const StepSchedule = z
   .object({
     name: z.literal("step"),
-    gamma: z.number().positive().default(0.1).describe("Factor applied at each milestone; 0.1 is usual (0.1 – 0.5)."),
-    milestones: z
-      .array(z.number().int().min(1))
-      .default([])
-      .describe(
-        "Epochs after which the learning rate is multiplied by gamma; usually at about half and three quarters of the run (30,45 of 60).",
-      ),
+    gamma: z.number().positive().default(0.1).meta({
+      title: "Factor (gamma)",
+      description: "Multiplies the learning rate at each milestone; 0.1 is usual (0.1 – 0.5).",
+    }),
+    milestones: z.array(z.number().int().min(1)).default([]).meta({
+      title: "Milestones (epochs)",
+      description:
+        "Epochs after which the learning rate is multiplied by the factor, comma-separated; usually at about half and three quarters of the run (30, 45 of 60). None: the rate stays constant.",
+    }),
     ...warmup,
   })
   .strict();
@@ -148,12 +150,20 @@ export type Schedule = z.infer<typeof Schedule>;
 
 export const EarlyStopping = z
   .object({
-    metric: z
-      .enum(["val_loss", "val_acc"])
-      .default("val_loss")
-      .describe("Validation number watched for improvement; val_loss is usual."),
-    patience: z.number().int().min(1).default(5).describe("Epochs without improvement before stopping."),
-    minDelta: z.number().min(0).default(0).describe("Smallest change that counts as an improvement."),
+    metric: z.enum(["val_loss", "val_acc"]).default("val_loss").meta({
+      title: "Watch",
+      description: "Validation number watched for improvement; val_loss is usual.",
+    }),
+    patience: z.number().int().min(1).default(5).meta({
+      title: "Patience (epochs)",
+      description: "Epochs in a row without improvement before the run stops.",
+      recommended: "3 – 10",
+    }),
+    minDelta: z.number().min(0).default(0).meta({
+      title: "Min delta",
+      description:
+        "Smallest change of the watched number that counts as an improvement; 0 is usual (1e-3 ignores tiny wiggles).",
+    }),
   })
   .strict();
 export type EarlyStopping = z.infer<typeof EarlyStopping>;
@@ -239,7 +249,11 @@ export const TrainingConfig = z
       description: "Mixes this much of a uniform target into the labels.",
       recommended: "0 – 0.1",
     }),
-    earlyStopping: EarlyStopping.nullable().default(null).describe("Stop when validation stops improving."),
+    earlyStopping: EarlyStopping.nullable()
+      .default(null)
+      .describe(
+        "Stop the run early when the validation loss or accuracy stops improving; when off, every epoch is trained.",
+      ),
     validationSplit: z.number().min(0).lt(1).default(0.1).meta({
       title: "Validation split",
       description: "Share of the training data held out to validate each epoch.",

@@ -87,6 +87,8 @@ export const DoneEvent = z.object({
   type: z.literal("done"),
   epochs: z.number().int(),
   stoppedEarly: z.boolean(),
+  /** Why the run ended before its last epoch, in words; absent when it trained every epoch. */
+  stopReason: z.string().optional(),
   testLoss: loss.nullable(),
   testAccuracy: accuracy.nullable(),
   seconds: z.number(),

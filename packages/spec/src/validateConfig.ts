@@ -114,6 +114,24 @@ function crossFieldProblems(config: TrainingConfig, context: ConfigContext): Con
       }),
     );
   }
+  if (schedule.name === "step" && schedule.milestones.length === 0) {
+    // Half and three quarters of the run, the usual places; a 1-epoch run has no epoch to decay after.
+    const suggested = [...new Set([Math.ceil(epochs / 2), Math.ceil((epochs * 3) / 4)])].filter((m) => m < epochs);
+    problems.push(
+      warningProblem({
+        layer: null,
+        field: "schedule.milestones",
+        what: "the step schedule has no milestones, so the learning rate never changes",
+        fix:
+          suggested.length > 0
+            ? `set milestones, e.g. ${suggested.join(", ")} (the epochs after which the rate is multiplied by gamma)`
+            : "train for more than one epoch and set milestones, or use the constant schedule",
+        ...(suggested.length > 0 && {
+          autofix: { op: "setConfigField", field: "schedule.milestones", value: suggested } as const,
+        }),
+      }),
+    );
+  }
   if (schedule.name === "step") {
     const ms = schedule.milestones;
     const cleaned = [...new Set(ms)].filter((m) => m < epochs).sort((a, b) => a - b);

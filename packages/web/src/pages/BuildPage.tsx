@@ -6,9 +6,11 @@ import {
   type LayerInput,
   TEMPLATE_IDS,
   TEMPLATES,
+  type TemplateId,
 } from "@layerlab/spec";
 import { useMemo, useRef, useState } from "react";
 import { DRAG_KIND, LayerRow, ProblemLine } from "../builder/LayerRow";
+import { TemplateSettingsNote } from "../builder/TemplateSettingsNote";
 import { datasetFacts, datasetLabel } from "../data/datasets";
 import { Diagram } from "../diagram/Diagram";
 import { shareLink } from "../state/share";
@@ -40,6 +42,8 @@ export function BuildPage({ api }: { api: StudioApi }) {
   const analysis = useMemo(() => analyzeSpec(studio.spec), [studio.spec]);
   const [hover, setHover] = useState<number | null>(null);
   const [note, setNote] = useState<string | null>(null);
+  // The template picked last on this visit of the page, whose note says what was kept.
+  const [loadedTemplate, setLoadedTemplate] = useState<TemplateId | null>(null);
   const fileInput = useRef<HTMLInputElement>(null);
   const layers: LayerInput[] = Array.isArray(studio.spec.layers) ? studio.spec.layers : [];
   const modelProblems = analysis.problems.filter((p) => p.layer === null);
@@ -98,13 +102,17 @@ export function BuildPage({ api }: { api: StudioApi }) {
               key={id}
               className="template"
               title={TEMPLATES[id].description}
-              onClick={() => api.run("loadTemplate", { id })}
+              onClick={() => {
+                api.run("loadTemplate", { id });
+                setLoadedTemplate(id);
+              }}
               data-testid={`template-${id}`}
             >
               {TEMPLATES[id].name}
             </button>
           ))}
         </div>
+        {loadedTemplate && <TemplateSettingsNote api={api} id={loadedTemplate} />}
       </section>
 
       <section className="panel stack" aria-labelledby="stack-h">

@@ -11,6 +11,7 @@ import { type DuplicateChoice, DuplicatePrompt } from "../train/DuplicatePrompt"
 import { ServerDownloads } from "../train/Exports";
 import { GradientFlow } from "../train/GradientFlow";
 import { Results } from "../train/Results";
+import { useSampleLimit } from "../train/sampleLimit";
 import { abortServerRun, reattachServerRun, startServerRun } from "../train/serverRuns";
 import { engineLabel, trainer } from "../train/trainer";
 import { useServerAvailable, useTrainer } from "../train/useTrainer";
@@ -20,7 +21,7 @@ export function TrainPage({ api }: { api: StudioApi }) {
   const state = useTrainer();
   const serverUp = useServerAvailable();
   const [where, setWhere] = useState<"browser" | "server">("browser");
-  const [limit, setLimit] = useState<number | "">("");
+  const [limit, setLimit] = useSampleLimit();
   const [error, setError] = useState<string | null>(null);
   const spec = useMemo(() => analyzeSpec(api.studio.spec), [api.studio.spec]);
   const config = useMemo(() => validateConfig(api.studio.config), [api.studio.config]);

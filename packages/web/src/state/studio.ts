@@ -122,7 +122,13 @@ export const COMMANDS = {
   loadTemplate: {
     name: "loadTemplate",
     label: ({ id }) => `template ${TEMPLATES[id].name}`,
-    perform: (s, { id }) => fromTemplate(id, s.dataset),
+    // The model changes; the training settings are the user's and stay (the template's are offered, not forced).
+    perform: (s, { id }) => ({ ...s, spec: buildTemplate(id, datasetFacts(s.dataset)) }),
+  } satisfies Command<{ id: TemplateId }>,
+  applyTemplateSettings: {
+    name: "applyTemplateSettings",
+    label: ({ id }) => `training settings of ${TEMPLATES[id].name}`,
+    perform: (s, { id }) => ({ ...s, config: { ...s.config, ...(TEMPLATES[id].suggestedConfig ?? {}) } }),
   } satisfies Command<{ id: TemplateId }>,
   importSpec: {
     name: "importSpec",

@@ -56,10 +56,16 @@ export function Dashboard({ run }: { run: LocalRun }) {
           <dd>{s.lastBatch ? s.lastBatch.learningRate.toExponential(2) : "–"}</dd>
         </dl>
       </div>
+      {s.end?.type === "done" && s.end.stoppedEarly && (
+        <p role="status" data-testid="stop-reason">
+          {s.end.stopReason ?? "Stopped early: validation stopped improving."}
+        </p>
+      )}
       <div className="charts">
         <LineChart
           title="Loss per batch"
           xLabel="step"
+          yLabel="loss"
           version={run.version}
           testId="chart-batch-loss"
           lines={[{ label: "train loss", x: s.batch.step, y: s.batch.loss, color: "#e4572e" }]}
@@ -67,6 +73,7 @@ export function Dashboard({ run }: { run: LocalRun }) {
         <LineChart
           title="Accuracy per batch"
           xLabel="step"
+          yLabel="accuracy"
           version={run.version}
           testId="chart-batch-acc"
           lines={[{ label: "train accuracy", x: s.batch.step, y: s.batch.accuracy, color: "#2e86de" }]}
@@ -74,6 +81,7 @@ export function Dashboard({ run }: { run: LocalRun }) {
         <LineChart
           title="Per epoch: train vs validation"
           xLabel="epoch"
+          yLabel="loss / accuracy"
           version={run.version}
           lines={[
             { label: "train loss", x: s.epoch.epoch, y: s.epoch.trainLoss, color: "#e4572e" },
@@ -85,6 +93,7 @@ export function Dashboard({ run }: { run: LocalRun }) {
         <LineChart
           title="Learning rate"
           xLabel="step"
+          yLabel="learning rate"
           version={run.version}
           lines={[{ label: "lr", x: s.batch.step, y: s.batch.learningRate, color: "#8e44ad" }]}
         />
