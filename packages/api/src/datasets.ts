@@ -35,10 +35,24 @@ export type ImportedDataset = z.infer<typeof ImportedDataset>;
 export const DatasetList = z.object({ builtin: z.array(BuiltinDataset), imported: z.array(ImportedDataset) });
 export type DatasetList = z.infer<typeof DatasetList>;
 
+/** What every image of an import was decoded to, and why. */
+export const DecodedImages = z.object({
+  width: z.number().int(),
+  height: z.number().int(),
+  channels: z.union([z.literal(1), z.literal(3)]),
+  sizeReason: z
+    .enum(["requested", "own-size", "mixed-sizes", "too-large", "too-small"])
+    .meta({ description: "own-size: the images share one size and it is kept; else the default square" }),
+  channelsReason: z.enum(["requested", "all-greyscale", "colour"]),
+  summary: z.string().meta({ description: 'The choice in words, e.g. "32×32 RGB (the images\' own size)"' }),
+});
+export type DecodedImages = z.infer<typeof DecodedImages>;
+
 /** An import report as POST /api/datasets answers it. */
 export const ImportReport = z.looseObject({
   source: z.string(),
   shape: Shape,
+  decoded: DecodedImages,
   classes: z.array(z.string()),
   counts: z.object({ train: z.record(z.string(), z.number()), test: z.record(z.string(), z.number()) }),
   warnings: z.array(z.string()),

@@ -1,4 +1,5 @@
 import { resolve } from "node:path";
+import { DEFAULT_IMAGE_SIDE, MAX_NATIVE_IMAGE_SIDE } from "@layerlab/data-node";
 import { defaultDataDir } from "@layerlab/runner";
 import { InvalidArgumentError, Option } from "commander";
 
@@ -38,10 +39,14 @@ export function fractionIn(min: number, max: number): (text: string) => number {
 /** Options that say how images of a folder or ZIP dataset are decoded (seed 003's --img-size/--grayscale). */
 export function imageOptions(): Option[] {
   return [
-    new Option("--img-size <n>", "Side of the square images a folder/ZIP dataset is decoded to.").argParser(
-      intIn(4, 512),
-    ),
-    new Option("--grayscale <0|1>", "1: decode a folder/ZIP dataset as greyscale, 0: as RGB.").choices(["0", "1"]),
+    new Option(
+      "--img-size <n>",
+      `Side of the square images a folder/ZIP dataset is decoded to. Default: the images' own size when they all share one up to ${MAX_NATIVE_IMAGE_SIDE}×${MAX_NATIVE_IMAGE_SIDE}, else ${DEFAULT_IMAGE_SIDE}×${DEFAULT_IMAGE_SIDE}.`,
+    ).argParser(intIn(4, 512)),
+    new Option(
+      "--grayscale <0|1>",
+      "1: decode a folder/ZIP dataset as greyscale, 0: as RGB. Default: greyscale when every image is.",
+    ).choices(["0", "1"]),
     new Option("--fit <fit>", "How images of another size are fitted.").choices(["contain", "cover", "stretch"]),
   ];
 }

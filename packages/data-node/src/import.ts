@@ -4,6 +4,16 @@ import { basename, extname } from "node:path";
 import { type Dataset, deriveSeed, type ImageSet, permutation } from "@layerlab/data-core";
 import { type DecodeTarget, decodeImage, imageInfo, type ResizeFit } from "./decode";
 import {
+  type ChannelsReason,
+  chooseDecodeTarget,
+  describeDecodeChoice,
+  emptySurvey,
+  type ImageSurvey,
+  observeImage,
+  type SizeReason,
+  sameTarget,
+} from "./decode-target";
+import {
   type DatasetLayout,
   type PlannedImage,
   planImport,
@@ -19,9 +29,12 @@ import { type DatasetSource, openFolderSource, openZipSource } from "./sources";
 export interface ImportOptions {
   /** Dataset name. Default: the file or folder name without extension. */
   name?: string;
-  /** Side of the square target images. Default: 28 when every image is 28×28 greyscale, else 64. */
+  /**
+   * Side of the square target images. Default: the images' own width × height when they all share one with
+   * sides from 4 to 128 (`MAX_NATIVE_IMAGE_SIDE`), else 64 × 64 (`DEFAULT_IMAGE_SIDE`).
+   */
   size?: number;
-  /** 1 (greyscale) or 3 (RGB). Default: 1 when every image is greyscale and `size` is not forced, else 3. */
+  /** 1 (greyscale) or 3 (RGB). Default: 1 when every image is greyscale, else 3. */
   channels?: 1 | 3;
   /** How images are brought to the target size. Default "contain" (letterbox). */
   fit?: ResizeFit;
@@ -38,12 +51,24 @@ export interface ImportOptions {
   concurrency?: number;
 }
 
+/** What every image of an import was decoded to, and why. */
+export interface DecodedImages {
+  width: number;
+  height: number;
+  channels: 1 | 3;
+  sizeReason: SizeReason;
+  channelsReason: ChannelsReason;
+  summary: string;
+}
+
 /** What an import did: per-class counts per split, files left out and why, and warnings. */
 export interface ImportReport {
   source: string;
   layout: DatasetLayout;
   shape: [number, number, number];
   fit: ResizeFit;
+  /** The size and colour every image was decoded to, why, and that in words ("32×32 RGB (the images' own size)"). */
+  decoded: DecodedImages;
   classes: string[];
   counts: { train: Record<string, number>; test: Record<string, number> };
   skipped: SkippedFile[];
@@ -69,39 +94,11 @@ async function readManifest(source: DatasetSource, root: string, name: string): 
   }
 }
 
-/** Default target rule (seed 000): keep 28×28 greyscale when every image is, else 64×64 RGB. */
-function targets(opts: ImportOptions): {
-  first: DecodeTarget;
-  fits: (i: { width: number; height: number; greyscale: boolean }) => boolean;
-  fallback: DecodeTarget;
-} {
-  const fit = opts.fit ?? "contain";
-  const square = (size: number, channels: 1 | 3): DecodeTarget => ({ width: size, height: size, channels, fit });
-  if (opts.size !== undefined && opts.channels !== undefined) {
-    const t = square(opts.size, opts.channels);
-    return { first: t, fits: () => true, fallback: t };
-  }
-  if (opts.size !== undefined)
-    return { first: square(opts.size, 1), fits: (i) => i.greyscale, fallback: square(opts.size, 3) };
-  if (opts.channels !== undefined) {
-    return {
-      first: square(28, opts.channels),
-      fits: (i) => i.width === 28 && i.height === 28,
-      fallback: square(64, opts.channels),
-    };
-  }
-  return {
-    first: square(28, 1),
-    fits: (i) => i.greyscale && i.width === 28 && i.height === 28,
-    fallback: square(64, 3),
-  };
-}
-
 async function decodePass(
   source: DatasetSource,
   images: PlannedImage[],
   target: DecodeTarget,
-  fits: ((i: { width: number; height: number; greyscale: boolean }) => boolean) | null,
+  survey: ImageSurvey,
   opts: ImportOptions,
   limits: ImportLimits,
   skipped: SkippedFile[],
@@ -141,7 +138,9 @@ async function decodePass(
         );
         continue;
       }
-      if (fits && !fits(info)) {
+      observeImage(survey, info);
+      // An image that changes the choice (another size, colour among greys) restarts the pass with the new target.
+      if (!sameTarget(chooseDecodeTarget(opts, survey).target, target)) {
         restart = true;
         return;
       }
@@ -263,14 +262,15 @@ export async function importDataset(
     const skipped = [...source.skipped, ...plan.skipped];
     // Plan paths are relative to the stripped root; the source reads by full path.
     const images = plan.images.map((img) => ({ ...img, file: { ...img.file, path: `${root}${img.file.path}` } }));
-    const { first, fits, fallback } = targets(opts);
-    let target = first;
-    let result = await decodePass(source, images, first, fits, opts, limits, skipped);
-    if (result.kind === "restart") {
-      target = fallback;
-      result = await decodePass(source, images, fallback, null, opts, limits, skipped);
+    // The survey only grows (first size, a differing size, colour), so the choice changes at most three times.
+    const survey = emptySurvey();
+    let choice = chooseDecodeTarget(opts, survey);
+    let result = await decodePass(source, images, choice.target, survey, opts, limits, skipped);
+    while (result.kind === "restart") {
+      choice = chooseDecodeTarget(opts, survey);
+      result = await decodePass(source, images, choice.target, survey, opts, limits, skipped);
     }
-    if (result.kind !== "done") throw new Error("unreachable: the fallback pass never restarts");
+    const target = choice.target;
     const decoded = result.decoded;
     const classes = sortClassNames(images.filter((_, i) => decoded[i]).map((img) => img.className));
     const labelOf = new Map(classes.map((c, i) => [c, i]));
@@ -310,6 +310,14 @@ export async function importDataset(
       layout: plan.layout,
       shape,
       fit: target.fit,
+      decoded: {
+        width: target.width,
+        height: target.height,
+        channels: target.channels,
+        sizeReason: choice.sizeReason,
+        channelsReason: choice.channelsReason,
+        summary: describeDecodeChoice(choice, survey),
+      },
       classes,
       counts: { train: count("train"), test: count("test") },
       skipped,

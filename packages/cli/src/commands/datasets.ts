@@ -71,6 +71,7 @@ export function datasetsCommand(): Command {
         });
         const file = await saveDataset(dataDirOf(opts), opts.name, dataset);
         process.stdout.write(describeDataset(dataset));
+        process.stdout.write(`decoded to ${report.decoded.summary}\n`);
         for (const w of report.warnings) process.stdout.write(`warning: ${w}\n`);
         if (report.skipped.length > 0)
           process.stdout.write(

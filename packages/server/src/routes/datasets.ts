@@ -155,7 +155,7 @@ export async function datasetRoutes(plain: FastifyInstance): Promise<void> {
           await rm(path, { force: true });
           throw err;
         }
-        req.log.info(`dataset ${id} imported from a ${size}-byte upload`);
+        req.log.info(`dataset ${id} imported from a ${size}-byte upload, decoded to ${report.decoded.summary}`);
         created = { id, name: dataset.name, report: { ...report, source: "upload" } };
       } catch (err) {
         const refusal = stall.signal.aborted ? (stall.signal.reason as HttpError) : err;

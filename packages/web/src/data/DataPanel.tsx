@@ -1,3 +1,4 @@
+import type { DatasetUploaded } from "@layerlab/api";
 import {
   augmentBatch,
   computeNormalization,
@@ -24,24 +25,20 @@ import { useServerDataset } from "./useServerDataset";
 
 const PREVIEW_COUNT = 8;
 
-/** The server's import report of an uploaded ZIP (data-node's ImportReport): layout, shape, per-class counts, skipped files. */
-function ImportReport({ report }: { report: Record<string, unknown> }) {
-  const r = (report.report ?? {}) as {
+/** The server's import report of an uploaded ZIP: layout, decoded size and colour, per-class counts, skipped files. */
+function ImportReport({ uploaded }: { uploaded: DatasetUploaded }) {
+  const r = uploaded.report as DatasetUploaded["report"] & {
     layout?: string;
-    shape?: number[];
-    classes?: string[];
-    counts?: { train?: Record<string, number>; test?: Record<string, number> };
-    skipped?: { path?: string; reason?: string }[];
-    warnings?: string[];
+    skipped?: { file?: string; reason?: string }[];
   };
   const classes = r.classes ?? [];
   return (
     <div className="import-report" data-testid="import-report">
       <p>
-        <strong>Imported {String(report.name ?? report.id ?? "the dataset")}</strong>
+        <strong>Imported {uploaded.name}</strong>
         {r.layout && ` · layout ${r.layout}`}
-        {r.shape && ` · ${r.shape.join("×")}`}
       </p>
+      <p data-testid="import-decoded">Images decoded to {r.decoded.summary}.</p>
       {classes.length > 0 && (
         <ClassCountsTable
           rows={classes.map((c) => ({ name: c, train: r.counts?.train?.[c] ?? 0, test: r.counts?.test?.[c] ?? 0 }))}
@@ -61,7 +58,7 @@ function ImportReport({ report }: { report: Record<string, unknown> }) {
             {r.skipped!.slice(0, 50).map((f, i) => (
               // biome-ignore lint/suspicious/noArrayIndexKey: a fixed list.
               <li key={i}>
-                {f.path}: {f.reason}
+                {f.file}: {f.reason}
               </li>
             ))}
           </ul>
@@ -120,9 +117,7 @@ export function DataPanel({ api, serverUp }: { api: StudioApi; serverUp: boolean
   }, [dataset, augmentation, previewSeed]);
 
   const [serverSets, setServerSets] = useState<DatasetSummary[]>([]);
-  const [upload, setUpload] = useState<{ progress: number; report?: Record<string, unknown>; error?: string } | null>(
-    null,
-  );
+  const [upload, setUpload] = useState<{ progress: number; uploaded?: DatasetUploaded; error?: string } | null>(null);
   const [listVersion, setListVersion] = useState(0);
   // biome-ignore lint/correctness/useExhaustiveDependencies: `listVersion` re-lists after an upload adds a dataset.
   useEffect(() => {
@@ -161,7 +156,7 @@ export function DataPanel({ api, serverUp }: { api: StudioApi; serverUp: boolean
               }
             />{" "}
             {d.name} ({d.trainCount.toLocaleString()} + {d.testCount.toLocaleString()} images, {d.classes.length}{" "}
-            classes)
+            classes, {imageFormat(d.shape)})
           </label>
         ))}
         {!serverUp && (
@@ -254,8 +249,8 @@ export function DataPanel({ api, serverUp }: { api: StudioApi; serverUp: boolean
               if (!file) return;
               setUpload({ progress: 0 });
               uploadDataset(file, (p) => setUpload({ progress: p })).then(
-                (report) => {
-                  setUpload({ progress: 1, report });
+                (uploaded) => {
+                  setUpload({ progress: 1, uploaded });
                   setListVersion((v) => v + 1);
                 },
                 (err) => setUpload({ progress: 0, error: String(err.message ?? err) }),
@@ -270,7 +265,7 @@ export function DataPanel({ api, serverUp }: { api: StudioApi; serverUp: boolean
               {upload.error}
             </p>
           )}
-          {upload?.report && <ImportReport report={upload.report} />}
+          {upload?.uploaded && <ImportReport uploaded={upload.uploaded} />}
         </fieldset>
       )}
       <fieldset>
@@ -308,6 +303,11 @@ export function DataPanel({ api, serverUp }: { api: StudioApi; serverUp: boolean
       </fieldset>
     </div>
   );
+}
+
+/** A dataset's image format in words: "32×32 RGB", "28×28 greyscale" (width × height). */
+function imageFormat([channels, height, width]: readonly number[]): string {
+  return `${width}×${height} ${channels === 1 ? "greyscale" : "RGB"}`;
 }
 
 /** Images per class in the train and test splits. */
