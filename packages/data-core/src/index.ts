@@ -4,6 +4,7 @@ export * from "./dataset";
 export * from "./mnist-style";
 export * from "./normalize";
 export * from "./payload";
+export * from "./preprocess-image";
 export * from "./rng";
 export * from "./shapes";
 export * from "./stats";

@@ -56,9 +56,10 @@ export function resizeArea(
       const xa = box.x + ox * sx;
       const xb = xa + sx;
       let acc = 0;
-      for (let y = Math.floor(ya); y < Math.ceil(yb); y++) {
+      // Clamped to the box: rounding may put the last edge a hair past it.
+      for (let y = Math.floor(ya); y < Math.min(Math.ceil(yb), box.y + box.height); y++) {
         const wy = Math.min(yb, y + 1) - Math.max(ya, y);
-        for (let x = Math.floor(xa); x < Math.ceil(xb); x++) {
+        for (let x = Math.floor(xa); x < Math.min(Math.ceil(xb), box.x + box.width); x++) {
           const wx = Math.min(xb, x + 1) - Math.max(xa, x);
           acc += wx * wy * img.pixels[y * img.width + x]!;
         }

@@ -62,6 +62,35 @@ mean ${list(norm.mean)} and std ${list(norm.std)}. The same values are in the mo
 (\`metadata_props\`, key \`normalization\`, as JSON), next to \`classes\` and \`spec\`.`;
 }
 
+/**
+ * How LayerLab turns an image into the model's pixels (data-core's
+ * `imageToInput`, used by the Draw page and the predict endpoint), so that an
+ * image predicted elsewhere gets the same input.
+ */
+function imageInputSection(view: ModelView): string {
+  const [channels, height, width] = view.spec.input.shape;
+  if (height === undefined || width === undefined || (channels !== 1 && channels !== 3)) return "";
+  const digit = channels === 1 && height === 28 && width === 28;
+  const colour =
+    channels === 1
+      ? "converted to grey as `0.299·R + 0.587·G + 0.114·B`"
+      : "kept as R, G, B planes (a grey image repeated in each)";
+  return `## From an image to the input
+
+LayerLab's Draw page and predict endpoint make the ${channels} × ${height} × ${width} pixels (0..255) from an image so:
+transparency flattened onto white, ${colour}, then scaled with area averaging (each output pixel the mean
+of the area it covers) so that it fits ${width} × ${height} with its aspect kept, centred on black; in PIL,
+\`ImageOps.pad(image, (${width}, ${height}), method=Image.BOX, color=0)\` comes within a pixel's rounding of it.${
+    digit
+      ? `
+A model trained on MNIST gets digits framed as MNIST's were instead: a drawing whose border is mostly light is
+inverted (light ink on black), cropped to the pixels above 32, scaled with area averaging so its longer side is 20,
+and pasted into 28 × 28 black with its centre of mass at the centre.`
+      : ""
+  }
+`;
+}
+
 /** A note on the convolutions whose TensorFlow-style 'same' padding is uneven, which a hand-built nn.Conv2d gets wrong; "" when none is. */
 function paddingNote(view: ModelView): string {
   const uneven = view.spec.layers.flatMap((layer, i) => {
@@ -101,5 +130,5 @@ export function bundleReadme(view: ModelView, formats: ExportFormat[], source?: 
 
 Exported by LayerLab. Classes (${view.spec.classes.length}): ${classes}.
 
-${source ? sourceLine(source) : ""}${[...formats.map((f) => SECTIONS[f](view)), paddingNote(view)].filter(Boolean).join("\n")}`;
+${source ? sourceLine(source) : ""}${[...formats.map((f) => SECTIONS[f](view)), imageInputSection(view), paddingNote(view)].filter(Boolean).join("\n")}`;
 }

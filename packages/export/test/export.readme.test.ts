@@ -44,3 +44,20 @@ describe("the README's padding note", () => {
     expect(readme).not.toContain("## Padding");
   });
 });
+
+describe("the README's image-to-input section", () => {
+  it("tells an MNIST-shaped model's user the area resampling and MNIST's digit framing", () => {
+    const readme = bundleReadme(viewOf([]), ["pytorch"]);
+    expect(readme).toContain("## From an image to the input");
+    expect(readme).toContain("0.299·R + 0.587·G + 0.114·B");
+    expect(readme).toContain("area averaging");
+    expect(readme).toContain("longer side is 20");
+  });
+
+  it("keeps colour planes for an RGB model and says nothing of digits", () => {
+    const readme = bundleReadme(viewOf([], [3, 32, 32], { mean: [0.5, 0.5, 0.5], std: [0.2, 0.2, 0.2] }), ["onnx"]);
+    expect(readme).toContain("kept as R, G, B planes");
+    expect(readme).toContain("ImageOps.pad(image, (32, 32)");
+    expect(readme).not.toContain("MNIST");
+  });
+});

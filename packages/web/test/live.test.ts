@@ -4,7 +4,13 @@ import { describe, expect, it } from "vitest";
 import { appendEvent, decimate, emptySeries, progressOf } from "../src/charts/series";
 import { decodeDatasetPayload } from "../src/data/payload";
 import { latestOnly } from "../src/draw/liveInference";
-import { MNIST_BOX, MNIST_SIZE, preprocessMnist } from "../src/draw/preprocess";
+import { drawingImage, modelInput } from "../src/draw/preprocess";
+
+const MNIST_SIZE = 28;
+const MNIST_BOX = 20;
+/** A drawing as a 1×28×28 digit model's input, as the Draw page makes it. */
+const preprocessMnist = (ink: Float32Array, size: number) =>
+  modelInput({ input: { shape: [1, MNIST_SIZE, MNIST_SIZE] } } as never, true, drawingImage(ink, size));
 
 function batch(seq: number, step: number, loss: number): TrainEvent {
   return {
@@ -72,7 +78,7 @@ describe("MNIST preprocessing of a drawing", () => {
     const ink = new Float32Array(w * w);
     // An off-centre 40×120 bar in the top-left corner.
     for (let y = 10; y < 130; y++) for (let x = 20; x < 60; x++) ink[y * w + x] = 1;
-    const out = preprocessMnist(ink, w, w);
+    const out = preprocessMnist(ink, w);
     let mass = 0;
     let mx = 0;
     let my = 0;
@@ -102,7 +108,7 @@ describe("MNIST preprocessing of a drawing", () => {
   });
 
   it("returns a blank image for a blank drawing", () => {
-    expect(preprocessMnist(new Float32Array(100), 10, 10).every((v) => v === 0)).toBe(true);
+    expect(preprocessMnist(new Float32Array(100), 10).every((v) => v === 0)).toBe(true);
   });
 });
 

@@ -1,27 +1,11 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { Normalization } from "@layerlab/data-core";
+import { type Normalization, normalizationProblem } from "@layerlab/data-core";
 import { decodeSafetensors } from "@layerlab/engine/safetensors";
 import { NORMALIZATION_METADATA_KEY } from "@layerlab/spec";
 import { HttpError } from "../http-error";
 
-/**
- * What is wrong with `value` as the normalization of a model whose input is
- * `shape` (one finite mean and one positive std per channel, or one of each
- * for all), or null when it fits.
- */
-export function normalizationProblem(value: unknown, shape: readonly number[]): string | null {
-  const channels = shape.length === 3 ? shape[0]! : 1;
-  const n = value as Partial<Normalization> | null;
-  const fits = (xs: unknown): xs is number[] =>
-    Array.isArray(xs) &&
-    (xs.length === channels || xs.length === 1) &&
-    xs.every((x) => typeof x === "number" && Number.isFinite(x));
-  if (typeof n !== "object" || n === null || !fits(n.mean) || !fits(n.std) || n.std.some((s) => s <= 0)) {
-    return `it must be {"mean": [...], "std": [...]} with ${channels === 1 ? "one" : `${channels} (one per channel) or one`} finite mean and positive std`;
-  }
-  return null;
-}
+export { normalizationProblem } from "@layerlab/data-core";
 
 const noNormalization = (runId: string, why: string) =>
   new HttpError(
@@ -46,7 +30,15 @@ export async function runNormalization(
     (t) => (JSON.parse(t) as { normalization?: Normalization }).normalization,
     () => undefined,
   );
-  if (fromRun) return fromRun;
+  if (fromRun) {
+    const problem = normalizationProblem(fromRun, inputShape);
+    if (problem)
+      throw new HttpError(
+        409,
+        `run ${runId}'s run.json records a normalization that does not fit the model: ${problem}`,
+      );
+    return fromRun;
+  }
   const text = await readFile(join(dir, "normalization.json"), "utf8").catch(() => undefined);
   if (text !== undefined) {
     let value: unknown;

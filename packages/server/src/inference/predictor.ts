@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { Normalization } from "@layerlab/data-core";
-import { decodeImage } from "@layerlab/data-node";
+import { type DecodedImage, type Normalization, preprocessImage } from "@layerlab/data-core";
+import { decodeBmp, sniffImageFormat } from "@layerlab/data-node";
 import {
   buildModel,
   disposeVars,
@@ -13,7 +13,6 @@ import {
 } from "@layerlab/engine";
 import sharp from "sharp";
 import { HttpError } from "../http-error";
-import { mnistStyle } from "./mnist-style";
 import { type ModelFiles, modelFilesOf } from "./model-files";
 import { runNormalization } from "./normalization";
 
@@ -137,20 +136,15 @@ async function load(runId: string, dir: string, files: ModelFiles): Promise<Load
   }
 }
 
-/** Runs one image through a loaded model. */
+/** Runs one image through a loaded model, preprocessed by data-core's `preprocessImage` as the page does. */
 async function classifyWith(loaded: Loaded, image: Uint8Array, preprocess: Preprocess): Promise<Prediction> {
   const { model, vars, normalization } = loaded;
-  const shape = model.spec.input.shape;
-  const [c, h, w] = shape.length === 3 ? shape : [1, shape[0] ?? 1, shape[1] ?? 1];
-  const pixels = await toInput(image, c as 1 | 3, h!, w!, preprocess);
-  const x = new Float32Array(pixels.length);
-  const plane = h! * w!;
-  for (let i = 0; i < pixels.length; i++) {
-    // One value may stand for every channel.
-    const ch = Math.floor(i / plane);
-    const mean = normalization.mean[ch] ?? normalization.mean[0]!;
-    const std = normalization.std[ch] ?? normalization.std[0]!;
-    x[i] = (pixels[i]! / 255 - mean) / std;
+  const pixels = await decode(image);
+  let x: Float32Array;
+  try {
+    x = preprocessImage(pixels, { shape: model.spec.input.shape, digits: preprocess === "mnist" }, normalization);
+  } catch (err) {
+    throw new HttpError(409, `this run's model cannot take the image: ${(err as Error).message}`);
   }
   const probs = await predict(model, vars, x, 1);
   const classes = [...model.spec.classes];
@@ -162,22 +156,19 @@ async function classifyWith(loaded: Loaded, image: Uint8Array, preprocess: Prepr
   return { classes, probabilities, top };
 }
 
-/** Decodes an image to the model's `[C, H, W]` uint8 input, MNIST-style for 1×28×28 digit models. */
-async function toInput(bytes: Uint8Array, channels: 1 | 3, height: number, width: number, preprocess: Preprocess) {
+/** Decodes an encoded image (PNG, JPEG, WebP, GIF's first frame, BMP) to its pixels, EXIF orientation applied. */
+async function decode(bytes: Uint8Array): Promise<DecodedImage> {
   try {
-    if (preprocess === "mnist" && channels === 1) {
-      const { data, info } = await sharp(bytes, { limitInputPixels: MAX_PIXELS })
-        .flatten({ background: { r: 255, g: 255, b: 255 } })
-        .greyscale()
-        .raw()
-        .toBuffer({ resolveWithObject: true });
-      return mnistStyle(
-        { width: info.width, height: info.height, pixels: new Uint8Array(data) },
-        width,
-        Math.round((width * 20) / 28),
-      ).pixels;
+    if (sniffImageFormat(bytes) === "bmp") {
+      const { width, height, data } = decodeBmp(bytes, MAX_PIXELS);
+      return { width, height, channels: 3, pixels: data };
     }
-    return await decodeImage(bytes, { width, height, channels, fit: "contain" }, MAX_PIXELS);
+    const { data, info } = await sharp(bytes, { limitInputPixels: MAX_PIXELS, pages: 1 })
+      .rotate()
+      .toColourspace("srgb")
+      .raw({ depth: "uchar" })
+      .toBuffer({ resolveWithObject: true });
+    return { width: info.width, height: info.height, channels: info.channels as 3 | 4, pixels: data };
   } catch (err) {
     throw new HttpError(400, `the image cannot be decoded (${(err as Error).message}); send a PNG or JPEG`);
   }

@@ -1,38 +1,46 @@
-import { mnistStyle } from "@layerlab/data-core";
+import { type DecodedImage, imageToInput } from "@layerlab/data-core";
+import type { ModelSpecInput } from "@layerlab/spec";
 
-/** Side of the MNIST canvas. */
-export const MNIST_SIZE = 28;
-/** Side of the box the digit is scaled into, as MNIST's authors did. */
-export const MNIST_BOX = 20;
-
-/** Drawn pixels above this (ink is 1) count as ink. */
-const INK_THRESHOLD = 0.05;
-
-/**
- * Turns a drawing (greyscale, ink = 1, `width·height` values in [0, 1]) into
- * an MNIST-like 28×28 image with data-core's `mnistStyle` (the server's too):
- * cropped to the ink, fitted into 20×20, centred by mass. Zeros for an empty drawing.
+/*
+ * The page's side of data-core's image preprocessing: drawings and uploaded
+ * files become `DecodedImage`s, and `imageToInput` (the server's too) makes
+ * the model's pixels from them.
  */
-export function preprocessMnist(ink: Float32Array, width: number, height: number): Float32Array {
-  return mnistStyle({ width, height, pixels: ink }, { inkThreshold: INK_THRESHOLD, size: MNIST_SIZE, fit: MNIST_BOX })
-    .pixels;
+
+/** Largest upload decoded, in pixels (the server's limit too). */
+const MAX_UPLOAD_PIXELS = 16_000_000;
+
+/** A drawing (ink in [0, 1] per pixel, light on black, `size`×`size`) as a grey image of 0–255 values. */
+export function drawingImage(ink: Float32Array, size: number): DecodedImage {
+  return { width: size, height: size, channels: 1, pixels: ink.map((v) => v * 255) };
 }
 
-/** Resamples a drawing to `size×size` without MNIST's centring (for non-digit datasets such as the shapes). */
-export function resizeInk(ink: Float32Array, width: number, height: number, size: number): Float32Array {
-  const out = new Float32Array(size * size);
-  for (let ty = 0; ty < size; ty++) {
-    for (let tx = 0; tx < size; tx++) {
-      let sum = 0;
-      let n = 0;
-      for (let sy = Math.floor((ty * height) / size); sy < Math.floor(((ty + 1) * height) / size); sy++) {
-        for (let sx = Math.floor((tx * width) / size); sx < Math.floor(((tx + 1) * width) / size); sx++) {
-          sum += ink[sy * width + sx]!;
-          n++;
-        }
-      }
-      out[ty * size + tx] = n > 0 ? sum / n : 0;
+/**
+ * Decodes an uploaded image file to its own pixels (RGBA, full size, no colour
+ * management), as the server decodes the same file.
+ */
+export async function decodeUpload(file: Blob): Promise<DecodedImage> {
+  const bitmap = await createImageBitmap(file, { colorSpaceConversion: "none", premultiplyAlpha: "none" });
+  try {
+    const { width, height } = bitmap;
+    if (width * height > MAX_UPLOAD_PIXELS) {
+      throw new Error(`the image is ${width}×${height}, more than 16 megapixels; send a smaller one`);
     }
+    const canvas = new OffscreenCanvas(width, height);
+    const ctx = canvas.getContext("2d", { willReadFrequently: true })!;
+    ctx.drawImage(bitmap, 0, 0);
+    return { width, height, channels: 4, pixels: ctx.getImageData(0, 0, width, height).data };
+  } finally {
+    bitmap.close();
   }
-  return out;
+}
+
+/**
+ * The model's `[C, H, W]` pixels in [0, 1] for an image: MNIST's framing for
+ * digit models, area resampling otherwise (data-core's `imageToInput`).
+ * Throws, saying why, when the model cannot take an image.
+ */
+export function modelInput(spec: ModelSpecInput, digits: boolean, image: DecodedImage): Float32Array {
+  const shape = (spec.input?.shape ?? []) as number[];
+  return imageToInput(image, { shape, digits });
 }
