@@ -2,12 +2,13 @@ import { analyzeSpec } from "@layerlab/spec";
 import type { Page } from "playwright-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { setupFromUrl } from "../src/state/share";
-import { drawSquare, paintedPixels, serveStudio, trainWithTooHighLearningRate } from "./harness";
+import { drawSquare, paintedPixels, RESULTS_DIR, serveStudio, trainWithTooHighLearningRate } from "./harness";
 
 /*
  * The "look inside" views on the drawing page, in headless Chromium against
- * the production build: the 3D network view renders frames of a live model,
- * and a conv net's feature-map grid has the spec's channels and sizes.
+ * the production build: the 3D network view labels a live model's layers and
+ * prediction and follows the drawing, and a conv net's feature maps show in
+ * 3D and in a grid with the spec's channels and sizes.
  */
 
 const studio = serveStudio("inside");
@@ -35,8 +36,48 @@ async function trainTemplate(id: string, limit: number): Promise<void> {
   await expect.poll(() => page.textContent("[data-testid=run-status]"), { timeout: 150_000 }).toBe("done");
 }
 
+/** The probabilities panel's prediction in the 3D view's words: "square · 42%". */
+async function panelLabel(): Promise<string> {
+  const name = await page.textContent("[data-testid=prediction]");
+  const pct = /\(([\d.]+)%\)/.exec((await page.textContent(".prediction")) ?? "")?.[1];
+  return pct ? `${name} · ${Math.round(Number(pct))}%` : "no prediction yet";
+}
+
+/** Waits until the 3D view's winning-class label matches the probabilities panel (same model, same drawing). */
+async function expectLabelMatchesPanel(): Promise<string> {
+  const label = page.locator("[data-testid=n3d-prediction]");
+  await expect.poll(async () => (await label.textContent()) === (await panelLabel()), { timeout: 20_000 }).toBe(true);
+  return (await label.textContent()) ?? "";
+}
+
+/** Draws a triangle, a different input from the square. */
+async function drawTriangle(): Promise<void> {
+  const box = (await page.locator("[data-testid=draw-canvas]").boundingBox())!;
+  const at = (fx: number, fy: number) => [box.x + box.width * fx, box.y + box.height * fy] as const;
+  await page.mouse.move(...at(0.5, 0.2));
+  await page.mouse.down();
+  for (const [fx, fy] of [
+    [0.8, 0.8],
+    [0.2, 0.8],
+    [0.5, 0.2],
+  ] as const) {
+    await page.mouse.move(...at(fx, fy), { steps: 6 });
+  }
+  await page.mouse.up();
+}
+
+/** "Showing the 3 strongest inputs per neuron: 585 lines…" as [3, 585]. */
+async function shownConnections(): Promise<[number, number]> {
+  const text = (await page.getByTestId("connection-count").textContent()) ?? "";
+  const m = /Showing the (\d+) strongest inputs per neuron: (\d+) lines/.exec(text);
+  return m ? [Number(m[1]), Number(m[2])] : [0, 0];
+}
+
 describe("look inside the model", () => {
-  it("renders the dense net in 3D with a live model", { timeout: 200_000 }, async () => {
+  it("shows the MLP in 3D with labelled layers, its prediction and the strongest connections, live", {
+    timeout: 200_000,
+  }, async () => {
+    await page.setViewportSize({ width: 1440, height: 900 });
     await page.goto(`${studio.url}#/build`);
     await trainTemplate("mlp", 600);
     // The dashboard charted the engine's per-layer gradient statistics.
@@ -47,15 +88,35 @@ describe("look inside the model", () => {
     const view = page.locator("[data-testid=network-3d]");
     await expect.poll(() => view.getAttribute("data-frames").then(Number), { timeout: 30_000 }).toBeGreaterThan(0);
     // The WebGL canvas (preserveDrawingBuffer) holds drawn pixels: count the non-transparent ones.
-    const painted = await paintedPixels(view.locator("canvas"));
-    expect(painted).toBeGreaterThan(500);
-    // Changing N rebuilds the connections and renders again.
-    const before = Number(await view.getAttribute("data-frames"));
-    await page.fill("#top-n", "20");
-    await expect.poll(() => view.getAttribute("data-frames").then(Number)).toBeGreaterThan(before);
+    expect(await paintedPixels(view.locator("canvas"))).toBeGreaterThan(500);
+    const classes = await page.locator("[data-testid=probabilities] li").count();
+    for (const name of ["input 28×28", "dense #1 · 128", "dense #2 · 64", `output · ${classes}`]) {
+      await expect.poll(() => view.getByText(name, { exact: true }).isVisible()).toBe(true);
+    }
+    const first = await expectLabelMatchesPanel();
+    // Every dense neuron gets N lines: N = 3 by default, then 5 after moving the slider.
+    expect(await shownConnections()).toEqual([3, (128 + 64 + classes) * 3]);
+    await page.fill("#top-n", "5");
+    await expect.poll(shownConnections).toEqual([5, (128 + 64 + classes) * 5]);
+    await view.evaluate((el) => el.scrollIntoView({ block: "center" }));
+    await page.screenshot({ path: `${RESULTS_DIR}inside-3d-mlp.png` });
+    // A new drawing reaches the 3D view through the same live inference as the probabilities,
+    // recolouring the scene without adding geometries or textures on the GPU.
+    const gpuObjects = Number(await view.getAttribute("data-gpu-objects"));
+    expect(gpuObjects).toBeGreaterThan(0);
+    await page.getByRole("button", { name: "Clear" }).click();
+    await drawTriangle();
+    await expect.poll(() => panelLabel(), { timeout: 20_000 }).not.toBe(first);
+    expect(await expectLabelMatchesPanel()).not.toBe(first);
+    expect(Number(await view.getAttribute("data-gpu-objects"))).toBe(gpuObjects);
+    const frames = Number(await view.getAttribute("data-frames"));
+    await page.getByRole("button", { name: "Reset view" }).click();
+    await expect.poll(() => view.getAttribute("data-frames").then(Number)).toBeGreaterThan(frames);
   });
 
-  it("shows a conv net's channels as a grid whose count and sizes match the spec", { timeout: 200_000 }, async () => {
+  it("shows a conv net as stacks of feature maps in 3D and as a grid matching the spec", {
+    timeout: 200_000,
+  }, async () => {
     await trainTemplate("conv-nn", 300);
     const setup = setupFromUrl(page.url());
     expect(setup?.ok).toBe(true);
@@ -67,6 +128,17 @@ describe("look inside the model", () => {
     expect(await page.locator(".chips input:checked").count()).toBe(1);
     await drawSquare(page);
     await expect.poll(() => page.locator("[data-testid^=fmap-layer-]").count(), { timeout: 30_000 }).toBe(convs.length);
+    // In 3D: one labelled stack per conv layer, at most 8 of its channels, and the predicted class.
+    const view = page.locator("[data-testid=network-3d]");
+    for (const [k, conv] of convs.entries()) {
+      const label = view.getByText(`conv #${k + 1} · ${(conv.outShape as number[]).join("×")}`);
+      await expect.poll(() => label.isVisible(), { timeout: 20_000 }).toBe(true);
+      const channels = (conv.outShape as number[])[0]!;
+      if (channels > 8) expect(await label.textContent()).toContain(`showing 8 of ${channels}`);
+    }
+    await expectLabelMatchesPanel();
+    await view.evaluate((el) => el.scrollIntoView({ block: "center" }));
+    await page.screenshot({ path: `${RESULTS_DIR}inside-3d-cnn.png` });
     for (const conv of convs) {
       const [channels, h, w] = conv.outShape as number[];
       const layer = page.locator(`[data-testid=fmap-layer-${conv.index}]`);
@@ -77,11 +149,9 @@ describe("look inside the model", () => {
           ...new Set(cs.map((c) => `${(c as HTMLCanvasElement).width}x${(c as HTMLCanvasElement).height}`)),
         ]);
       expect(sizes).toEqual([`${w}x${h}`]);
-      const filters = await layer.locator("[data-testid=filter]").count();
-      expect(filters).toBe(channels);
+      expect(await layer.locator("[data-testid=filter]").count()).toBe(channels);
     }
-    // No 3D view for a conv net; clicking a channel enlarges it.
-    expect(await page.locator("[data-testid=network-3d]").count()).toBe(0);
+    // Clicking a channel of the grid enlarges it.
     await page.locator(`[data-testid=fmap-layer-${convs[0]!.index}] .fmap-cell`).nth(1).click();
     await expect.poll(() => page.locator("[data-testid=fmap-enlarged]").textContent()).toContain("channel 2");
   });

@@ -2,7 +2,24 @@ import type { TrainEvent } from "@layerlab/spec";
 import { describe, expect, it } from "vitest";
 import { appendEvent, emptySeries } from "../src/charts/series";
 import { featureMaps, toRgba } from "../src/inside/featureMaps";
-import { buildScene, denseColumns, squareGrid, topIncoming } from "../src/inside/network3d";
+import {
+  connectionCapacity,
+  connectionLines,
+  divergingColor,
+  fitView,
+  layoutNetwork,
+  mapPixels,
+  NEGATIVE_RGB,
+  networkBlocks,
+  neuronColors,
+  outlinePoints,
+  POSITIVE_RGB,
+  predictedClass,
+  structureKey,
+  tallGrid,
+  topIncoming,
+  ZERO_RGB,
+} from "../src/inside/network3d";
 import { gradientWarnings } from "../src/train/gradientWarnings";
 import type { Inspection } from "../src/train/protocol";
 
@@ -15,19 +32,40 @@ function noise(n: number, seed: number): Float32Array {
   });
 }
 
-/** An inspection of a dense net 2×3×3 input → flatten → dense 4 (relu) → dense 2, with given numbers. */
+/** An inspection of a dense net: a 1×4×4 input → flatten → dense 5 → ReLU → dense 3, with given numbers. */
 function denseInspection(): Inspection {
-  const input = noise(18, 1);
-  const h = noise(4, 2).map(Math.abs);
+  const input = noise(16, 1);
   return {
-    input: { shape: [2, 3, 3], data: input },
+    input: { shape: [1, 4, 4], data: input },
     layers: [
-      { layer: 0, kind: "flatten", shape: [18], data: input },
-      { layer: 1, kind: "dense", shape: [4], data: noise(4, 3) },
-      { layer: 2, kind: "activation", shape: [4], data: h },
-      { layer: 3, kind: "dense", shape: [2], data: noise(2, 4) },
+      { layer: 0, kind: "flatten", shape: [16], data: input },
+      { layer: 1, kind: "dense", shape: [5], data: noise(5, 3) },
+      { layer: 2, kind: "activation", shape: [5], data: noise(5, 2).map(Math.abs) },
+      { layer: 3, kind: "dense", shape: [3], data: noise(3, 4) },
     ],
-    weights: { 1: { shape: [4, 18], data: noise(72, 5) }, 3: { shape: [2, 4], data: noise(8, 6) } },
+    weights: { 1: { shape: [5, 16], data: noise(80, 5) }, 3: { shape: [3, 5], data: noise(15, 6) } },
+  };
+}
+
+/** An inspection of a conv net: 1×6×6 → conv 10 → ReLU → max pool → flatten → dense 5 → dense 2. */
+function convInspection(): Inspection {
+  const input = noise(36, 1);
+  const pooled = noise(90, 4);
+  return {
+    input: { shape: [1, 6, 6], data: input },
+    layers: [
+      { layer: 0, kind: "conv2d", shape: [10, 6, 6], data: noise(360, 2) },
+      { layer: 1, kind: "activation", shape: [10, 6, 6], data: noise(360, 3).map(Math.abs) },
+      { layer: 2, kind: "maxPool2d", shape: [10, 3, 3], data: pooled },
+      { layer: 3, kind: "flatten", shape: [90], data: pooled },
+      { layer: 4, kind: "dense", shape: [5], data: noise(5, 5) },
+      { layer: 5, kind: "dense", shape: [2], data: noise(2, 6) },
+    ],
+    weights: {
+      0: { shape: [10, 1, 3, 3], data: noise(90, 7) },
+      4: { shape: [5, 90], data: noise(450, 8) },
+      5: { shape: [2, 5], data: noise(10, 9) },
+    },
   };
 }
 
@@ -54,39 +92,127 @@ describe("3D network view data", () => {
     expect(() => topIncoming(noise(5, 1), 2, noise(3, 2), 2)).toThrow(/expected 2×3/);
   });
 
-  it("makes one column per dense layer, showing the output after its activation", () => {
-    const insp = denseInspection();
-    const cols = denseColumns(insp);
-    if (typeof cols === "string") throw new Error(cols);
-    expect(cols.map((c) => c.layer)).toEqual([-1, 1, 3]);
-    expect(cols[0]!.grid).toEqual(squareGrid(18)); // two channels: not one image grid
-    expect(cols[1]!.values).toBe(insp.layers[2]!.data); // after the ReLU, not the dense layer's raw output
-    expect(cols[2]!.values.length).toBe(2);
-    expect(squareGrid(128)).toEqual([11, 12]);
-    const conv = { ...insp, layers: [{ layer: 0, kind: "conv2d", shape: [1, 3, 3], data: noise(9, 1) }] };
-    expect(denseColumns(conv)).toMatch(/layer 1 is a conv2d/);
+  it("names one block per layer a learner cares about, folding activations into the layer before", () => {
+    const mlp = denseInspection();
+    const dense = networkBlocks(mlp);
+    expect(dense.map((b) => [b.label, b.kind, b.role])).toEqual([
+      ["input 4×4", "neurons", "input"],
+      ["dense #1 · 5", "neurons", "hidden"],
+      ["output · 3", "neurons", "output"],
+    ]);
+    expect(dense[1]!.values).toBe(mlp.layers[2]!.data); // after the ReLU, not the dense layer's raw output
+    expect(dense[0]!.shape).toEqual([4, 4]); // a one-channel image input keeps its rows
+    const insp = convInspection();
+    const conv = networkBlocks(insp);
+    expect(conv.map((b) => [b.label, b.kind])).toEqual([
+      ["input 6×6", "maps"],
+      ["conv #1 · 10×6×6", "maps"],
+      ["max pool #1 · 10×3×3", "maps"],
+      ["dense #1 · 5", "neurons"],
+      ["output · 2", "neurons"],
+    ]);
+    expect(conv[1]!.values).toBe(insp.layers[1]!.data); // after the ReLU, not the conv's raw output
+    expect(structureKey(conv, 8)).toBe(structureKey(networkBlocks(convInspection()), 8));
+    expect(structureKey(conv, 8)).not.toBe(structureKey(dense, 8));
+    expect(tallGrid(128)).toEqual([16, 8]);
   });
 
-  it("lays out every neuron once and one line per kept connection, coloured by sign", () => {
+  it("lays blocks out left to right, caps the maps per layer, and fits the camera to all of it", () => {
+    const blocks = networkBlocks(convInspection());
+    const layout = layoutNetwork(blocks, 4);
+    expect(layout.shownChannels).toEqual([1, 4, 4, 1, 1]);
+    expect(layout.planes.length).toBe(1 + 4 + 4);
+    expect(layout.neuronRadii.length).toBe(5 + 2);
+    // Every block lies wholly to the right of the one before it.
+    const xs = blocks.map((_, b) => {
+      const own = layout.planes
+        .filter((p) => p.block === b)
+        .flatMap((p) => [p.center[0] - p.size / 2, p.center[0] + p.size / 2]);
+      const start = layout.neuronStart[b]!;
+      if (start >= 0)
+        for (let i = 0; i < blocks[b]!.values.length; i++) own.push(layout.neuronPositions[(start + i) * 3]!);
+      return [Math.min(...own), Math.max(...own)];
+    });
+    for (let b = 1; b < xs.length; b++) expect(xs[b]![0]!).toBeGreaterThan(xs[b - 1]![1]!);
+    // The fitted camera sees every outline point, centred, and could not stand much nearer.
+    const len = Math.hypot(-0.4, 0.3, 0.866);
+    const unit = [-0.4 / len, 0.3 / len, 0.866 / len] as [number, number, number];
+    const points = outlinePoints(layout);
+    expect(points.length).toBe((5 + 2 + 9 * 4 + layout.labelReach.length) * 3);
+    const fit = fitView(points, unit, 40, 2.5);
+    const tanV = Math.tan((40 * Math.PI) / 360);
+    const right = [unit[2], 0, -unit[0]].map((v) => v / Math.hypot(unit[2], unit[0]));
+    const up = [
+      unit[1] * right[2]! - unit[2] * right[1]!,
+      unit[2] * right[0]! - unit[0] * right[2]!,
+      unit[0] * right[1]! - unit[1] * right[0]!,
+    ];
+    /** The largest |screen x| / (tan of half the horizontal field) and the same for y, over all points. */
+    const reach = (distance: number) => {
+      const eye = fit.target.map((t, k) => t + unit[k]! * distance);
+      let most = 0;
+      let left = 0;
+      let rightMost = 0;
+      for (let i = 0; i < points.length; i += 3) {
+        const p = [0, 1, 2].map((k) => points[i + k]! - eye[k]!);
+        const depth = -(p[0]! * unit[0] + p[1]! * unit[1] + p[2]! * unit[2]);
+        const x = (p[0]! * right[0]! + p[2]! * right[2]!) / depth / (tanV * 2.5);
+        const y = (p[0]! * up[0]! + p[1]! * up[1]! + p[2]! * up[2]!) / depth / tanV;
+        most = Math.max(most, Math.abs(x), Math.abs(y));
+        left = Math.min(left, x);
+        rightMost = Math.max(rightMost, x);
+      }
+      return { most, left, rightMost };
+    };
+    const fitted = reach(fit.distance);
+    expect(fitted.most).toBeLessThanOrEqual(1);
+    expect(fitted.most).toBeGreaterThan(0.85); // fills the view rather than floating small in it
+    expect(Math.abs(fitted.left + fitted.rightMost)).toBeLessThan(0.15); // about as much room left as right
+    expect(reach(fit.distance * 0.85).most).toBeGreaterThan(1);
+  });
+
+  it("draws n lines into every neuron that follows a neurons block, from its strongest inputs", () => {
     const insp = denseInspection();
-    const cols = denseColumns(insp) as Exclude<ReturnType<typeof denseColumns>, string>;
-    const scene = buildScene(cols, insp.weights, 3);
-    expect(scene.pointPositions.length).toBe((18 + 4 + 2) * 3);
-    expect(scene.linePositions.length).toBe((4 * 3 + 2 * 3) * 6);
-    // Each line starts on a neuron of the previous column and ends on one of the next (x is the layer axis).
-    const xs = new Set([...scene.pointPositions].filter((_, i) => i % 3 === 0));
-    expect(xs.size).toBe(3);
-    for (let e = 0; e < scene.linePositions.length / 6; e++) {
-      expect(scene.linePositions[e * 6]!).toBeLessThan(scene.linePositions[e * 6 + 3]!);
-    }
-    // The strongest positive neuron of a column is fully orange; the strongest negative one fully blue.
-    const input = insp.input.data;
-    const maxAt = input.indexOf(Math.max(...input));
-    const minAt = input.indexOf(Math.min(...input));
-    const top = Math.max(...input.map(Math.abs));
-    const rgb = (i: number) => [...scene.pointColors.subarray(i * 3, i * 3 + 3)].map((v) => Number(v.toFixed(3)));
-    if (input[maxAt] === top) expect(rgb(maxAt)).toEqual([1, 0.5, 0.1]);
-    else expect(rgb(minAt)).toEqual([0.2, 0.55, 1]);
+    const blocks = networkBlocks(insp);
+    const layout = layoutNetwork(blocks, 8);
+    const lines = connectionLines(blocks, layout, insp.weights, 3);
+    expect(lines.count).toBe(5 * 3 + 3 * 3);
+    expect(connectionCapacity(blocks, 3)).toBe(lines.count);
+    // The first line ends on dense neuron 0 and starts at its strongest input pixel.
+    const best = topIncoming(insp.weights[1]!.data, 5, insp.input.data, 1).from[0]!;
+    expect([...lines.positions.subarray(0, 3)]).toEqual([...layout.neuronPositions.subarray(best * 3, best * 3 + 3)]);
+    expect([...lines.positions.subarray(3, 6)]).toEqual([...layout.neuronPositions.subarray(16 * 3, 16 * 3 + 3)]);
+    // A conv net's lines join only its dense layers: the maps have no single neurons to join.
+    const conv = convInspection();
+    const convBlocks = networkBlocks(conv);
+    expect(connectionLines(convBlocks, layoutNetwork(convBlocks, 8), conv.weights, 2).count).toBe(2 * 2);
+  });
+
+  it("colours by sign and size: full red, full blue, grey at zero; maps flipped for WebGL", () => {
+    const out = new Float32Array(3);
+    divergingColor(2, 2, out, 0);
+    expect([...out].map((v) => +v.toFixed(3))).toEqual([...POSITIVE_RGB]);
+    divergingColor(-5, 2, out, 0);
+    expect([...out].map((v) => +v.toFixed(3))).toEqual([...NEGATIVE_RGB]);
+    divergingColor(0, 2, out, 0);
+    expect([...out].map((v) => +v.toFixed(3))).toEqual([...ZERO_RGB]);
+    divergingColor(1, 2, out, 0);
+    expect(out[0]!).toBeCloseTo((ZERO_RGB[0] + POSITIVE_RGB[0]) / 2, 5);
+    // A 2×1 map: the top value lands in the last row of the texture.
+    const px = mapPixels(Float32Array.of(1, -1), 2, 1, 1);
+    expect([...px.subarray(4, 7)]).toEqual(POSITIVE_RGB.map((v) => Math.round(v * 255)));
+    expect([...px.subarray(0, 3)]).toEqual(NEGATIVE_RGB.map((v) => Math.round(v * 255)));
+    const blocks = networkBlocks(denseInspection());
+    const colors = neuronColors(blocks, layoutNetwork(blocks, 8));
+    expect(colors.length).toBe((16 + 5 + 3) * 3);
+  });
+
+  it("names the predicted class with its softmax probability", () => {
+    const logits = Float32Array.of(0.5, 2, -1);
+    const got = predictedClass(logits, ["a", "b", "c"]);
+    const sum = Math.exp(0.5) + Math.exp(2) + Math.exp(-1);
+    expect(got).toEqual({ index: 1, name: "b", probability: expect.closeTo(Math.exp(2) / sum, 6) });
+    expect(predictedClass(logits, []).name).toBe("class 1");
   });
 });
 

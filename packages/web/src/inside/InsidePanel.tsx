@@ -2,17 +2,38 @@ import { lazy, type ReactNode, Suspense, useMemo, useState } from "react";
 import type { Inspection } from "../train/protocol";
 import { FeatureMaps } from "./FeatureMaps";
 import { featureMaps } from "./featureMaps";
-import { buildScene, denseColumns } from "./network3d";
+import { MAX_TOP_N, networkBlocks } from "./network3d";
+import "./inside.css";
 
 // three.js (~150 KB gzipped) loads only when the 3D view is first shown.
 const Network3D = lazy(() => import("./Network3D"));
 
-/** Connections shown per neuron unless the user picks another number. */
-const DEFAULT_TOP_N = 6;
+/** Connections shown per neuron unless the user picks another number: few enough to follow single lines. */
+const DEFAULT_TOP_N = 3;
+/** Feature maps shown per conv or pooling layer in 3D; the grid below shows them all. */
+const MAX_CHANNELS_SHOWN = 8;
+/** A stable empty list, so that a model without class names does not redraw the view on every render. */
+const NO_CLASSES: readonly string[] = [];
 
-/** "Look inside" the model on the drawing page: the dense net in 3D or the conv layers' feature maps, for the current drawing. */
+/** The diverging colour scale of the 3D view, as a key under it. */
+function Legend() {
+  return (
+    <div className="n3d-legend" role="img" aria-label="Colour key: blue is negative, grey is zero, red is positive">
+      <span>negative</span>
+      <span className="n3d-legend-bar" />
+      <span>positive</span>
+      <span className="muted">
+        — stronger colour is larger; each layer (each feature map) is scaled to its own largest value.
+      </span>
+    </div>
+  );
+}
+
+/** "Look inside" the model on the drawing page: the net in 3D and the conv layers' feature maps, for the current drawing. */
 export function InsidePanel(props: {
   modelName: string;
+  /** Class names of the model's outputs, for the predicted-class label. */
+  classes?: readonly string[];
   inspection: Inspection | null;
   error: string | null;
   /** Shown under the heading (e.g. what the inspected model predicts). */
@@ -21,27 +42,24 @@ export function InsidePanel(props: {
   const { inspection } = props;
   const [topN, setTopN] = useState(DEFAULT_TOP_N);
   const [rotate, setRotate] = useState(false);
-  const columns = useMemo(() => (inspection ? denseColumns(inspection) : null), [inspection]);
-  const scene = useMemo(
-    () => (inspection && Array.isArray(columns) ? buildScene(columns, inspection.weights, topN) : null),
-    [inspection, columns, topN],
-  );
+  const blocks = useMemo(() => (inspection ? networkBlocks(inspection) : []), [inspection]);
   const maps = useMemo(() => (inspection ? featureMaps(inspection) : []), [inspection]);
+  const classes = props.classes ?? NO_CLASSES;
   return (
     <section className="panel inside-panel" data-testid="inside-panel">
       <h2>Inside {props.modelName}</h2>
       {props.children}
       {props.error && <p className="muted">{props.error}</p>}
       {!inspection && !props.error && <p className="muted">Draw something to see what each layer does with it.</p>}
-      {scene && (
+      {inspection && blocks.length > 1 && (
         <>
           <div className="toolbar">
-            <label htmlFor="top-n">Connections per neuron</label>
+            <label htmlFor="top-n">Strongest inputs per neuron</label>
             <input
               id="top-n"
               type="range"
               min={1}
-              max={32}
+              max={MAX_TOP_N}
               value={topN}
               onChange={(e) => setTopN(Number(e.target.value))}
             />
@@ -50,17 +68,19 @@ export function InsidePanel(props: {
               <input type="checkbox" checked={rotate} onChange={(e) => setRotate(e.target.checked)} /> Rotate
             </label>
           </div>
-          <p className="muted legend">
-            <span className="swatch pos" /> positive <span className="swatch neg" /> negative — brighter is stronger.
-            Lines: the {topN} inputs that push each neuron most for this drawing. Drag to orbit, scroll to zoom,
-            right-drag to pan.
-          </p>
+          <Legend />
           <Suspense fallback={<p className="muted">Loading the 3D view…</p>}>
-            <Network3D scene={scene} rotate={rotate} />
+            <Network3D
+              blocks={blocks}
+              weights={inspection.weights}
+              classes={classes}
+              topN={topN}
+              maxChannels={MAX_CHANNELS_SHOWN}
+              rotate={rotate}
+            />
           </Suspense>
         </>
       )}
-      {inspection && typeof columns === "string" && maps.length === 0 && <p className="muted">{columns}.</p>}
       {maps.length > 0 && <FeatureMaps layers={maps} />}
     </section>
   );

@@ -1,13 +1,24 @@
 import type { Inspection } from "../train/protocol";
 
-/** One layer of neurons in the 3D view: the input, or a dense layer's output after its activation. */
-export interface NeuronColumn {
-  /** Spec index of the dense layer, or -1 for the input. */
+/**
+ * The 3D view's data, free of three.js: which layers it shows, where every
+ * neuron and feature-map plane goes, their colours for one input, the
+ * strongest connections, and how far the camera stands to see it all.
+ */
+
+/** One thing the 3D view draws per layer: a grid of neurons, or a stack of feature maps. */
+export interface NetworkBlock {
+  /** Spec index of the layer, or -1 for the input. */
   layer: number;
+  kind: "neurons" | "maps";
+  /** The last dense layer is the output: its neurons are the classes. */
+  role: "input" | "hidden" | "output";
+  /** Such as "input 28×28", "dense #2 · 64", "conv #1 · 32×28×28", "output · 10". */
   label: string;
+  /** The layer's output for this input, after any activation, batch norm or dropout that follows it. */
   values: Float32Array;
-  /** Rows and columns the neurons are laid out in (28×28 for an MNIST input). */
-  grid: [number, number];
+  /** `[channels, height, width]` for maps, `[count]` or `[height, width]` (an image input) for neurons. */
+  shape: number[];
 }
 
 /** The strongest incoming connections of one dense layer: parallel arrays of source, target and signed strength. */
@@ -18,46 +29,85 @@ export interface Connections {
   strength: Float32Array;
 }
 
-/** Everything the 3D view draws, as flat vertex buffers (xyz and rgb per vertex). */
-export interface NetworkScene {
-  columns: NeuronColumn[];
-  pointPositions: Float32Array;
-  pointColors: Float32Array;
-  linePositions: Float32Array;
-  lineColors: Float32Array;
-}
+/** The most connections per neuron the view offers: its line buffers are sized for this once per model. */
+export const MAX_TOP_N = 16;
 
-/** Layer kinds that keep a net "dense": one vector of neurons per layer. */
-const DENSE_KINDS = new Set(["flatten", "dense", "activation", "dropout", "batchNorm1d"]);
+/** Layers that change values but not the shape: shown as part of the layer before them. */
+const ELEMENTWISE = new Set(["activation", "batchNorm", "batchNorm1d", "dropout"]);
 
-/** The neuron columns of a dense net for one input, or a sentence saying why the net is not one. */
-export function denseColumns(inspection: Inspection): NeuronColumn[] | string {
-  const other = inspection.layers.find((l) => !DENSE_KINDS.has(l.kind));
-  if (other) return `the 3D view shows dense nets; layer ${other.layer + 1} is a ${other.kind} (see the feature maps)`;
-  if (!inspection.layers.some((l) => l.kind === "dense")) return "the model has no dense layer to show";
-  const [c = 1, h = 1, w = 1] = inspection.input.shape;
-  const inputGrid: [number, number] = c === 1 && inspection.input.shape.length === 3 ? [h, w] : squareGrid(c * h * w);
-  const columns: NeuronColumn[] = [{ layer: -1, label: "input", values: inspection.input.data, grid: inputGrid }];
-  const layers = inspection.layers;
-  for (let i = 0; i < layers.length; i++) {
-    if (layers[i]!.kind !== "dense") continue;
-    // A dense layer's neurons show what the next dense layer sees: the output after its activation/dropout.
-    let j = i;
-    while (j + 1 < layers.length && layers[j + 1]!.kind !== "dense") j++;
-    const values = layers[j]!.data;
-    columns.push({
-      layer: layers[i]!.layer,
-      label: `dense ${layers[i]!.layer + 1}`,
-      values,
-      grid: squareGrid(values.length),
+/** Short names for layer labels. */
+const KIND_NAMES: Record<string, string> = {
+  conv2d: "conv",
+  maxPool2d: "max pool",
+  avgPool2d: "avg pool",
+  globalAvgPool: "global avg pool",
+  dense: "dense",
+};
+
+/** A shape as "28×28". */
+const dims = (shape: readonly number[]) => shape.join("×");
+
+/**
+ * The blocks the 3D view shows for one inspection: the input, every conv and
+ * pooling layer as a stack of maps, every dense layer as neurons (the last one
+ * labelled "output"). A flatten is left out (it only reshapes), and
+ * elementwise layers fold into the layer before them.
+ */
+export function networkBlocks(inspection: Inspection): NetworkBlock[] {
+  const hasMaps = inspection.layers.some((l) => l.shape.length === 3);
+  const inShape = inspection.input.shape;
+  const [c = 1, h = 1, w = 1] = inShape;
+  const input: NetworkBlock =
+    inShape.length === 3 && hasMaps
+      ? { layer: -1, kind: "maps", role: "input", label: "", values: inspection.input.data, shape: [c, h, w] }
+      : {
+          layer: -1,
+          kind: "neurons",
+          role: "input",
+          label: "",
+          values: inspection.input.data,
+          // A one-channel image keeps its rows and columns, so the drawing is recognisable.
+          shape: inShape.length === 3 && c === 1 ? [h, w] : [inspection.input.data.length],
+        };
+  input.label = inShape.length === 3 ? `input ${dims(c === 1 ? [h, w] : inShape)}` : `input · ${inShape.join("×")}`;
+  const blocks: NetworkBlock[] = [input];
+  const counts = new Map<string, number>();
+  for (const l of inspection.layers) {
+    const last = blocks.at(-1)!;
+    if (ELEMENTWISE.has(l.kind)) {
+      if (last.role !== "input" && last.values.length === l.data.length) last.values = l.data;
+      continue;
+    }
+    if (l.kind === "flatten" || (l.shape.length !== 3 && l.shape.length !== 1)) continue;
+    const name = KIND_NAMES[l.kind] ?? l.kind;
+    const k = (counts.get(name) ?? 0) + 1;
+    counts.set(name, k);
+    const maps = l.shape.length === 3;
+    blocks.push({
+      layer: l.layer,
+      kind: maps ? "maps" : "neurons",
+      role: "hidden",
+      label: `${name} #${k} · ${dims(l.shape)}`,
+      values: l.data,
+      shape: [...l.shape],
     });
   }
-  return columns;
+  const out = blocks.at(-1)!;
+  if (blocks.length > 1 && out.kind === "neurons") {
+    out.role = "output";
+    out.label = `output · ${out.values.length}`;
+  }
+  return blocks;
 }
 
-/** A near-square grid that holds `n` cells. */
-export function squareGrid(n: number): [number, number] {
-  const cols = Math.ceil(Math.sqrt(n));
+/** Identifies the blocks' structure: the same key means the scene objects can be kept and only recoloured. */
+export function structureKey(blocks: readonly NetworkBlock[], maxChannels: number): string {
+  return `${maxChannels}|${blocks.map((b) => `${b.kind}:${b.role}:${b.shape.join("x")}:${b.label}`).join("|")}`;
+}
+
+/** A grid about twice as tall as wide that holds `n` cells: hidden layers stand up, which suits a wide panel. */
+export function tallGrid(n: number): [number, number] {
+  const cols = Math.max(1, Math.ceil(Math.sqrt(n / 2)));
   return [Math.ceil(n / cols), cols];
 }
 
@@ -104,76 +154,352 @@ export function topIncoming(weight: Float32Array, outCount: number, inputs: Floa
   return { from, to, strength };
 }
 
-/** Colour of a signed value scaled by `max`: orange for positive, blue for negative, grey near zero. */
-export function signedColor(v: number, max: number, out: Float32Array, at: number): void {
+/** Colour of positive values (red), negative ones (blue) and zero (grey), as sRGB in [0, 1]. */
+export const POSITIVE_RGB = [0.86, 0.16, 0.12] as const;
+export const NEGATIVE_RGB = [0.1, 0.38, 0.9] as const;
+export const ZERO_RGB = [0.62, 0.64, 0.67] as const;
+
+/** Writes the diverging colour of `v` scaled by `max` (|v| ≥ max is the full colour) into `out[at..at+3]`. */
+export function divergingColor(v: number, max: number, out: Float32Array | Uint8ClampedArray, at: number, scale = 1) {
   const t = max > 0 ? Math.min(1, Math.abs(v) / max) : 0;
-  const [r, g, b] = v >= 0 ? [1, 0.5, 0.1] : [0.2, 0.55, 1];
-  const grey = 0.35;
-  out[at] = grey + (r - grey) * t;
-  out[at + 1] = grey + (g - grey) * t;
-  out[at + 2] = grey + (b - grey) * t;
+  const end = v >= 0 ? POSITIVE_RGB : NEGATIVE_RGB;
+  for (let k = 0; k < 3; k++) out[at + k] = (ZERO_RGB[k]! + (end[k]! - ZERO_RGB[k]!) * t) * scale;
 }
 
-function maxAbs(values: Float32Array): number {
+/** The largest |value|, the colour scale of a block (0 for all zeros). */
+export function maxAbs(values: ArrayLike<number>): number {
   let m = 0;
-  for (const v of values) m = Math.max(m, Math.abs(v));
+  for (let i = 0; i < values.length; i++) m = Math.max(m, Math.abs(values[i]!));
   return m;
 }
 
-/** Distance between two neighbouring neurons, and between two layers, in scene units. */
-const PITCH = 1;
-const LAYER_GAP = 30;
+/**
+ * One feature map as RGBA pixels in the diverging colours, scaled by `max`
+ * (the whole layer's, so a layer's channels compare), rows flipped bottom-up
+ * as a WebGL texture expects.
+ */
+export function mapPixels(values: Float32Array, height: number, width: number, max: number, out?: Uint8Array) {
+  const rgba = out ?? new Uint8Array(height * width * 4);
+  const px = new Float32Array(3);
+  for (let r = 0; r < height; r++) {
+    for (let c = 0; c < width; c++) {
+      divergingColor(values[r * width + c]!, max, px, 0, 255);
+      const at = ((height - 1 - r) * width + c) * 4;
+      rgba[at] = Math.round(px[0]!);
+      rgba[at + 1] = Math.round(px[1]!);
+      rgba[at + 2] = Math.round(px[2]!);
+      rgba[at + 3] = 255;
+    }
+  }
+  return rgba;
+}
+
+type Vec3 = [number, number, number];
+
+/** A feature-map plane: one channel of a maps block. */
+export interface PlaneSpot {
+  block: number;
+  channel: number;
+  center: Vec3;
+  /** Side length of the (square) plane in scene units. */
+  size: number;
+}
+
+/** Where everything of the 3D view goes, in scene units (x runs from the input to the output). */
+export interface NetworkLayout {
+  /** xyz of every neuron of every neurons block, block after block. */
+  neuronPositions: Float32Array;
+  /** Radius of each neuron. */
+  neuronRadii: Float32Array;
+  /** Index of each block's first neuron in `neuronPositions` (-1 for a maps block). */
+  neuronStart: number[];
+  planes: PlaneSpot[];
+  /** Channels shown of each block (all of a neurons block's "one"). */
+  shownChannels: number[];
+  /** A point just above (or below) each block, for its label. */
+  labelAnchors: Vec3[];
+  /** Whether each block's label hangs below its anchor rather than standing on it. */
+  labelBelow: boolean[];
+  /** Points the labels reach: the camera keeps them in view too. */
+  labelReach: Vec3[];
+}
+
+/** Space between two blocks joined by drawn connections, and between two stacks of maps. */
+const LINKED_GAP = 26;
+const STACK_GAP = 10;
+/**
+ * Each further channel of a stack sits this fraction of a plane's side to the
+ * right, above and behind: seen from the default view, a fan of maps whose
+ * upper parts show above the one in front.
+ */
+const CASCADE: Vec3 = [0.04, 0.2, -0.4];
+
+/** Neuron spacing of a block: pixels of an image input sit close, hidden neurons further apart. */
+function pitchOf(block: NetworkBlock): number {
+  if (block.role === "input") return 1;
+  return block.role === "output" ? 4.5 : block.values.length > 256 ? 1.6 : 2.6;
+}
+
+/** Side of a map plane: grows with the map, within limits so small maps stay visible. */
+function planeSize(height: number): number {
+  return Math.max(12, Math.min(28, height));
+}
 
 /**
- * Lays the columns out one behind the other (along x), each as a grid in the
- * y–z plane centred on the axis, and draws the top-`n` incoming connections of
- * every dense neuron.
+ * Lays the blocks out left to right. A neurons block is a grid facing the
+ * viewer (the output a single column, one neuron per class); a maps block is
+ * at most `maxChannels` planes cascading back in depth.
  */
-export function buildScene(columns: NeuronColumn[], weights: Inspection["weights"], n: number): NetworkScene {
-  const total = columns.reduce((s, c) => s + c.values.length, 0);
-  const pointPositions = new Float32Array(total * 3);
-  const pointColors = new Float32Array(total * 3);
-  const offsets: number[] = [];
+export function layoutNetwork(blocks: readonly NetworkBlock[], maxChannels: number): NetworkLayout {
+  const neuronCount = blocks.reduce((s, b) => s + (b.kind === "neurons" ? b.values.length : 0), 0);
+  const neuronPositions = new Float32Array(neuronCount * 3);
+  const neuronRadii = new Float32Array(neuronCount);
+  const neuronStart: number[] = [];
+  const planes: PlaneSpot[] = [];
+  const shownChannels: number[] = [];
+  const labelAnchors: Vec3[] = [];
+  let x = 0;
   let at = 0;
-  columns.forEach((col, k) => {
-    offsets.push(at);
-    const [rows, cols] = col.grid;
-    // Small layers spread out so they stay visible next to a 28×28 input.
-    const pitch = PITCH * Math.max(1, 12 / Math.max(rows, cols));
-    const x = (k - (columns.length - 1) / 2) * LAYER_GAP;
-    const max = maxAbs(col.values);
-    for (let i = 0; i < col.values.length; i++) {
-      const r = Math.floor(i / cols);
-      const c = i % cols;
-      pointPositions[(at + i) * 3] = x;
-      pointPositions[(at + i) * 3 + 1] = ((rows - 1) / 2 - r) * pitch;
-      pointPositions[(at + i) * 3 + 2] = (c - (cols - 1) / 2) * pitch;
-      signedColor(col.values[i]!, max, pointColors, (at + i) * 3);
+  let mapsSeen = 0;
+  const labelBelow: boolean[] = [];
+  const labelReach: Vec3[] = [];
+  blocks.forEach((block, b) => {
+    if (b > 0) x += block.kind === "maps" || blocks[b - 1]!.kind === "maps" ? STACK_GAP : LINKED_GAP;
+    if (block.kind === "neurons") {
+      const n = block.values.length;
+      const [rows, cols] =
+        block.role === "output" ? [n, 1] : block.shape.length === 2 ? [block.shape[0]!, block.shape[1]!] : tallGrid(n);
+      const pitch = pitchOf(block);
+      const radius = block.role === "input" ? pitch * 0.45 : Math.min(1.5, pitch * 0.36);
+      neuronStart.push(at);
+      shownChannels.push(1);
+      for (let i = 0; i < n; i++, at++) {
+        const px = x + (i % cols) * pitch;
+        const py = ((rows - 1) / 2 - Math.floor(i / cols)) * pitch;
+        neuronPositions.set([px, py, 0], at * 3);
+        neuronRadii[at] = radius;
+      }
+      const width = (cols - 1) * pitch;
+      const top = ((rows - 1) / 2) * pitch + radius + 1.5;
+      labelAnchors.push([x + width / 2, top, 0]);
+      labelBelow.push(false);
+      labelReach.push([x + width / 2, top + 3, 0]);
+      // The class names stand to the right of the output neurons.
+      if (block.role === "output") labelReach.push([x + 24, top, 0], [x + 24, -top, 0]);
+      x += width;
+      return;
     }
-    at += col.values.length;
+    const [channels = 1, height = 1] = block.shape;
+    const shown = Math.min(channels, maxChannels);
+    const size = planeSize(height);
+    neuronStart.push(-1);
+    shownChannels.push(shown);
+    for (let ch = 0; ch < shown; ch++) {
+      const center: Vec3 = [x + size / 2 + ch * CASCADE[0] * size, ch * CASCADE[1] * size, ch * CASCADE[2] * size];
+      planes.push({ block: b, channel: ch, center, size });
+    }
+    const width = size * (1 + (shown - 1) * CASCADE[0]);
+    // Neighbouring stacks are close: every other one has its label underneath, so long labels do not collide.
+    mapsSeen++;
+    const below = mapsSeen % 2 === 0;
+    const top = (shown - 1) * CASCADE[1] * size + size / 2 + 1.5;
+    const back = (shown - 1) * CASCADE[2] * size;
+    labelAnchors.push(below ? [x + size / 2, -size / 2 - 1.5, 0] : [x + size / 2, top, back]);
+    labelReach.push(below ? [x + size / 2, -size / 2 - 6, 0] : [x + size / 2, top + 5, back]);
+    labelBelow.push(below);
+    x += width;
   });
-  const links: Connections[] = [];
-  for (let k = 1; k < columns.length; k++) {
-    const w = weights[columns[k]!.layer];
-    if (!w) continue;
-    links.push(topIncoming(w.data, columns[k]!.values.length, columns[k - 1]!.values, n));
+  return {
+    neuronPositions,
+    neuronRadii,
+    neuronStart,
+    planes,
+    shownChannels,
+    labelAnchors,
+    labelBelow,
+    labelReach,
+  };
+}
+
+/** Diverging colours (sRGB) of every neuron, each block scaled by its own largest |value|. */
+export function neuronColors(blocks: readonly NetworkBlock[], layout: NetworkLayout, out?: Float32Array) {
+  const colors = out ?? new Float32Array(layout.neuronRadii.length * 3);
+  blocks.forEach((block, b) => {
+    const start = layout.neuronStart[b]!;
+    if (start < 0) return;
+    const scale = maxAbs(block.values);
+    for (let i = 0; i < block.values.length; i++) divergingColor(block.values[i]!, scale, colors, (start + i) * 3);
+  });
+  return colors;
+}
+
+/** Line segments of the strongest connections: xyz and rgb per end, `count` segments. */
+export interface ConnectionLines {
+  positions: Float32Array;
+  colors: Float32Array;
+  count: number;
+}
+
+/** The most segments `connectionLines` can give for `blocks` with at most `maxN` connections per neuron. */
+export function connectionCapacity(blocks: readonly NetworkBlock[], maxN: number): number {
+  let total = 0;
+  for (let b = 1; b < blocks.length; b++) {
+    if (blocks[b]!.kind === "neurons" && blocks[b - 1]!.kind === "neurons") total += blocks[b]!.values.length * maxN;
   }
-  const edgeCount = links.reduce((s, l) => s + l.from.length, 0);
-  const linePositions = new Float32Array(edgeCount * 6);
-  const lineColors = new Float32Array(edgeCount * 6);
+  return total;
+}
+
+/**
+ * The `n` strongest incoming connections of every neuron whose layer follows
+ * another neurons block (dense after dense, or after a flat input), as line
+ * segments coloured by the sign and size of weight × input (scaled per layer).
+ * Writes into `out` when given (sized by `connectionCapacity`).
+ */
+export function connectionLines(
+  blocks: readonly NetworkBlock[],
+  layout: NetworkLayout,
+  weights: Inspection["weights"],
+  n: number,
+  out?: { positions: Float32Array; colors: Float32Array },
+): ConnectionLines {
+  const capacity = connectionCapacity(blocks, n);
+  const positions = out?.positions ?? new Float32Array(capacity * 6);
+  const colors = out?.colors ?? new Float32Array(capacity * 6);
   let e = 0;
-  links.forEach((link, j) => {
-    const src = offsets[j]!;
-    const dst = offsets[j + 1]!;
-    const max = maxAbs(link.strength);
+  for (let b = 1; b < blocks.length; b++) {
+    const src = blocks[b - 1]!;
+    const dst = blocks[b]!;
+    const w = weights[dst.layer];
+    if (
+      src.kind !== "neurons" ||
+      dst.kind !== "neurons" ||
+      !w ||
+      w.data.length !== src.values.length * dst.values.length
+    )
+      continue;
+    const link = topIncoming(w.data, dst.values.length, src.values, n);
+    const scale = maxAbs(link.strength);
+    const s0 = layout.neuronStart[b - 1]!;
+    const d0 = layout.neuronStart[b]!;
     for (let i = 0; i < link.from.length; i++, e++) {
-      const a = (src + link.from[i]!) * 3;
-      const b = (dst + link.to[i]!) * 3;
-      linePositions.set(pointPositions.subarray(a, a + 3), e * 6);
-      linePositions.set(pointPositions.subarray(b, b + 3), e * 6 + 3);
-      signedColor(link.strength[i]!, max, lineColors, e * 6);
-      lineColors.copyWithin(e * 6 + 3, e * 6, e * 6 + 3);
+      const a = (s0 + link.from[i]!) * 3;
+      const z = (d0 + link.to[i]!) * 3;
+      positions.set(layout.neuronPositions.subarray(a, a + 3), e * 6);
+      positions.set(layout.neuronPositions.subarray(z, z + 3), e * 6 + 3);
+      divergingColor(link.strength[i]!, scale, colors, e * 6);
+      colors.copyWithin(e * 6 + 3, e * 6, e * 6 + 3);
     }
-  });
-  return { columns, pointPositions, pointColors, linePositions, lineColors };
+  }
+  return { positions, colors, count: e };
+}
+
+/** The class the output block predicts: its index, name and softmax probability. */
+export function predictedClass(
+  logits: Float32Array,
+  classes: readonly string[],
+): { index: number; name: string; probability: number } {
+  let best = 0;
+  for (let i = 1; i < logits.length; i++) if (logits[i]! > logits[best]!) best = i;
+  let sum = 0;
+  for (let i = 0; i < logits.length; i++) sum += Math.exp(logits[i]! - logits[best]!);
+  return { index: best, name: classes[best] ?? `class ${best}`, probability: 1 / sum };
+}
+
+/** Where a camera looks and how far back it stands. */
+export interface CameraFit {
+  target: Vec3;
+  distance: number;
+}
+
+/**
+ * Frames `points` (xyz triples) for a perspective camera looking along
+ * `-direction` (a unit vector, world up +y): the target centres them on
+ * screen, and the distance is the least that keeps every point in view with
+ * `margin` to spare, so the network fills the panel whatever its shape.
+ */
+export function fitView(
+  points: Float32Array,
+  direction: Vec3,
+  vfovDegrees: number,
+  aspect: number,
+  margin = 1.06,
+): CameraFit {
+  const back = direction;
+  const right = normalize([back[2], 0, -back[0]]);
+  const up: Vec3 = [
+    back[1] * right[2] - back[2] * right[1],
+    back[2] * right[0] - back[0] * right[2],
+    back[0] * right[1] - back[1] * right[0],
+  ];
+  const dot = (a: Vec3, i: number) => a[0] * points[i]! + a[1] * points[i + 1]! + a[2] * points[i + 2]!;
+  const lo = [Infinity, Infinity, Infinity];
+  const hi = [-Infinity, -Infinity, -Infinity];
+  for (let i = 0; i < points.length; i += 3) {
+    [dot(right, i), dot(up, i), dot(back, i)].forEach((v, k) => {
+      lo[k] = Math.min(lo[k]!, v);
+      hi[k] = Math.max(hi[k]!, v);
+    });
+  }
+  if (!(lo[0]! <= hi[0]!)) return { target: [0, 0, 0], distance: 1 };
+  // Start from the middle of the points across, up and in depth, then re-centre for perspective
+  // (near points look bigger): a few rounds of moving the target by the picture's off-centre.
+  const mid = lo.map((v, k) => (v + hi[k]!) / 2);
+  const tanV = Math.tan((vfovDegrees * Math.PI) / 360);
+  const tanH = tanV * aspect;
+  const fitDistance = () => {
+    let d = 0;
+    for (let i = 0; i < points.length; i += 3) {
+      const toward = dot(back, i) - mid[2]!; // how much nearer the camera this point is than the target
+      d = Math.max(d, toward + (Math.abs(dot(right, i) - mid[0]!) * margin) / tanH);
+      d = Math.max(d, toward + (Math.abs(dot(up, i) - mid[1]!) * margin) / tanV);
+    }
+    return d;
+  };
+  for (let round = 0; round < 4; round++) {
+    const distance = fitDistance();
+    const screen = [Infinity, -Infinity, Infinity, -Infinity];
+    for (let i = 0; i < points.length; i += 3) {
+      const depth = distance - (dot(back, i) - mid[2]!);
+      const x = (dot(right, i) - mid[0]!) / depth;
+      const y = (dot(up, i) - mid[1]!) / depth;
+      screen[0] = Math.min(screen[0]!, x);
+      screen[1] = Math.max(screen[1]!, x);
+      screen[2] = Math.min(screen[2]!, y);
+      screen[3] = Math.max(screen[3]!, y);
+    }
+    mid[0]! += ((screen[0]! + screen[1]!) / 2) * distance;
+    mid[1]! += ((screen[2]! + screen[3]!) / 2) * distance;
+  }
+  const target = [0, 1, 2].map((k) => right[k]! * mid[0]! + up[k]! * mid[1]! + back[k]! * mid[2]!) as Vec3;
+  return { target, distance: fitDistance() };
+}
+
+/** The points that outline the layout: every neuron, the four corners of every plane, and where labels reach. */
+export function outlinePoints(layout: NetworkLayout): Float32Array {
+  const out = new Float32Array(
+    layout.neuronPositions.length + layout.planes.length * 12 + layout.labelReach.length * 3,
+  );
+  out.set(layout.neuronPositions);
+  let at = layout.neuronPositions.length;
+  for (const p of layout.labelReach) {
+    out.set(p, at);
+    at += 3;
+  }
+  for (const p of layout.planes) {
+    for (const [dx, dy] of [
+      [-1, -1],
+      [1, -1],
+      [1, 1],
+      [-1, 1],
+    ] as const) {
+      out.set([p.center[0] + (dx * p.size) / 2, p.center[1] + (dy * p.size) / 2, p.center[2]], at);
+      at += 3;
+    }
+  }
+  return out;
+}
+
+function normalize(v: Vec3): Vec3 {
+  const len = Math.hypot(...v) || 1;
+  return [v[0] / len, v[1] / len, v[2] / len];
 }

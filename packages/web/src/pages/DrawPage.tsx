@@ -1,10 +1,10 @@
-import { framesDrawingsAsDigits } from "@layerlab/data-core";
+import { type DecodedImage, framesDrawingsAsDigits } from "@layerlab/data-core";
 import type { ModelSpecInput } from "@layerlab/spec";
 import { useEffect, useMemo, useRef, useState } from "react";
 import { getRun, predictWithRun, type RunSummary } from "../api/client";
 import { DrawCanvas, type DrawCanvasHandle } from "../draw/DrawCanvas";
 import { latestOnly } from "../draw/liveInference";
-import { preprocessMnist, resizeInk } from "../draw/preprocess";
+import { decodeUpload, drawingImage, modelInput } from "../draw/preprocess";
 import { RegistryPicker } from "../draw/RegistryPicker";
 import { loadServerModel, softmax } from "../draw/serverModel";
 import { useRegistryModels } from "../draw/useRegistryModels";
@@ -34,18 +34,33 @@ function readsDigits(model: DrawModel): boolean {
   return framesDrawingsAsDigits(model.dataset);
 }
 
-/** The model input for a drawing: MNIST's preprocessing for 28×28 digits, a plain resize otherwise. */
-function inputOf(spec: ModelSpecInput, digits: boolean, ink: Float32Array, size: number): Float32Array | null {
-  const [c = 1, h = 28, w = 28] = (spec.input?.shape ?? []) as number[];
-  if (h !== w) return null;
-  const grey = digits && h === 28 ? preprocessMnist(ink, size, size) : resizeInk(ink, size, size, h);
-  if (c === 1) return grey;
-  const out = new Float32Array(c * h * w);
-  for (let k = 0; k < c; k++) out.set(grey, k * h * w);
-  return out;
+/** What the models are asked about: the drawing or an uploaded file, as pixels and as the server takes it. */
+interface Sample {
+  image: DecodedImage;
+  /** The image as a data: URL for the server's predict endpoint. */
+  dataUrl: () => string;
 }
 
-function Probabilities({ model, probs }: { model: DrawModel; probs: Float32Array | null }) {
+/** A model's answer for the latest sample, or why there is none. */
+interface Answer {
+  probs: Float32Array | null;
+  error: string | null;
+}
+
+const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+/** Reads a file as a data: URL. */
+function readDataUrl(file: Blob): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve(String(reader.result));
+    reader.onerror = () => reject(reader.error ?? new Error("the file cannot be read"));
+    reader.readAsDataURL(file);
+  });
+}
+
+function Probabilities({ model, answer }: { model: DrawModel; answer: Answer | null }) {
+  const probs = answer?.probs ?? null;
   const best = probs ? probs.indexOf(Math.max(...probs)) : -1;
   return (
     <div className="probs" data-testid="probabilities">
@@ -66,6 +81,7 @@ function Probabilities({ model, probs }: { model: DrawModel; probs: Float32Array
           "Draw something."
         )}
       </p>
+      {answer?.error && <p className="problem error">This model cannot answer: {answer.error}</p>}
       <ul>
         {model.classes.map((c, i) => (
           <li key={c} className={i === best ? "best" : ""}>
@@ -97,8 +113,7 @@ function CopyPrediction({ classes, inspection }: { classes: string[]; inspection
     <p className="muted" data-testid="copy-prediction" data-probabilities={JSON.stringify(Array.from(probs))}>
       This page's copy of the model predicts{" "}
       <strong data-testid="copy-prediction-class">{classes[best] ?? `class ${best}`}</strong> (
-      {(probs[best]! * 100).toFixed(1)}%); the views below are its activations. The server scales drawings its own way,
-      so its percentages can differ slightly.
+      {(probs[best]! * 100).toFixed(1)}%); the views below are its activations.
     </p>
   );
 }
@@ -133,10 +148,13 @@ export function DrawPage({ api }: { api: StudioApi }) {
   const selected = (chosen.length ? chosen : [(shownOnTrain ?? models.at(-1))?.id ?? ""])
     .map((id) => models.find((m) => m.id === id))
     .filter((m): m is DrawModel => Boolean(m));
-  const [probs, setProbs] = useState<Record<string, Float32Array | null>>({});
+  const [answers, setAnswers] = useState<Record<string, Answer>>({});
   const canvas = useRef<DrawCanvasHandle>(null);
   // True from Clear until the next stroke: the canvas is empty, so no prediction is shown.
   const blank = useRef(false);
+  // True while an upload is painted onto the canvas: the models are asked about the file itself, not its copy there.
+  const paintingUpload = useRef(false);
+  const [uploadError, setUploadError] = useState<string | null>(null);
 
   const selectedKey = selected.map((m) => m.id).join(",");
   // biome-ignore lint/correctness/useExhaustiveDependencies: one throttle per chosen model, rebuilt only when the choice changes.
@@ -146,17 +164,23 @@ export function DrawPage({ api }: { api: StudioApi }) {
         selected.map((m) => [
           m.id,
           latestOnly(
-            async (ink: { data: Float32Array; size: number }): Promise<Float32Array | null> => {
-              if (m.where === "server") {
-                const out = await predictWithRun(m.id, canvas.current!.toDataUrl());
-                return Float32Array.from(out.probabilities);
+            async (sample: Sample): Promise<Answer> => {
+              try {
+                if (m.where === "server") {
+                  const out = await predictWithRun(m.id, sample.dataUrl());
+                  return { probs: Float32Array.from(out.probabilities), error: null };
+                }
+                if (!m.spec) return { probs: null, error: null };
+                const x = modelInput(m.spec, readsDigits(m), sample.image);
+                await m.load?.();
+                const out = await trainer.predict(m.id, x);
+                return { probs: out.probabilities, error: out.error ?? null };
+              } catch (err) {
+                return { probs: null, error: messageOf(err) };
               }
-              const x = m.spec ? inputOf(m.spec, readsDigits(m), ink.data, ink.size) : null;
-              if (x && m.load) await m.load();
-              return x ? (await trainer.predict(m.id, x)).probabilities : null;
             },
             // A prediction that lands after Clear belongs to the erased drawing.
-            (out) => !blank.current && setProbs((p) => ({ ...p, [m.id]: out })),
+            (out) => !blank.current && setAnswers((a) => ({ ...a, [m.id]: out })),
           ),
         ]),
       ),
@@ -198,16 +222,20 @@ export function DrawPage({ api }: { api: StudioApi }) {
     inspection: null,
     error: null,
   });
-  const lastInk = useRef<{ data: Float32Array; size: number } | null>(null);
+  const lastSample = useRef<Sample | null>(null);
   // biome-ignore lint/correctness/useExhaustiveDependencies: one throttle per inside model, rebuilt only when it changes.
   const inspector = useMemo(() => {
     if (!insideModel || !insideSpec) return null;
     const { id } = insideModel;
     const digits = readsDigits(insideModel);
     return latestOnly(
-      async (ink: { data: Float32Array; size: number }) => {
-        const x = inputOf(insideSpec, digits, ink.data, ink.size);
-        if (!x) return { modelId: id, inspection: null, error: "the inside views need a square input" };
+      async (sample: Sample) => {
+        let x: Float32Array;
+        try {
+          x = modelInput(insideSpec, digits, sample.image);
+        } catch (err) {
+          return { modelId: id, inspection: null, error: messageOf(err) };
+        }
         await insideModel.load?.();
         const got = await trainer.inspect(id, x);
         return { modelId: id, inspection: got.inspection, error: got.error ?? null };
@@ -217,7 +245,7 @@ export function DrawPage({ api }: { api: StudioApi }) {
   }, [insideModel?.id, insideSpec]);
   // A drawing made before the model was ready (or for another model) is shown as soon as it is.
   useEffect(() => {
-    if (inspector && lastInk.current) inspector(lastInk.current);
+    if (inspector && lastSample.current) inspector(lastSample.current);
   }, [inspector]);
   const insideShown = inside.modelId === insideModel?.id ? inside : { inspection: null, error: null };
   const insideNote =
@@ -230,25 +258,47 @@ export function DrawPage({ api }: { api: StudioApi }) {
   const insideTraining = (insideModel?.where === "browser" && insideModel.training) || false;
   useEffect(() => {
     if (!inspector || !insideTraining) return;
-    const timer = setInterval(() => lastInk.current && inspector(lastInk.current), 1000);
+    const timer = setInterval(() => lastSample.current && inspector(lastSample.current), 1000);
     return () => clearInterval(timer);
   }, [inspector, insideTraining]);
-  const onInk = (data: Float32Array, size: number) => {
+  const ask = (sample: Sample) => {
     blank.current = false;
-    lastInk.current = { data, size };
-    for (const m of selected) predictors[m.id]?.({ data, size });
-    inspector?.({ data, size });
+    lastSample.current = sample;
+    for (const m of selected) predictors[m.id]?.(sample);
+    inspector?.(sample);
+  };
+  const onInk = (data: Float32Array, size: number) => {
+    if (paintingUpload.current) return;
+    ask({ image: drawingImage(data, size), dataUrl: () => canvas.current!.toDataUrl() });
   };
   const clear = () => {
     canvas.current?.clear();
     blank.current = true;
-    lastInk.current = null;
-    setProbs({});
+    lastSample.current = null;
+    setAnswers({});
+    setUploadError(null);
     setInside({ modelId: "", inspection: null, error: null });
   };
+  // The models get the file's own pixels (the server the file itself): the canvas only shows it.
   const upload = async (file: File) => {
+    let image: DecodedImage;
+    let dataUrl: string;
+    try {
+      [image, dataUrl] = await Promise.all([decodeUpload(file), readDataUrl(file)]);
+    } catch (err) {
+      setUploadError(`${file.name} cannot be read as an image (${messageOf(err)}); upload a PNG or JPEG`);
+      return;
+    }
+    setUploadError(null);
     const bitmap = await createImageBitmap(file);
-    canvas.current?.drawImage(bitmap, bitmap.width, bitmap.height);
+    paintingUpload.current = true;
+    try {
+      canvas.current?.drawImage(bitmap, bitmap.width, bitmap.height);
+    } finally {
+      paintingUpload.current = false;
+      bitmap.close();
+    }
+    ask({ image, dataUrl: () => dataUrl });
   };
   const pickServer = (run: RunSummary) => {
     setPicked((p) => [
@@ -279,9 +329,15 @@ export function DrawPage({ api }: { api: StudioApi }) {
               type="file"
               accept="image/*"
               hidden
-              onChange={(e) => e.target.files?.[0] && upload(e.target.files[0])}
+              onChange={(e) => {
+                const file = e.target.files?.[0];
+                // Cleared so that choosing the same file again uploads it again.
+                e.target.value = "";
+                if (file) void upload(file);
+              }}
             />
           </label>
+          {uploadError && <span className="problem error">{uploadError}</span>}
         </div>
       </section>
       <section className="panel">
@@ -317,12 +373,17 @@ export function DrawPage({ api }: { api: StudioApi }) {
         {serverUp && <RegistryPicker api={api} onPick={pickServer} />}
         <div className="side-by-side">
           {selected.map((m) => (
-            <Probabilities key={m.id} model={m} probs={probs[m.id] ?? null} />
+            <Probabilities key={m.id} model={m} answer={answers[m.id] ?? null} />
           ))}
         </div>
       </section>
       {insideModel && (
-        <InsidePanel modelName={insideModel.name} inspection={insideShown.inspection} error={insideNote}>
+        <InsidePanel
+          modelName={insideModel.name}
+          classes={insideModel.classes}
+          inspection={insideShown.inspection}
+          error={insideNote}
+        >
           {insideModel.where === "server" && insideShown.inspection && (
             <CopyPrediction classes={insideModel.classes} inspection={insideShown.inspection} />
           )}
