@@ -34,7 +34,8 @@ export function DrawCanvas(props: {
   const canvas = useRef<HTMLCanvasElement>(null);
   const [tool, setTool] = useState<"pen" | "eraser">("pen");
   const [width, setWidth] = useState(22);
-  const last = useRef<{ x: number; y: number } | null>(null);
+  // The stroke in progress: the one pointer drawing it (a second finger is ignored) and where it last was.
+  const last = useRef<{ pointerId: number; x: number; y: number } | null>(null);
   const { onInk } = props;
 
   const emit = () => canvas.current && onInk(readInk(canvas.current), DRAW_SIZE);
@@ -72,10 +73,10 @@ export function DrawCanvas(props: {
     }
   }, []);
 
-  const pos = (e: React.PointerEvent<HTMLCanvasElement>) => {
-    const r = e.currentTarget.getBoundingClientRect();
-    return { x: ((e.clientX - r.left) * DRAW_SIZE) / r.width, y: ((e.clientY - r.top) * DRAW_SIZE) / r.height };
-  };
+  const pos = (e: { clientX: number; clientY: number }, r: DOMRect) => ({
+    x: ((e.clientX - r.left) * DRAW_SIZE) / r.width,
+    y: ((e.clientY - r.top) * DRAW_SIZE) / r.height,
+  });
   const stroke = (from: { x: number; y: number }, to: { x: number; y: number }, pressure: number) => {
     const ctx = canvas.current?.getContext("2d");
     if (!ctx) return;
@@ -98,23 +99,34 @@ export function DrawCanvas(props: {
         data-testid="draw-canvas"
         aria-label="Drawing canvas: draw a digit or shape"
         onPointerDown={(e) => {
+          if (last.current) return;
+          // Capture keeps the stroke's moves coming when a finger or the mouse leaves the canvas mid-stroke.
           e.currentTarget.setPointerCapture(e.pointerId);
-          last.current = pos(e);
-          stroke(last.current, last.current, e.pressure);
+          const p = pos(e, e.currentTarget.getBoundingClientRect());
+          last.current = { pointerId: e.pointerId, ...p };
+          stroke(p, p, e.pressure);
           emit();
         }}
         onPointerMove={(e) => {
-          if (!last.current) return;
-          const p = pos(e);
-          stroke(last.current, p, e.pressure);
-          last.current = p;
+          const from = last.current;
+          if (!from || from.pointerId !== e.pointerId) return;
+          const r = e.currentTarget.getBoundingClientRect();
+          // A fast finger or pen reports several positions per frame: draw through each of them.
+          const points = e.nativeEvent.getCoalescedEvents?.() ?? [];
+          let at: { x: number; y: number } = from;
+          for (const point of points.length ? points : [e.nativeEvent]) {
+            const p = pos(point, r);
+            stroke(at, p, point.pressure);
+            at = p;
+          }
+          last.current = { pointerId: e.pointerId, ...at };
           emit();
         }}
-        onPointerUp={() => {
-          last.current = null;
+        onPointerUp={(e) => {
+          if (last.current?.pointerId === e.pointerId) last.current = null;
         }}
-        onPointerCancel={() => {
-          last.current = null;
+        onPointerCancel={(e) => {
+          if (last.current?.pointerId === e.pointerId) last.current = null;
         }}
       />
       <div className="toolbar">
@@ -124,15 +136,17 @@ export function DrawCanvas(props: {
         <button type="button" aria-pressed={tool === "eraser"} onClick={() => setTool("eraser")}>
           Eraser
         </button>
-        <label htmlFor="stroke-width">Width</label>
-        <input
-          id="stroke-width"
-          type="range"
-          min={8}
-          max={40}
-          value={width}
-          onChange={(e) => setWidth(Number(e.target.value))}
-        />
+        <span className="labelled">
+          <label htmlFor="stroke-width">Width</label>
+          <input
+            id="stroke-width"
+            type="range"
+            min={8}
+            max={40}
+            value={width}
+            onChange={(e) => setWidth(Number(e.target.value))}
+          />
+        </span>
       </div>
     </div>
   );

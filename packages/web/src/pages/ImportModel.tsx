@@ -45,24 +45,36 @@ export function ImportModel() {
         inside.
       </p>
       <div className="toolbar">
-        <label htmlFor={`${id}-files`}>Files</label>
-        <input
-          id={`${id}-files`}
-          type="file"
-          multiple
-          accept=".json,.safetensors,.pt,.pth,.py"
-          onChange={(e) => setFiles(Array.from(e.target.files ?? []))}
-        />
-        <label htmlFor={`${id}-dataset`}>Dataset</label>
-        <select id={`${id}-dataset`} value={dataset} onChange={(e) => setDataset(e.target.value)}>
-          {(datasets.length ? datasets : [dataset]).map((d) => (
-            <option key={d} value={d}>
-              {d}
-            </option>
-          ))}
-        </select>
-        <label htmlFor={`${id}-name`}>Name</label>
-        <input id={`${id}-name`} value={name} placeholder="the spec's name" onChange={(e) => setName(e.target.value)} />
+        {/* Each label wraps onto a new line together with its control, never apart from it. */}
+        <span className="labelled">
+          <label htmlFor={`${id}-files`}>Files</label>
+          <input
+            id={`${id}-files`}
+            type="file"
+            multiple
+            accept=".json,.safetensors,.pt,.pth,.py"
+            onChange={(e) => setFiles(Array.from(e.target.files ?? []))}
+          />
+        </span>
+        <span className="labelled">
+          <label htmlFor={`${id}-dataset`}>Dataset</label>
+          <select id={`${id}-dataset`} value={dataset} onChange={(e) => setDataset(e.target.value)}>
+            {(datasets.length ? datasets : [dataset]).map((d) => (
+              <option key={d} value={d}>
+                {d}
+              </option>
+            ))}
+          </select>
+        </span>
+        <span className="labelled">
+          <label htmlFor={`${id}-name`}>Name</label>
+          <input
+            id={`${id}-name`}
+            value={name}
+            placeholder="the spec's name"
+            onChange={(e) => setName(e.target.value)}
+          />
+        </span>
         <button type="button" className="primary" disabled={busy || files.length === 0} onClick={submit}>
           {busy ? "Importing…" : "Import"}
         </button>

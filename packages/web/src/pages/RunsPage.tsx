@@ -352,12 +352,15 @@ function RunRow({
   return (
     <tr>
       <td className="select">
-        <input
-          type="checkbox"
-          aria-label={`select ${r.name}`}
-          checked={checked}
-          onChange={(e) => onCheck(e.target.checked)}
-        />
+        {/* The label around the box is the finger-sized target on a touch screen. */}
+        <label className="select-target">
+          <input
+            type="checkbox"
+            aria-label={`select ${r.name}`}
+            checked={checked}
+            onChange={(e) => onCheck(e.target.checked)}
+          />
+        </label>
       </td>
       <td className="run-name">
         {/* Lines break between the " · " parts only, never inside "1e-3". */}
