@@ -1,5 +1,6 @@
 import { numpy as np, random } from "@jax-js/jax";
 import { type LayerInput, type ModelSpec, ModelSpec as ModelSpecSchema, type Shape } from "@layerlab/spec";
+import { convPool, fusesConvPool } from "./layers/convPool";
 import { LAYERS } from "./layers/registry";
 import type { ArrayMap, LayerImpl, Mode } from "./layers/types";
 
@@ -91,7 +92,14 @@ export function buildModel(input: ModelSpec | unknown): Model {
       }
       const newState: ArrayMap = {};
       let h = x;
+      // Each layer's output is needed when collected; otherwise a conv and the max pool after it run as one block.
+      const fused = spec.layers.map((layer, i) => !opts.collect && fusesConvPool(layer, spec.layers[i + 1]));
       spec.layers.forEach((layer, i) => {
+        if (fused[i]) {
+          h = convPool(layer as never, spec.layers[i + 1] as never, params[i]!, h, i === 0);
+          return;
+        }
+        if (i > 0 && fused[i - 1]) return; // the pool, done by the block
         const key = training && keyed[i] ? keys.shift() : undefined;
         const out = implOf(layer.kind).apply(layer as never, { params: params[i]!, state: states[i]! }, h, {
           mode: opts.mode,

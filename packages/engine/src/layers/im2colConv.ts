@@ -1,5 +1,5 @@
 import { numpy as np } from "@jax-js/jax";
-import type { ConvImpl } from "./convImpl";
+import type { ConvGeometry, ConvImpl } from "./convImpl";
 import { materializedGradient, padForWindows } from "./windows";
 
 type SliceSpec = Parameters<np.Array["slice"]>[number];
@@ -37,24 +37,29 @@ function shiftedView(x: np.Array, axis: number, k: number, stride: number, out: 
  */
 export const im2colConv: ConvImpl = {
   name: "im2col",
-  conv2d(x, weight, { stride, h, w }) {
-    const [n, c] = x.shape as [number, number];
-    const [o, , kh, kw] = weight.shape as [number, number, number, number];
-    const nhwc = materializedGradient(x).transpose([0, 2, 3, 1]); // [N, H, W, C]
-    const xp = padForWindows(nhwc, 1, [h.padding, w.padding], [kh, kw], stride, [h.out, w.out]); // [N, H', W', C]
-    const shifts = Array.from({ length: kw }, (_, j) => shiftedView(xp.ref, 2, j, stride, w.out)); // kw × [N, H', Wo, C]
-    xp.dispose();
-    const cols = kw === 1 ? shifts[0]! : np.stack(shifts, 3); // [N, H', Wo, kw, C]
-    const rows = kw * c;
-    const wt = weight.transpose([2, 3, 1, 0]).reshape([kh, rows, o]); // [kh, kw·C, O]
-    let y: np.Array | null = null;
-    for (let i = 0; i < kh; i++) {
-      const patches = shiftedView(cols.ref, 1, i, stride, h.out).reshape([n * h.out * w.out, rows]); // [N·Ho·Wo, kw·C]
-      const term = np.matmul(patches, wt.ref.slice(i)); // [N·Ho·Wo, O]
-      y = y ? y.add(term) : term;
-    }
-    cols.dispose();
-    wt.dispose();
-    return y!.reshape([n, h.out, w.out, o]).transpose([0, 3, 1, 2]); // [N, O, Ho, Wo]
+  conv2d(x, weight, geometry) {
+    return im2colNhwc(x, weight, geometry).transpose([0, 3, 1, 2]); // [N, O, Ho, Wo]
   },
 };
+
+/** The im2col convolution's result as it comes out of the products: `x` [N, C, H, W] → [N, Ho, Wo, O]. Consumes both. */
+export function im2colNhwc(x: np.Array, weight: np.Array, { stride, h, w }: ConvGeometry): np.Array {
+  const [n, c] = x.shape as [number, number];
+  const [o, , kh, kw] = weight.shape as [number, number, number, number];
+  const nhwc = materializedGradient(x).transpose([0, 2, 3, 1]); // [N, H, W, C]
+  const xp = padForWindows(nhwc, 1, [h.padding, w.padding], [kh, kw], stride, [h.out, w.out]); // [N, H', W', C]
+  const shifts = Array.from({ length: kw }, (_, j) => shiftedView(xp.ref, 2, j, stride, w.out)); // kw × [N, H', Wo, C]
+  xp.dispose();
+  const cols = kw === 1 ? shifts[0]! : np.stack(shifts, 3); // [N, H', Wo, kw, C]
+  const rows = kw * c;
+  const wt = weight.transpose([2, 3, 1, 0]).reshape([kh, rows, o]); // [kh, kw·C, O]
+  let y: np.Array | null = null;
+  for (let i = 0; i < kh; i++) {
+    const patches = shiftedView(cols.ref, 1, i, stride, h.out).reshape([n * h.out * w.out, rows]); // [N·Ho·Wo, kw·C]
+    const term = np.matmul(patches, wt.ref.slice(i)); // [N·Ho·Wo, O]
+    y = y ? y.add(term) : term;
+  }
+  cols.dispose();
+  wt.dispose();
+  return y!.reshape([n, h.out, w.out, o]);
+}

@@ -2,6 +2,7 @@ export { ACTIVATIONS, activate, activationLayer } from "./activation";
 export { batchNorm } from "./batchNorm";
 export { conv2d, convGeometry } from "./conv2d";
 export { CONV_IMPLS, type ConvGeometry, type ConvImpl, currentConvImpl, setConvImpl } from "./convImpl";
+export { setConvPoolFusion } from "./convPool";
 export { dense } from "./dense";
 export { dropout } from "./dropout";
 export { flatten } from "./flatten";

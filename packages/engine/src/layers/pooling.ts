@@ -37,7 +37,7 @@ export const poolByReshape: PoolFn = (x, op, h, w) => {
  * maximum would turn its 0·∞ into NaN, as any ∞ in a product does.
  * Consumes `rows`.
  */
-function maxOfRows(rows: np.Array): np.Array {
+export function maxOfRows(rows: np.Array): np.Array {
   const k = rows.shape[1]!;
   const values = lax.stopGradient(rows.ref); // [M, K]
   // An elementwise max over the K column views: a max reduction is ~10× slower.
@@ -49,6 +49,34 @@ function maxOfRows(rows: np.Array): np.Array {
   const earlier = np.matmul(isMax.ref, np.triu(np.ones([k, k], { dtype }), 1)); // [M, K]
   const hit = isMax.mul(np.equal(earlier, 0).astype(dtype)); // [M, K], one-hot
   return rows.mul(hit).sum(1); // [M]
+}
+
+/**
+ * The elementwise max of `views` (each [..., window pixel's values]), its
+ * gradient routed to the first view holding the maximum as PyTorch's
+ * MaxPool2d does (a NaN counts as the maximum). As `maxOfRows`, written as
+ * `Σ view·hit` with constant one-hot masks `hit`, built here from running
+ * comparisons instead of a product, since the window runs across views.
+ * Consumes `views`.
+ */
+export function maxOfViews(views: np.Array[]): np.Array {
+  const dtype = views[0]!.dtype;
+  const values = views.map((v) => lax.stopGradient(v.ref));
+  let top = values[0]!.ref;
+  for (let j = 1; j < values.length; j++) top = np.maximum(top, values[j]!.ref);
+  let taken: np.Array | null = null; // 1 where an earlier view held the maximum
+  let out: np.Array | null = null;
+  views.forEach((view, j) => {
+    const v = values[j]!;
+    const isMax = np.logicalOr(np.equal(v.ref, top.ref), np.isnan(v)).astype(dtype);
+    const hit = taken ? isMax.ref.mul(np.equal(taken.ref, 0).astype(dtype)) : isMax.ref;
+    taken = taken ? np.maximum(taken, isMax) : isMax;
+    const term = view.mul(hit);
+    out = out ? out.add(term) : term;
+  });
+  top.dispose();
+  (taken as np.Array | null)?.dispose();
+  return out!;
 }
 
 /** Any windows as an elementwise max/sum over the size² shifted strided views. */
