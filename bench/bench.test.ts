@@ -42,6 +42,10 @@ describe("npm run bench --json", () => {
       expect(r.runs).toHaveLength(1);
       expect(r.samplesPerSec).toBe(r.runs[0]);
     }
+    // The engine's own process says how much memory it took at its peak: more than the Node runtime alone.
+    for (const r of out.results.filter((r) => r.runtime === "node-wasm")) {
+      expect(r.peakRssBytes).toBeGreaterThan(30 * 2 ** 20);
+    }
     if (!torch) return;
     const peer = out.peer!;
     expect(peer.threads).toBe(2);
@@ -91,7 +95,11 @@ describe("npm run bench --json", () => {
     expect(webgpu.status, webgpu.stderr).toBe(0);
     const webgpuOut = BenchOutput.parse(JSON.parse(webgpu.stdout.trim()));
     expect(webgpuOut.results.map((r) => `${r.runtime}/${r.workload}`)).toEqual(["chromium-webgpu/mnist-mlp"]);
-    for (const r of [...wasmOut.results, ...webgpuOut.results]) expect(r.samplesPerSec).toBeGreaterThan(0);
+    for (const r of [...wasmOut.results, ...webgpuOut.results]) {
+      expect(r.samplesPerSec).toBeGreaterThan(0);
+      // Read from the page's renderer process, found among the processes this bench started.
+      expect(r.peakRssBytes).toBeGreaterThan(30 * 2 ** 20);
+    }
   }, 300_000);
 
   it("refuses an unknown runtime with a message naming the choices", () => {
@@ -99,7 +107,7 @@ describe("npm run bench --json", () => {
     expect(run.status).toBe(2);
     expect(run.stdout).toBe("");
     expect(run.stderr).toContain("unknown runtime 'gpu'");
-    expect(run.stderr).toContain("node, chromium, chromium-wasm, chromium-webgpu, pytorch");
+    expect(run.stderr).toContain("node, server, chromium, chromium-wasm, chromium-webgpu, pytorch, predict");
   }, 60_000);
 
   it("refuses a pair count that is not a whole number from 1", () => {
@@ -187,7 +195,12 @@ describe("report formatting", () => {
         runtime: "node-wasm",
         status: "ok",
         rows: [
-          { workload: "mnist-mlp", runtime: "node-wasm", runs: [25_000, 24_000, 26_000] },
+          {
+            workload: "mnist-mlp",
+            runtime: "node-wasm",
+            runs: [25_000, 24_000, 26_000],
+            peakRssBytes: [200 * 2 ** 20, 210 * 2 ** 20, 205 * 2 ** 20],
+          },
           { workload: "mnist-cnn", runtime: "node-wasm", runs: [400, 400, 400] },
         ],
       },
@@ -209,18 +222,26 @@ describe("report formatting", () => {
       .find((l) => l.startsWith(workload) && l.includes(runtime))
       ?.split(/\s{2,}/);
 
-  it("prints each median rate with its median (min–max) ratio to PyTorch and whether the target is met", () => {
+  it("prints each median rate with its peak memory, its median (min–max) ratio to PyTorch and whether the target is met", () => {
     const table = formatTable(summary(FAIR_PEER));
-    // Ratios 1.25, 1.20, 1.30 (median 1.25 ≥ 1.0); 400 / 2000 = 0.20 < 0.5 in every pair.
+    // Ratios 1.25, 1.20, 1.30 (median 1.25 ≥ 1.0); 400 / 2000 = 0.20 < 0.5 in every pair. Peak RSS: the largest run's.
     expect(row(table, "mnist-mlp", "node-wasm")).toEqual([
       "mnist-mlp",
       "node-wasm",
       "25,000",
+      "210 MiB",
       "1.25× (1.20–1.30)",
       "≥ 1.0× met",
     ]);
-    expect(row(table, "mnist-cnn", "node-wasm")).toEqual(["mnist-cnn", "node-wasm", "400", "0.20×", "≥ 0.5× missed"]);
-    expect(row(table, "mnist-cnn", "pytorch-cpu")).toEqual(["mnist-cnn", "pytorch-cpu", "2,000", "1.00×"]);
+    expect(row(table, "mnist-cnn", "node-wasm")).toEqual([
+      "mnist-cnn",
+      "node-wasm",
+      "400",
+      "–",
+      "0.20×",
+      "≥ 0.5× missed",
+    ]);
+    expect(row(table, "mnist-cnn", "pytorch-cpu")).toEqual(["mnist-cnn", "pytorch-cpu", "2,000", "–", "1.00×"]);
     const lines = table.split("\n");
     expect(lines.findIndex((l) => l.startsWith("mnist-mlp"))).toBeLessThan(
       lines.findIndex((l) => l.startsWith("mnist-cnn")),
@@ -233,8 +254,8 @@ describe("report formatting", () => {
     const path = "/usr/lib/x86_64-linux-gnu/blas/libblas.so.3";
     const reference: PeerInfo = { ...FAIR_PEER, blas: { kind: "reference", path, detail: null } };
     const table = formatTable(summary(reference));
-    expect(row(table, "mnist-mlp", "node-wasm")).toEqual(["mnist-mlp", "node-wasm", "25,000", "–"]);
-    expect(row(table, "mnist-mlp", "pytorch-cpu")).toEqual(["mnist-mlp", "pytorch-cpu", "20,000", "–"]);
+    expect(row(table, "mnist-mlp", "node-wasm")).toEqual(["mnist-mlp", "node-wasm", "25,000", "210 MiB", "–"]);
+    expect(row(table, "mnist-mlp", "pytorch-cpu")).toEqual(["mnist-mlp", "pytorch-cpu", "20,000", "–", "–"]);
     expect(table).toContain(
       `  PyTorch runs on the reference BLAS (${path}): install libopenblas0-pthread for a fair peer; no ratio printed`,
     );
@@ -246,11 +267,11 @@ describe("report formatting", () => {
     expect(BenchOutput.parse(out)).toEqual(out);
     expect(out.pairs).toBe(3);
     expect(out.peer).toEqual(FAIR_PEER);
-    expect(out.results.map((r) => [r.runtime, r.workload, r.samplesPerSec])).toEqual([
-      ["node-wasm", "mnist-mlp", 25_000],
-      ["node-wasm", "mnist-cnn", 400],
-      ["pytorch-cpu", "mnist-mlp", 20_000],
-      ["pytorch-cpu", "mnist-cnn", 2_000],
+    expect(out.results.map((r) => [r.runtime, r.workload, r.samplesPerSec, r.peakRssBytes])).toEqual([
+      ["node-wasm", "mnist-mlp", 25_000, 210 * 2 ** 20],
+      ["node-wasm", "mnist-cnn", 400, null],
+      ["pytorch-cpu", "mnist-mlp", 20_000, null],
+      ["pytorch-cpu", "mnist-cnn", 2_000, null],
     ]);
   });
 

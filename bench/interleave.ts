@@ -73,9 +73,13 @@ function record(tallies: Map<RuntimeName, Tally>, report: RuntimeReport, workloa
     tallies.set(report.runtime, { status: "failed", reason: `reported no rate for ${workload}` });
     return;
   }
-  const row = tally.rows.find((r) => r.workload === workload);
-  if (row) row.runs.push(result.samplesPerSec);
-  else tally.rows.push({ workload, runtime: report.runtime, runs: [result.samplesPerSec] });
+  let row = tally.rows.find((r) => r.workload === workload);
+  if (!row) {
+    row = { workload, runtime: report.runtime, runs: [] };
+    tally.rows.push(row);
+  }
+  row.runs.push(result.samplesPerSec);
+  if (result.peakRssBytes !== undefined) row.peakRssBytes = [...(row.peakRssBytes ?? []), result.peakRssBytes];
   if (firstPair && report.note && !tally.notes.includes(report.note)) tally.notes.push(report.note);
   tallies.set(report.runtime, tally);
 }

@@ -41,14 +41,21 @@ export async function measureNode(workloads: readonly WorkloadName[], steps?: nu
     const r = await measureTrainingThroughput({ spec: workload.spec, config: workload.config, dataset, ...plan });
     if (r.backend !== "wasm") throw new Error(`expected the wasm backend in Node, got ${r.backend}`);
     process.stderr.write(`node-wasm ${workload.name}: ${Math.round(r.samplesPerSec)} samples/s\n`);
-    results.push({ workload: workload.name, runtime: "node-wasm", samplesPerSec: r.samplesPerSec });
+    // maxRSS is in KiB and covers the whole process so far: one workload per process makes it that workload's.
+    const peakRssBytes = process.resourceUsage().maxRSS * 1024;
+    results.push({ workload: workload.name, runtime: "node-wasm", samplesPerSec: r.samplesPerSec, peakRssBytes });
   }
   return results;
 }
 
 const NodeOutput = z.object({
   results: z.array(
-    z.object({ workload: z.enum(WORKLOAD_NAMES), runtime: z.literal("node-wasm"), samplesPerSec: z.number() }),
+    z.object({
+      workload: z.enum(WORKLOAD_NAMES),
+      runtime: z.literal("node-wasm"),
+      samplesPerSec: z.number(),
+      peakRssBytes: z.number(),
+    }),
   ),
 });
 

@@ -1,12 +1,13 @@
 /**
  * The benchmark's output types and the JSON schema `--json` promises:
- * `{"pairs", "peer", "results": [{"workload", "runtime", "samplesPerSec", "runs", "ratioToPytorch"}]}`.
+ * `{"pairs", "peer", "results": [{"workload", "runtime", "samplesPerSec", "runs", "ratioToPytorch", "peakRssBytes"}],
+ * "predictions"?: [{"template", "runtime", "p50Ms", "p95Ms", "maxMs", …}]}`.
  */
 import { z } from "zod";
 import { WORKLOAD_NAMES, type WorkloadName } from "./workloads";
 
 /** Runtimes in table order. */
-export const RUNTIME_NAMES = ["node-wasm", "chromium-wasm", "chromium-webgpu", "pytorch-cpu"] as const;
+export const RUNTIME_NAMES = ["node-wasm", "server-job", "chromium-wasm", "chromium-webgpu", "pytorch-cpu"] as const;
 export type RuntimeName = (typeof RUNTIME_NAMES)[number];
 
 /** The runtime every other one is compared with. */
@@ -17,6 +18,8 @@ export interface BenchResult {
   workload: WorkloadName;
   runtime: RuntimeName;
   samplesPerSec: number;
+  /** Peak resident memory of the process that trained, in bytes (Linux VmHWM / maxRSS), when measured. */
+  peakRssBytes?: number;
 }
 
 /** The BLAS library the PyTorch process had mapped, as bench/peer_blas.py read it from /proc/self/maps. */
@@ -55,12 +58,45 @@ export interface MeasuredRow {
   runtime: RuntimeName;
   /** Samples per second of each pair's run. */
   runs: number[];
+  /** Peak resident memory (bytes) of each pair's run that measured it. */
+  peakRssBytes?: number[];
 }
 
 /** One runtime over the whole benchmark. */
 export type RuntimeSummary =
   | { runtime: RuntimeName; status: "ok"; rows: MeasuredRow[]; note?: string }
   | { runtime: RuntimeName; status: "skipped" | "failed"; reason: string };
+
+/** Draw-to-probabilities latency of one page (ms): median, 95th percentile and worst. */
+export const LatencyStats = z.object({ p50Ms: z.number(), p95Ms: z.number(), maxMs: z.number() }).strict();
+export type LatencyStats = z.infer<typeof LatencyStats>;
+
+/** The worker's compiled prediction passes: built since it started, not yet freed. */
+const PredictorCounts = z.object({ built: z.number().int(), live: z.number().int() }).strict();
+
+/** One template's prediction latencies in the studio's worker in Chromium (Wasm), over `runs` pages. */
+export const PredictionRow = z
+  .object({
+    template: z.enum(["mlp", "cnn"]),
+    runtime: z.literal("chromium-wasm"),
+    /** The worker's Wasm threading: single (dense nets) or pool (conv nets). */
+    mode: z.string(),
+    /** Measured predictions per page, after the warm-up. */
+    count: z.number().int().positive(),
+    /** Medians over the pages of each page's p50, p95 and max. */
+    p50Ms: z.number().positive(),
+    p95Ms: z.number().positive(),
+    maxMs: z.number().positive(),
+    /** The issue's p95 target for this template. */
+    targetP95Ms: z.number().positive(),
+    runs: z.array(LatencyStats),
+    /** The first page's worker after measuring (one build: every prediction reused it) and after swapping models. */
+    predictors: z
+      .object({ afterMeasuring: PredictorCounts.nullable(), afterSwitch: PredictorCounts.nullable() })
+      .strict(),
+  })
+  .strict();
+export type PredictionRow = z.infer<typeof PredictionRow>;
 
 /** Everything a benchmark run measured, before it is printed. */
 export interface BenchSummary {
@@ -69,6 +105,8 @@ export interface BenchSummary {
   /** The PyTorch peer's set-up, or null when it did not run. */
   peer: PeerInfo | null;
   runtimes: RuntimeSummary[];
+  /** Prediction latencies, when `--only` asked for predict; a string says why they are missing. */
+  predictions?: PredictionRow[] | string;
 }
 
 /**
@@ -98,9 +136,13 @@ export const BenchOutput = z
           runs: z.array(z.number().positive()),
           /** Median, min and max of this runtime's rate over PyTorch's in the same pair; null without a fair peer. */
           ratioToPytorch: RatioRange.nullable(),
+          /** The largest peak resident memory of the training process over the runs, in bytes; null where not measured. */
+          peakRssBytes: z.number().positive().nullable(),
         })
         .strict(),
     ),
+    /** Present when the prediction latencies were measured (`--only predict`). */
+    predictions: z.array(PredictionRow).optional(),
   })
   .strict();
 export type BenchOutput = z.infer<typeof BenchOutput>;

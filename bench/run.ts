@@ -10,25 +10,41 @@
  */
 import { parseArgs } from "node:util";
 import { runChromium } from "./chromium/driver";
+import { PREDICT_TEMPLATES, type PredictMeasurement, predictionRow, runPredictBench } from "./chromium/predict";
 import { type GroupRunner, runInterleaved } from "./interleave";
 import { runNode } from "./node-runtime";
 import { findTorchPython, runPytorch } from "./pytorch";
-import { type BenchSummary, errorMessage, unfairPeerReason } from "./results";
+import { type BenchSummary, errorMessage, type PredictionRow, unfairPeerReason } from "./results";
+import { runServerJob } from "./server-job";
 import { toJsonOutput } from "./summary";
 import { formatTable } from "./table";
 import { parseSteps, parseWorkloadList, WORKLOAD_NAMES, type WorkloadName } from "./workloads";
 
-// "chromium" runs both page backends; "chromium-wasm" or "chromium-webgpu" just one.
-const RUNTIME_GROUPS = ["node", "chromium", "chromium-wasm", "chromium-webgpu", "pytorch"] as const;
+// "chromium" runs both page backends; "chromium-wasm" or "chromium-webgpu" just one. "server" trains each
+// workload as a job of the real server on MNIST; "predict" times the studio's draw-to-probabilities path.
+const RUNTIME_GROUPS = [
+  "node",
+  "server",
+  "chromium",
+  "chromium-wasm",
+  "chromium-webgpu",
+  "pytorch",
+  "predict",
+] as const;
 type RuntimeGroup = (typeof RUNTIME_GROUPS)[number];
 
 /** Pairs per workload unless `--pairs` says otherwise: the fewest that give a median and a spread. */
 const DEFAULT_PAIRS = 3;
+/** Measured predictions per page of `predict`, and those before them (compiling, first allocations). */
+const DEFAULT_PREDICTIONS = 200;
+const PREDICT_WARMUP = 20;
 
-const USAGE = `usage: npm run bench -- [--json] [--only ${RUNTIME_GROUPS.join(",")}] [--pairs N] [--steps N] [--workloads ${WORKLOAD_NAMES.join(",")}] [--timeout SECONDS]
-  --json       print only {"pairs", "peer", "results": [...]} on stdout
-  --only       runtimes to run (default: all available; chromium is both chromium-wasm and chromium-webgpu)
-  --pairs      interleaved rounds (each runtime, then PyTorch) per workload (default ${DEFAULT_PAIRS})
+const USAGE = `usage: npm run bench -- [--json] [--only ${RUNTIME_GROUPS.join(",")}] [--pairs N] [--steps N] [--workloads ${WORKLOAD_NAMES.join(",")}] [--predictions N] [--timeout SECONDS]
+  --json       print only {"pairs", "peer", "results": [...], "predictions"?: [...]} on stdout
+  --only       runtimes to run (default: all available; chromium is both chromium-wasm and chromium-webgpu;
+               server trains on MNIST as a server job; predict times draw-to-probabilities in Chromium)
+  --pairs      interleaved rounds (each runtime, then PyTorch) per workload, and predict pages per template (default ${DEFAULT_PAIRS})
+  --predictions  measured predictions per predict page (default ${DEFAULT_PREDICTIONS}, after ${PREDICT_WARMUP} unmeasured)
   --steps      measured training steps per workload (default: 400 MLP, 60 CNN; warm-up excluded)
   --workloads  workloads to run (default: both)
   --timeout    time limit per runtime and run in seconds (default 600)`;
@@ -39,6 +55,7 @@ interface BenchOptions {
   workloads: WorkloadName[];
   pairs: number;
   steps?: number;
+  predictions: number;
   timeoutMs: number;
 }
 
@@ -52,6 +69,7 @@ function parseOptions(argv: string[]): BenchOptions | "help" {
       steps: { type: "string" },
       pairs: { type: "string" },
       workloads: { type: "string" },
+      predictions: { type: "string" },
       timeout: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
@@ -66,10 +84,15 @@ function parseOptions(argv: string[]): BenchOptions | "help" {
   if (!Number.isInteger(pairs) || pairs < 1 || pairs > 100) {
     throw new Error(`--pairs must be a whole number from 1 to 100, got '${values.pairs}'`);
   }
+  const predictions = values.predictions === undefined ? DEFAULT_PREDICTIONS : Number(values.predictions);
+  if (!Number.isInteger(predictions) || predictions < 1 || predictions > 10_000) {
+    throw new Error(`--predictions must be a whole number from 1 to 10000, got '${values.predictions}'`);
+  }
   return {
     json: values.json,
     groups,
     pairs,
+    predictions,
     workloads: values.workloads === undefined ? [...WORKLOAD_NAMES] : parseWorkloadList(values.workloads),
     ...(values.steps === undefined ? {} : { steps: parseSteps(values.steps) }),
     timeoutMs: timeout * 1000,
@@ -100,6 +123,7 @@ async function runBench(opts: BenchOptions, log: (line: string) => void): Promis
   });
   const ours: GroupRunner[] = [];
   if (opts.groups.includes("node")) ours.push(async (w) => [await runNode(common(w))]);
+  if (opts.groups.includes("server")) ours.push(async (w) => [await runServerJob(common(w))]);
   const backends = (["wasm", "webgpu"] as const).filter(
     (b) => opts.groups.includes("chromium") || opts.groups.includes(`chromium-${b}`),
   );
@@ -109,7 +133,33 @@ async function runBench(opts: BenchOptions, log: (line: string) => void): Promis
     const python = await findTorchPython();
     peer = async (w) => [await runPytorch({ ...common(w), python })];
   }
-  return runInterleaved({ workloads: opts.workloads, pairs: opts.pairs, ours, ...(peer ? { peer } : {}), log });
+  const summary: BenchSummary =
+    ours.length || peer
+      ? await runInterleaved({ workloads: opts.workloads, pairs: opts.pairs, ours, ...(peer ? { peer } : {}), log })
+      : { pairs: opts.pairs, peer: null, runtimes: [] };
+  if (opts.groups.includes("predict")) summary.predictions = await measurePredictions(opts, log);
+  return summary;
+}
+
+/** `pairs` prediction pages per template, one Chromium after another; the reason as a string when one fails. */
+async function measurePredictions(opts: BenchOptions, log: (line: string) => void): Promise<PredictionRow[] | string> {
+  const pages = new Map<string, PredictMeasurement[]>();
+  try {
+    for (let pair = 0; pair < opts.pairs; pair++) {
+      log(`predict: round ${pair + 1} of ${opts.pairs}`);
+      const round = await runPredictBench({
+        templates: PREDICT_TEMPLATES,
+        count: opts.predictions,
+        warmup: PREDICT_WARMUP,
+        timeoutMs: opts.timeoutMs,
+        log,
+      });
+      for (const m of round) pages.set(m.template, [...(pages.get(m.template) ?? []), m]);
+    }
+  } catch (err) {
+    return errorMessage(err);
+  }
+  return [...pages.values()].map((p) => predictionRow(p));
 }
 
 async function main(): Promise<void> {
@@ -124,6 +174,7 @@ async function main(): Promise<void> {
   log(`finished in ${((performance.now() - started) / 1000).toFixed(0)} s`);
   if (opts.json) {
     for (const r of summary.runtimes) if (r.status !== "ok") log(`${r.runtime} ${r.status}: ${r.reason}`);
+    if (typeof summary.predictions === "string") log(`predict failed: ${summary.predictions}`);
     const unfair = summary.peer && unfairPeerReason(summary.peer);
     if (unfair) log(unfair);
     process.stdout.write(`${JSON.stringify(toJsonOutput(summary))}\n`);
@@ -131,7 +182,9 @@ async function main(): Promise<void> {
     process.stdout.write(`${formatTable(summary)}\n`);
   }
   // A runtime that was asked for and broke is a failure of the run; one that is not installed is not.
-  if (summary.runtimes.some((r) => r.status === "failed")) process.exitCode = 1;
+  if (summary.runtimes.some((r) => r.status === "failed") || typeof summary.predictions === "string") {
+    process.exitCode = 1;
+  }
 }
 
 main().catch((err: unknown) => {

@@ -38,10 +38,12 @@ export function pairedRatios(ours: readonly number[], peer: readonly number[]): 
   return { median: median(ratios), min: Math.min(...ratios), max: Math.max(...ratios) };
 }
 
-/** A measured row with its median rate and its ratio to PyTorch (null without a fair peer run). */
+/** A measured row with its median rate, its ratio to PyTorch (null without a fair peer run) and its peak memory. */
 export interface RowStats extends MeasuredRow {
   samplesPerSec: number;
   ratioToPytorch: RatioRange | null;
+  /** The largest of the runs' peak resident memory, in bytes; null where not measured. */
+  peakRss: number | null;
 }
 
 /** Every measured row of `summary`, in runtime then workload order, with its statistics. */
@@ -59,21 +61,24 @@ export function rowStats(summary: BenchSummary): RowStats[] {
       ...row,
       samplesPerSec: median(row.runs),
       ratioToPytorch: peer ? pairedRatios(row.runs, peer) : null,
+      peakRss: row.peakRssBytes?.length ? Math.max(...row.peakRssBytes) : null,
     };
   });
 }
 
-/** The `--json` document for `summary`: measured rows only, with their runs and ratios, and the peer's set-up. */
+/** The `--json` document for `summary`: measured rows only, with their runs, ratios and peak memory, the peer's set-up, and the prediction latencies when measured. */
 export function toJsonOutput(summary: BenchSummary): BenchOutput {
   return {
     pairs: summary.pairs,
     peer: summary.peer,
-    results: rowStats(summary).map(({ workload, runtime, samplesPerSec, runs, ratioToPytorch }) => ({
+    results: rowStats(summary).map(({ workload, runtime, samplesPerSec, runs, ratioToPytorch, peakRss }) => ({
       workload,
       runtime,
       samplesPerSec,
       runs,
       ratioToPytorch,
+      peakRssBytes: peakRss,
     })),
+    ...(Array.isArray(summary.predictions) && { predictions: summary.predictions }),
   };
 }

@@ -3,10 +3,10 @@ import { build } from "esbuild";
 
 const ENTRY = fileURLToPath(new URL("../browser/entry.ts", import.meta.url));
 
-/** Bundles bench/browser/entry.ts (engine and all) into one browser ES module, in memory. */
-export async function bundleBrowserEntry(): Promise<string> {
+/** Bundles `entry` (default: bench/browser/entry.ts; engine and all) into one browser ES module, in memory. */
+export async function bundleBrowserEntry(entry = ENTRY): Promise<string> {
   const result = await build({
-    entryPoints: [ENTRY],
+    entryPoints: [entry],
     bundle: true,
     format: "esm",
     platform: "browser",
@@ -17,7 +17,7 @@ export async function bundleBrowserEntry(): Promise<string> {
     logLevel: "silent",
   });
   const out = result.outputFiles[0];
-  if (!out) throw new Error("esbuild produced no output for bench/browser/entry.ts");
+  if (!out) throw new Error(`esbuild produced no output for ${entry}`);
   return out.text;
 }
 

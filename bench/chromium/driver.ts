@@ -6,6 +6,7 @@
 import { existsSync } from "node:fs";
 import { type Browser, chromium, type Page } from "playwright-core";
 import type { PageOutcome } from "../browser/protocol";
+import { peakRendererRss } from "../peak-rss";
 import { type BenchResult, errorMessage, type RuntimeReport } from "../results";
 import type { WorkloadName } from "../workloads";
 import { BENCH_PAGE_HTML, bundleBrowserEntry } from "./bundle";
@@ -14,7 +15,8 @@ import { type BenchServer, serveFiles } from "./server";
 /** Where Debian installs Chromium; `LAYERLAB_CHROMIUM` overrides it. */
 export const DEFAULT_CHROMIUM = "/usr/bin/chromium";
 
-const BASE_ARGS = [
+/** Chromium flags of every bench browser: headless, quiet, no network chatter. */
+export const BASE_ARGS = [
   "--no-sandbox",
   "--disable-background-networking",
   "--disable-component-update",
@@ -151,10 +153,13 @@ async function runBackend(
     if (!outcome.crossOriginIsolated) {
       return { runtime, status: "failed", reason: "page is not cross-origin isolated (COOP/COEP headers missing)" };
     }
+    // The page's renderer process holds the page and its workers (jax-js's Wasm pool) as threads.
+    const peakRssBytes = peakRendererRss();
     const results: BenchResult[] = outcome.results.map((r) => ({
       workload: r.workload as WorkloadName,
       runtime,
       samplesPerSec: r.samplesPerSec,
+      ...(peakRssBytes !== null && { peakRssBytes }),
     }));
     const seconds = ((performance.now() - started) / 1000).toFixed(0);
     const note = `${outcome.workersStarted} workers, hardwareConcurrency ${outcome.hardwareConcurrency}, ${seconds} s`;
@@ -184,7 +189,7 @@ async function waitForOutcome(page: Page, timeoutMs: number): Promise<PageOutcom
 }
 
 /** Rejects on the first uncaught page error, console error or crash, so a broken page fails fast. */
-function pageFailure(page: Page): Promise<never> {
+export function pageFailure(page: Page): Promise<never> {
   return new Promise<never>((_, reject) => {
     page.on("pageerror", (err) => reject(new Error(`page error: ${err.message}`)));
     page.on("crash", () => reject(new Error("the page crashed (out of memory?)")));
@@ -194,6 +199,7 @@ function pageFailure(page: Page): Promise<never> {
   });
 }
 
-function firstLine(text: string | undefined): string {
+/** The first line of `text`, at most 500 characters. */
+export function firstLine(text: string | undefined): string {
   return (text ?? "unknown error").split("\n")[0]!.slice(0, 500);
 }

@@ -1,9 +1,7 @@
 /// <reference lib="webworker" />
-import { type Dataset, generateShapes } from "@layerlab/data-core";
+import { type Dataset, generateShapes, normalizeInput } from "@layerlab/data-core";
 import {
-  activations,
   buildModel,
-  createEvaluator,
   disposeVars,
   initBackend,
   loadWeights,
@@ -16,6 +14,7 @@ import {
 } from "@layerlab/engine";
 import type { Backend, TrainEvent, TrainingConfig } from "@layerlab/spec";
 import { decodeDatasetPayload } from "../data/payload";
+import { PredictorCache } from "./predictorCache";
 import type { FromWorker, Inspection, RunNormalization, ToWorker, WasmMode } from "./protocol";
 import { type BrowserResumeState, decodeBrowserResumePoint, encodeBrowserResumePoint } from "./resumePoint";
 
@@ -36,6 +35,8 @@ const KEEP_RUNS = 4;
 const runs = new Map<string, WorkerRun>();
 /** Models of finished runs trained elsewhere, held from `load` until the page sends `unload`. */
 const loadedModels = new Map<string, { model: Model; vars: ModelVars; normalization: RunNormalization }>();
+/** Each run's compiled prediction passes, reused by every prediction until the run's model changes or goes. */
+const predictors = new PredictorCache();
 
 // On one Wasm thread every kernel runs synchronously and the train loop only
 // awaits resolved promises: without a real task boundary an abort, prediction
@@ -58,6 +59,7 @@ async function startTraining(msg: Extract<ToWorker, { type: "train" }>) {
   while (runs.size >= KEEP_RUNS) {
     const [oldest, kept] = runs.entries().next().value!;
     runs.delete(oldest);
+    predictors.drop(oldest);
     // A run still training frees itself when its loop ends (below); disposing mid-step would pull arrays from under it.
     if (kept.finished) kept.run.dispose();
     else kept.controller.abort("too many runs in this page: the oldest was stopped");
@@ -112,6 +114,8 @@ async function startTraining(msg: Extract<ToWorker, { type: "train" }>) {
   }
   const entry: WorkerRun = { run, controller, finished: false };
   runs.set(msg.runId, entry);
+  // Compiled for the model this id named before; the next prediction builds this run's.
+  predictors.drop(msg.runId);
   post({ type: "started", runId: msg.runId, engine: await engineInfo });
   // A resumed run's events continue the seqs recorded so far, and its time is the whole run's.
   const firstSeq = msg.resume?.firstSeq ?? 0;
@@ -175,17 +179,9 @@ function nextProgress(
   };
 }
 
-/** Normalises raw pixels in [0, 1] (`[C, H, W]`) as the model's training data was normalised. */
+/** Normalises raw pixels in [0, 1] (`[C, H, W]`) with the statistics the model's training data was normalised with. */
 function normalise(model: Model, normalization: RunNormalization, pixels: Float32Array): Float32Array {
-  const [channels] = model.spec.input.shape;
-  const { mean, std } = normalization;
-  const x = new Float32Array(pixels.length);
-  const plane = pixels.length / (channels ?? 1);
-  for (let i = 0; i < x.length; i++) {
-    const c = Math.floor(i / plane);
-    x[i] = (pixels[i]! - mean[c]!) / std[c]!;
-  }
-  return x;
+  return normalizeInput(pixels, model.spec.input.shape, normalization);
 }
 
 /** What answers a prediction: a model, its normalisation and new references to its weights (the caller disposes them). */
@@ -211,16 +207,15 @@ function latestVars(runId: string): HeldModel | string {
 async function predictNow(msg: Extract<ToWorker, { type: "predict" }>) {
   const got = latestVars(msg.runId);
   if (typeof got === "string") {
-    post({ type: "prediction", id: msg.id, probabilities: null, error: got });
+    post({ type: "prediction", id: msg.id, probabilities: null, error: got, predictors: predictors.counts() });
     return;
   }
   const { model, normalization, vars } = got;
-  const evaluator = createEvaluator(model);
   try {
-    const probabilities = await evaluator.probabilities(vars, normalise(model, normalization, msg.pixels), 1);
-    post({ type: "prediction", id: msg.id, probabilities }, [probabilities.buffer]);
+    const x = normalise(model, normalization, msg.pixels);
+    const probabilities = await predictors.with(msg.runId, model, (p) => p.probabilities(vars, x, 1));
+    post({ type: "prediction", id: msg.id, probabilities, predictors: predictors.counts() }, [probabilities.buffer]);
   } finally {
-    evaluator.dispose();
     disposeVars(vars);
   }
 }
@@ -234,7 +229,7 @@ async function inspectNow(msg: Extract<ToWorker, { type: "inspect" }>) {
   const { model, normalization, vars } = got;
   try {
     const x = normalise(model, normalization, msg.pixels);
-    const outputs = await activations(model, vars, x, 1);
+    const outputs = await predictors.with(msg.runId, model, (p) => p.activations(vars, x, 1));
     const host = await varsToHost({ params: vars.params, state: {} });
     const weights: Inspection["weights"] = {};
     for (const [name, t] of Object.entries(host)) {
@@ -276,6 +271,7 @@ async function loadModel(msg: Extract<ToWorker, { type: "load" }>) {
 function unloadModel(runId: string) {
   const held = loadedModels.get(runId);
   loadedModels.delete(runId);
+  predictors.drop(runId);
   if (held) disposeVars(held.vars);
 }
 
@@ -293,7 +289,15 @@ function handle(msg: ToWorker) {
     startTraining(msg).catch((err) => post({ type: "failed", runId: msg.runId, message: String(err) }));
   else if (msg.type === "abort") runs.get(msg.runId)?.controller.abort("aborted by the user");
   else if (msg.type === "predict")
-    predictNow(msg).catch((err) => post({ type: "prediction", id: msg.id, probabilities: null, error: String(err) }));
+    predictNow(msg).catch((err) =>
+      post({
+        type: "prediction",
+        id: msg.id,
+        probabilities: null,
+        error: String(err),
+        predictors: predictors.counts(),
+      }),
+    );
   else if (msg.type === "inspect")
     inspectNow(msg).catch((err) => post({ type: "inspection", id: msg.id, inspection: null, error: String(err) }));
   else if (msg.type === "load")

@@ -70,6 +70,12 @@ export interface Inspection {
   weights: Record<number, { shape: number[]; data: Float32Array }>;
 }
 
+/** The worker's compiled prediction passes: how many it has built since it started, and how many are not yet freed. */
+export interface PredictorCounts {
+  built: number;
+  live: number;
+}
+
 /** Messages the training worker sends to the page. */
 export type FromWorker =
   | { type: "ready"; backend: Backend; isolated: boolean; threads: number; mode: WasmMode }
@@ -86,7 +92,8 @@ export type FromWorker =
       weights: Uint8Array;
       normalization: RunNormalization;
     }
-  | { type: "prediction"; id: number; probabilities: Float32Array | null; error?: string }
+  /** `predictors` lets the page see that predictions reuse the compiled passes (one build per model). */
+  | { type: "prediction"; id: number; probabilities: Float32Array | null; error?: string; predictors: PredictorCounts }
   | { type: "inspection"; id: number; inspection: Inspection | null; error?: string }
   /** Answers `load`: the model is held (`error` absent) or could not be built from the weights. */
   | { type: "loaded"; runId: string; error?: string }
