@@ -7,3 +7,4 @@ export { pytorchModelCode } from "./pytorch-code";
 export { bundleReadme } from "./readme";
 export { encodeTorchStateDict, type TorchTensor } from "./torch-pt";
 export { decodeTorchStateDict, TorchLoadError } from "./torch-pt-read";
+export { writeZip, type ZipEntry } from "./zip";

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, w
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { writeZip } from "@layerlab/export";
 import { buildApp as buildServer, loadServerConfig } from "@layerlab/server";
 import { type Browser, chromium, type Locator, type Page } from "playwright-core";
 import { build, type PreviewServer, preview } from "vite";
@@ -246,4 +247,9 @@ export async function trainWithTooHighLearningRate(p: Page): Promise<void> {
   await p.fill("#limit", "600");
   await p.click("[data-testid=start]");
   await expect.poll(() => p.textContent("[data-testid=run-status]"), { timeout: 150_000 }).toMatch(/done|diverged/);
+}
+
+/** A ZIP of `files` (name → bytes), stored uncompressed, for upload tests. */
+export function zipOf(files: Record<string, Buffer>): Buffer {
+  return Buffer.from(writeZip(Object.entries(files).map(([name, data]) => ({ name, data }))));
 }

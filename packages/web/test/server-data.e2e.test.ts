@@ -1,8 +1,7 @@
-import { crc32 } from "node:zlib";
 import type { Page } from "playwright-core";
 import sharp from "sharp";
 import { beforeAll, describe, expect, it } from "vitest";
-import { serveStudio } from "./harness";
+import { serveStudio, zipOf } from "./harness";
 
 /*
  * The studio's data and registry views against the real LayerLab server: a
@@ -22,44 +21,6 @@ let url: string;
 beforeAll(() => {
   ({ page, errors, url } = studio);
 });
-
-/** A ZIP with stored (uncompressed) entries: enough for the importer, no zip library needed. */
-function storedZip(files: Record<string, Buffer>): Buffer {
-  const locals: Buffer[] = [];
-  const centrals: Buffer[] = [];
-  let offset = 0;
-  for (const [name, data] of Object.entries(files)) {
-    const nameBytes = Buffer.from(name);
-    const crc = crc32(data);
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(20, 4);
-    local.writeUInt32LE(crc, 14);
-    local.writeUInt32LE(data.length, 18);
-    local.writeUInt32LE(data.length, 22);
-    local.writeUInt16LE(nameBytes.length, 26);
-    const central = Buffer.alloc(46);
-    central.writeUInt32LE(0x02014b50, 0);
-    central.writeUInt16LE(20, 4);
-    central.writeUInt16LE(20, 6);
-    central.writeUInt32LE(crc, 16);
-    central.writeUInt32LE(data.length, 20);
-    central.writeUInt32LE(data.length, 24);
-    central.writeUInt16LE(nameBytes.length, 28);
-    central.writeUInt32LE(offset, 42);
-    locals.push(local, nameBytes, data);
-    centrals.push(central, nameBytes);
-    offset += 30 + nameBytes.length + data.length;
-  }
-  const dir = Buffer.concat(centrals);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(Object.keys(files).length, 8);
-  end.writeUInt16LE(Object.keys(files).length, 10);
-  end.writeUInt32LE(dir.length, 12);
-  end.writeUInt32LE(offset, 16);
-  return Buffer.concat([...locals, dir, end]);
-}
 
 /** A 16×16 greyscale PNG: a bright square (class "light") or a dark one ("dark"), shifted by `k`. */
 function squarePng(bright: boolean, k: number): Promise<Buffer> {
@@ -109,7 +70,7 @@ describe("data and registry views against the LayerLab server", () => {
     await page.goto(`${url}/#/train`);
     const upload = page.locator('input[type=file][accept*="zip"]');
     await expect.poll(() => upload.count(), { timeout: 20_000 }).toBe(1);
-    await upload.setInputFiles({ name: "squares.zip", mimeType: "application/zip", buffer: storedZip(files) });
+    await upload.setInputFiles({ name: "squares.zip", mimeType: "application/zip", buffer: zipOf(files) });
     await expect.poll(() => page.locator("[data-testid=import-report]").count(), { timeout: 60_000 }).toBe(1);
     expect(await page.getAttribute("[data-testid=upload-progress]", "value")).toBe("1");
     const report = (await page.textContent("[data-testid=import-report]")) ?? "";
@@ -226,7 +187,7 @@ describe("data and registry views against the LayerLab server", () => {
     await expect.poll(() => upload.count(), { timeout: 20_000 }).toBe(1);
     const files: Record<string, Buffer> = {};
     for (let k = 0; k < 4; k++) files[`light/${k}.png`] = await squarePng(true, k);
-    await upload.setInputFiles({ name: "one-class.zip", mimeType: "application/zip", buffer: storedZip(files) });
+    await upload.setInputFiles({ name: "one-class.zip", mimeType: "application/zip", buffer: zipOf(files) });
     const refusal = page.locator("[data-testid=upload-error]");
     await expect.poll(() => refusal.count(), { timeout: 30_000 }).toBe(1);
     const refused = (await refusal.textContent()) ?? "";

@@ -1,10 +1,9 @@
 import { mkdirSync } from "node:fs";
-import { crc32 } from "node:zlib";
 import { RunPage } from "@layerlab/api";
 import type { Page } from "playwright-core";
 import sharp from "sharp";
 import { beforeAll, describe, expect, it } from "vitest";
-import { serveStudio } from "./harness";
+import { serveStudio, zipOf } from "./harness";
 
 /*
  * Uploading an image to the Draw page gives a browser-trained model the
@@ -25,43 +24,6 @@ beforeAll(() => {
   ({ page, errors, url } = studio);
   mkdirSync(SHOTS, { recursive: true });
 });
-
-/** A ZIP with stored (uncompressed) entries: enough for the importer, no zip library needed. */
-function storedZip(files: Record<string, Buffer>): Buffer {
-  const locals: Buffer[] = [];
-  const centrals: Buffer[] = [];
-  let offset = 0;
-  for (const [name, data] of Object.entries(files)) {
-    const nameBytes = Buffer.from(name);
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(20, 4);
-    local.writeUInt32LE(crc32(data), 14);
-    local.writeUInt32LE(data.length, 18);
-    local.writeUInt32LE(data.length, 22);
-    local.writeUInt16LE(nameBytes.length, 26);
-    const central = Buffer.alloc(46);
-    central.writeUInt32LE(0x02014b50, 0);
-    central.writeUInt16LE(20, 4);
-    central.writeUInt16LE(20, 6);
-    central.writeUInt32LE(crc32(data), 16);
-    central.writeUInt32LE(data.length, 20);
-    central.writeUInt32LE(data.length, 24);
-    central.writeUInt16LE(nameBytes.length, 28);
-    central.writeUInt32LE(offset, 42);
-    locals.push(local, nameBytes, data);
-    centrals.push(central, nameBytes);
-    offset += 30 + nameBytes.length + data.length;
-  }
-  const dir = Buffer.concat(centrals);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(Object.keys(files).length, 8);
-  end.writeUInt16LE(Object.keys(files).length, 10);
-  end.writeUInt32LE(dir.length, 12);
-  end.writeUInt32LE(offset, 16);
-  return Buffer.concat([...locals, dir, end]);
-}
 
 const CLASSES = ["cool", "warm"] as const;
 /** Colours with the same RGB mean (100): a page that reads images as grey sees one class. */
@@ -130,7 +92,7 @@ describe("uploading an image to predict", () => {
     await page.goto(`${url}/#/train`);
     const upload = page.locator('input[type=file][accept*="zip"]');
     await expect.poll(() => upload.count(), { timeout: 20_000 }).toBe(1);
-    await upload.setInputFiles({ name: "colours.zip", mimeType: "application/zip", buffer: storedZip(files) });
+    await upload.setInputFiles({ name: "colours.zip", mimeType: "application/zip", buffer: zipOf(files) });
     const choice = page.getByRole("radio", { name: /colours/ });
     await expect.poll(() => choice.count(), { timeout: 60_000 }).toBe(1);
     await choice.check();
