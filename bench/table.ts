@@ -8,8 +8,8 @@ import { type BenchSummary, type PredictionRow, type RuntimeName, unfairPeerReas
 import { type RatioRange, rowStats } from "./summary";
 import { WORKLOAD_NAMES, type WorkloadName } from "./workloads";
 
-/** Speed targets from the issue, as multiples of PyTorch's rate (never asserted in tests). */
-export const TARGETS: Record<WorkloadName, number> = { "mnist-mlp": 1.0, "mnist-cnn": 0.5 };
+/** Speed targets against a PyTorch on OpenBLAS, as multiples of its rate (never asserted in tests); the standing goal is 1.5× and 1.0×. */
+export const TARGETS: Record<WorkloadName, number> = { "mnist-mlp": 1.0, "mnist-cnn": 0.6 };
 
 // The runtimes a user gets when training on the CPU: the CLI (Node) or the browser without a GPU.
 const TARGETED: readonly RuntimeName[] = ["node-wasm", "chromium-wasm"];
