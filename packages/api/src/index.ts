@@ -11,3 +11,4 @@ export * from "./explain";
 export * from "./health";
 export * from "./predict";
 export * from "./runs";
+export * from "./workers";

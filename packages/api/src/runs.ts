@@ -62,6 +62,9 @@ export const RunSummary = z.object({
     .number()
     .nullable()
     .meta({ description: "1-based place among waiting server jobs; 0 while training; null otherwise" }),
+  worker: z.string().nullable().meta({
+    description: "The `layerlab worker` that trains (or last trained) this server run; null: the server itself",
+  }),
 });
 export type RunSummary = z.infer<typeof RunSummary>;
 

@@ -9,6 +9,7 @@ import { runsCommand } from "./commands/runs";
 import { serveCommand } from "./commands/serve";
 import { shapesCommand } from "./commands/shapes";
 import { resumeCommand, trainCommand } from "./commands/train";
+import { workerCommand } from "./commands/worker";
 import { CliError, printError, USAGE_EXIT_CODE } from "./errors";
 
 /*
@@ -27,6 +28,7 @@ const COMMANDS = [
   exportCommand,
   importCommand,
   reportCommand,
+  workerCommand,
 ];
 
 /** Applies the CLI-wide settings to a command and all its subcommands. */

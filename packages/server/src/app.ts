@@ -18,7 +18,9 @@ import type { RegistrySchema } from "./db/schema";
 import { diskFullHttpError, isDiskFull } from "./disk-full";
 import { EventHub } from "./events/hub";
 import { HttpError } from "./http-error";
+import { BossQueue } from "./jobs/boss-queue";
 import { JobQueue } from "./jobs/queue";
+import type { RunQueue } from "./jobs/run-queue";
 import { recoverOnStart } from "./recovery";
 import { artifactRoutes } from "./routes/artifacts";
 import { datasetRoutes } from "./routes/datasets";
@@ -28,10 +30,12 @@ import { healthRoutes } from "./routes/health";
 import { importRoutes } from "./routes/import";
 import { predictRoutes } from "./routes/predict";
 import { runRoutes } from "./routes/runs";
+import { workerRoutes } from "./routes/workers";
 import { requireAccessToken } from "./security/access-token";
 import { guardRequestOrigin, originPolicy } from "./security/request-origin";
 import { validationMessage } from "./validation-message";
 import { withWebSocketPath } from "./websocket-doc";
+import { WorkerCoordinator } from "./workers/coordinator";
 
 declare module "fastify" {
   interface FastifyInstance {
@@ -39,8 +43,10 @@ declare module "fastify" {
     settings: ServerConfig;
     /** The run/dataset registry (typed queries over SQLite). */
     registry: Registry;
-    /** Server jobs in worker threads. */
-    jobs: JobQueue;
+    /** Server runs waiting and training (in this process's threads, or also on workers with PostgreSQL). */
+    jobs: RunQueue;
+    /** Heartbeats, claims and leases of `layerlab worker`s. */
+    workers: WorkerCoordinator;
     /** Live fan-out of stored events. */
     hub: EventHub;
   }
@@ -88,17 +94,27 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   await migrateRegistry(db, config);
   const registry = new Registry(db);
   const hub = new EventHub();
-  const jobs = new JobQueue({
-    registry,
-    hub,
-    maxConcurrent: config.maxConcurrentJobs,
-    log: { info: (m) => app.log.info(m), error: (m) => app.log.error(m) },
-  });
+  const log = { info: (m: string) => app.log.info(m), error: (m: string) => app.log.error(m) };
+  // With PostgreSQL, runs queue in pg-boss, where this server's threads and `layerlab worker`s claim them.
+  const boss = config.databaseUrl
+    ? await BossQueue.open({
+        databaseUrl: config.databaseUrl,
+        registry,
+        hub,
+        dataDir: config.dataDir,
+        localSlots: config.maxConcurrentJobs,
+        log,
+      })
+    : null;
+  const jobs: RunQueue = boss ?? new JobQueue({ registry, hub, maxConcurrent: config.maxConcurrentJobs, log });
+  const workers = new WorkerCoordinator({ registry, queue: boss, leaseMs: config.workerLeaseMs, log });
   app.decorate("settings", config);
   app.decorate("registry", registry);
   app.decorate("hub", hub);
   app.decorate("jobs", jobs);
+  app.decorate("workers", workers);
   app.addHook("onClose", async () => {
+    workers.close();
     await jobs.close();
     await db.destroy();
   });
@@ -168,6 +184,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     await api.register(predictRoutes);
     await api.register(explainRoutes);
     await api.register(importRoutes);
+    await api.register(workerRoutes);
   });
 
   const webDir = config.webDir ?? DEFAULT_WEB_DIR;

@@ -13,7 +13,10 @@ export interface ServerConfig {
   maxUploadBytes: number;
   /** An upload that sends no byte for this long is refused with 408 (UPLOAD_IDLE_TIMEOUT_S, default 30 s). */
   uploadIdleTimeoutMs: number;
+  /** Runs the server trains itself at once; 0 (PostgreSQL only) leaves every run to `layerlab worker`s. */
   maxConcurrentJobs: number;
+  /** How long a worker may stay silent before its runs go back to the queue (WORKER_LEASE_S, default 60 s). */
+  workerLeaseMs: number;
   /** Folder of the web app's build served at `/`; null when there is none. */
   webDir: string | null;
   /** The OpenAI-compatible endpoint that explains the doctor's findings; null (the default) turns explanations off. */
@@ -73,19 +76,38 @@ function databaseUrlOf(env: Record<string, string | undefined>): string | null {
   return url;
 }
 
-function positiveInt(env: Record<string, string | undefined>, name: string, fallback: number, max: number): number {
+function positiveInt(
+  env: Record<string, string | undefined>,
+  name: string,
+  fallback: number,
+  max: number,
+  min = 1,
+): number {
   const raw = env[name];
   if (raw === undefined || raw === "") return fallback;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1 || n > max) {
-    throw new ConfigError(`${name}=${JSON.stringify(raw)} is not a whole number from 1 to ${max}; fix or unset it`);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new ConfigError(
+      `${name}=${JSON.stringify(raw)} is not a whole number from ${min} to ${max}; fix or unset it`,
+    );
+  }
+  return n;
+}
+
+/** MAX_CONCURRENT_JOBS; 0 means "workers train everything", which only a PostgreSQL registry has. */
+function maxConcurrentJobsOf(env: Record<string, string | undefined>, databaseUrl: string | null): number {
+  const n = positiveInt(env, "MAX_CONCURRENT_JOBS", 1, 64, 0);
+  if (n === 0 && databaseUrl === null) {
+    throw new ConfigError(
+      "MAX_CONCURRENT_JOBS=0 leaves server runs to `layerlab worker`s, which need DATABASE_URL (a PostgreSQL registry); set DATABASE_URL or a MAX_CONCURRENT_JOBS of 1 or more",
+    );
   }
   return n;
 }
 
 /**
  * Reads HOST, PORT, DATA_DIR, LAYERLAB_TOKEN, MAX_UPLOAD_MB, UPLOAD_IDLE_TIMEOUT_S, MAX_CONCURRENT_JOBS,
- * WEB_DIR, ALLOWED_HOSTS, ALLOWED_ORIGINS, CIFAR10_URL, DATABASE_URL and the LAYERLAB_LLM_* variables; throws a ConfigError naming the variable when one is wrong, and
+ * WEB_DIR, ALLOWED_HOSTS, ALLOWED_ORIGINS, CIFAR10_URL, DATABASE_URL, WORKER_LEASE_S and the LAYERLAB_LLM_* variables; throws a ConfigError naming the variable when one is wrong, and
  * when the server would listen beyond loopback without a token.
  */
 export function loadServerConfig(env: Record<string, string | undefined> = process.env): ServerConfig {
@@ -111,7 +133,8 @@ export function loadServerConfig(env: Record<string, string | undefined> = proce
     token,
     maxUploadBytes: positiveInt(env, "MAX_UPLOAD_MB", 512, 1_000_000) * 1024 * 1024,
     uploadIdleTimeoutMs: positiveInt(env, "UPLOAD_IDLE_TIMEOUT_S", 30, 3600) * 1000,
-    maxConcurrentJobs: positiveInt(env, "MAX_CONCURRENT_JOBS", 1, 64),
+    maxConcurrentJobs: maxConcurrentJobsOf(env, databaseUrlOf(env)),
+    workerLeaseMs: positiveInt(env, "WORKER_LEASE_S", 60, 3600, 2) * 1000,
     webDir: env.WEB_DIR?.trim() ? resolve(env.WEB_DIR.trim()) : null,
     llm: llmEnv(env),
     allowedHosts: listOf(env, "ALLOWED_HOSTS"),

@@ -8,8 +8,8 @@ import type { RunStatus } from "./db/schema";
 import { applyEvents } from "./events/apply-events";
 import { EventHub } from "./events/hub";
 import { jobInputFor } from "./jobs/job-input";
-import type { JobQueue } from "./jobs/queue";
 import { matchRunJsonStatus } from "./jobs/run-json-status";
+import type { RunQueue } from "./jobs/run-queue";
 import { uploadsDir } from "./routes/datasets";
 import { resolveDataset } from "./runs/dataset-info";
 import { isRunId, runDir, runsRoot } from "./runs/run-files";
@@ -81,7 +81,7 @@ async function endedInFolder(dir: string): Promise<RunInfo | null> {
  * the registry lacks restored, running runs marked interrupted, queued server
  * runs queued again, folders without a run and runs without a folder resolved.
  */
-export async function recoverOnStart(ctx: { registry: Registry; jobs: JobQueue; dataDir: string }): Promise<string[]> {
+export async function recoverOnStart(ctx: { registry: Registry; jobs: RunQueue; dataDir: string }): Promise<string[]> {
   const { registry, jobs, dataDir } = ctx;
   const repairs: string[] = [];
   const removed: string[] = [];
@@ -103,6 +103,8 @@ export async function recoverOnStart(ctx: { registry: Registry; jobs: JobQueue; 
   const silent = new EventHub();
   for (const run of await registry.runsWithStatus(["running", "queued", "interrupted"])) {
     if (run.executor !== "server" || !isRunId(run.id)) continue;
+    // A `layerlab worker` trains it and goes on doing so while this server restarts; silence hands it on.
+    if (run.status === "running" && run.worker !== null && run.lease !== null) continue;
     const dir = runDir(dataDir, run.id);
     const last = await registry.lastEventSeq(run.id);
     const missing = (await eventsFromFile(dir)).filter((e) => e.seq > last);
@@ -140,7 +142,7 @@ export async function recoverOnStart(ctx: { registry: Registry; jobs: JobQueue; 
         repairs.push(`run ${run.id}: its dataset ${now.dataset} is gone; marked failed`);
         continue;
       }
-      jobs.enqueue(jobInputFor(now, dataDir, dataset.source));
+      await jobs.enqueue(jobInputFor(now, dataDir, dataset.source));
       repairs.push(`run ${run.id}: queued again`);
     }
   }

@@ -27,6 +27,7 @@ function run(id: string, patch: Partial<RunSummary> = {}): RunSummary {
     metrics: { testAccuracy: 0.9, testLoss: 0.3 } as RunSummary["metrics"],
     error: null,
     queuePosition: null,
+    worker: null,
     ...patch,
   };
 }

@@ -122,6 +122,28 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable("runs").dropColumn("train_seconds").execute();
     },
   },
+  "0004_workers": {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable("runs").addColumn("worker", "text").execute();
+      await db.schema.alterTable("runs").addColumn("job", "text").execute();
+      await db.schema.alterTable("runs").addColumn("lease", "text").execute();
+      await db.schema.alterTable("runs").addColumn("stop_reason", "text").execute();
+      await db.schema
+        .createTable("workers")
+        .addColumn("name", "text", (c) => c.primaryKey())
+        .addColumn("slots", "integer", (c) => c.notNull())
+        .addColumn("leases", "text", (c) => c.notNull().defaultTo("[]"))
+        .addColumn("last_seen", "bigint", (c) => c.notNull())
+        .addColumn("first_seen", "bigint", (c) => c.notNull())
+        .execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.dropTable("workers").ifExists().execute();
+      for (const column of ["stop_reason", "lease", "job", "worker"]) {
+        await db.schema.alterTable("runs").dropColumn(column).execute();
+      }
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -1,5 +1,5 @@
 import type { TrainEvent } from "@layerlab/spec";
-import { type Expression, type ExpressionBuilder, type Kysely, type SqlBool, sql } from "kysely";
+import { type Expression, type ExpressionBuilder, type Kysely, type Selectable, type SqlBool, sql } from "kysely";
 import type {
   DatasetRow,
   Executor,
@@ -9,6 +9,7 @@ import type {
   RunRowUpdate,
   RunStatus,
   RunSummaryRow,
+  WorkersTable,
 } from "./schema";
 
 /** Filters of the run list; every field is optional and they combine with AND. */
@@ -81,6 +82,10 @@ const RUN_SUMMARY_COLUMNS = Object.keys({
   test_loss: true,
   test_accuracy: true,
   error: true,
+  worker: true,
+  job: true,
+  lease: true,
+  stop_reason: true,
 } satisfies Record<keyof RunSummaryRow, true>) as (keyof RunSummaryRow)[];
 
 /** A dataset registered by an upload. */
@@ -429,5 +434,54 @@ export class Registry {
       .where("dataset", "=", id)
       .executeTakeFirst();
     return Number(row?.n ?? 0);
+  }
+
+  /** Records a worker's heartbeat: who it is, how many runs it takes, which claims it holds. */
+  async recordHeartbeat(w: { name: string; slots: number; leases: string[]; time: number }): Promise<void> {
+    const values = { name: w.name, slots: w.slots, leases: JSON.stringify(w.leases), last_seen: w.time };
+    await this.db
+      .insertInto("workers")
+      .values({ ...values, first_seen: w.time })
+      .onConflict((oc) => oc.column("name").doUpdateSet(values))
+      .execute();
+  }
+
+  /** Every worker heard from, most recently seen first. */
+  workers(): Promise<Selectable<WorkersTable>[]> {
+    return this.db.selectFrom("workers").selectAll().orderBy("last_seen", "desc").orderBy("name").execute();
+  }
+
+  /** Ids of the server runs waiting for a worker or a thread, in the order they are handed out. */
+  async queuedServerRunIds(): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom("runs")
+      .select("id")
+      .where("executor", "=", "server")
+      .where("status", "=", "queued")
+      .orderBy("created_at")
+      .orderBy("id")
+      .execute();
+    return rows.map((r) => r.id);
+  }
+
+  /** Server runs held by a claim now (training somewhere). */
+  leasedRuns(): Promise<RunRow[]> {
+    return this.db
+      .selectFrom("runs")
+      .selectAll()
+      .where("executor", "=", "server")
+      .where("status", "=", "running")
+      .where("lease", "is not", null)
+      .execute();
+  }
+
+  /** The run whose current claim is this lease, if any. */
+  runWithLease(lease: string): Promise<RunRow | undefined> {
+    return this.db.selectFrom("runs").selectAll().where("lease", "=", lease).executeTakeFirst();
+  }
+
+  /** The run a lease belongs to while that lease is the run's current claim. */
+  runByLease(runId: string, lease: string): Promise<RunRow | undefined> {
+    return this.db.selectFrom("runs").selectAll().where("id", "=", runId).where("lease", "=", lease).executeTakeFirst();
   }
 }

@@ -71,6 +71,28 @@ export interface RunsTable {
   test_accuracy: number | null;
   /** What went wrong, for a person, when the run failed or diverged. */
   error: string | null;
+  /** The `layerlab worker` holding (or that last held) this server run; null: the server's own threads. */
+  worker: string | null;
+  /** The PostgreSQL job queue's open job for this server run (null on SQLite, or when none is open). */
+  job: string | null;
+  /**
+   * The current claim on a server run queued in PostgreSQL: the job queue's
+   * job id and its claim count. Uploads must carry it, so a worker whose
+   * claim moved on to another can no longer write to the run.
+   */
+  lease: string | null;
+  /** Why a user asked a worker-held run to stop; the worker hears it at its next heartbeat. */
+  stop_reason: string | null;
+}
+
+/** A `layerlab worker` the server has heard from (PostgreSQL registry). */
+export interface WorkersTable {
+  name: string;
+  slots: number;
+  /** JSON array of the leases it reported at its last heartbeat. */
+  leases: string;
+  last_seen: number;
+  first_seen: number;
 }
 
 export interface RunMetricsTable {
@@ -122,6 +144,7 @@ export interface RegistrySchema {
   run_events: RunEventsTable;
   datasets: DatasetsTable;
   artifacts: ArtifactsTable;
+  workers: WorkersTable;
 }
 
 export type RunRow = Selectable<RunsTable>;

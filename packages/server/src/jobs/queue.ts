@@ -8,6 +8,7 @@ import type { EventHub } from "../events/hub";
 import { keepDiskReserve, releaseDiskReserve } from "./disk-reserve";
 import type { JobInput, ServerMessage, WorkerMessage } from "./job-types";
 import { matchRunJsonStatus } from "./run-json-status";
+import type { RunQueue } from "./run-queue";
 
 /** Where the worker entry lives: a bootstrap that registers tsx, then loads worker.ts. */
 const WORKER_URL = new URL("./worker-boot.mjs", import.meta.url);
@@ -36,13 +37,18 @@ export interface JobQueueOptions {
   hub: EventHub;
   maxConcurrent: number;
   log: { info(msg: string): void; error(msg: string): void };
+  /**
+   * Called once a job's thread has exited and its events are stored, with the
+   * event that ended it (null: it was stopped by close(), so it ends interrupted).
+   */
+  onJobEnded?: (runId: string, terminal: TrainEvent | null) => void;
 }
 
 /**
  * Runs server jobs in worker threads, at most `maxConcurrent` at once, the
  * rest waiting in FIFO order with a visible position.
  */
-export class JobQueue {
+export class JobQueue implements RunQueue {
   readonly #waiting: JobInput[] = [];
   readonly #running = new Map<string, Running>();
   #closed = false;
@@ -69,6 +75,24 @@ export class JobQueue {
     if (this.#running.has(runId)) return 0;
     const i = this.#waiting.findIndex((j) => j.runId === runId);
     return i < 0 ? null : i + 1;
+  }
+
+  /** 1-based places of waiting jobs and 0 for running ones. */
+  async queuePositions(): Promise<ReadonlyMap<string, number>> {
+    const places = new Map<string, number>();
+    for (const id of this.#running.keys()) places.set(id, 0);
+    for (const [i, job] of this.#waiting.entries()) places.set(job.runId, i + 1);
+    return places;
+  }
+
+  /** How many jobs run and wait. */
+  async counts(): Promise<{ running: number; queued: number }> {
+    return { running: this.#running.size, queued: this.#waiting.length };
+  }
+
+  /** How many more jobs could start now. */
+  get freeSlots(): number {
+    return this.#closed ? 0 : Math.max(0, this.opts.maxConcurrent - this.#running.size - this.#waiting.length);
   }
 
   /** Ids of the runs training now. */
@@ -181,6 +205,7 @@ export class JobQueue {
       });
       void running.chain.finally(() => {
         this.#running.delete(input.runId);
+        this.opts.onJobEnded?.(input.runId, running.terminal);
         resolveExit();
         this.#pump();
       });

@@ -23,6 +23,7 @@ import { writeReportOffThread } from "../reports/render-off-thread";
 import { checkResumePointFitsSpec } from "../runs/resume-point-fit";
 import { runCurvesPng } from "../runs/run-curves";
 import { isRunId, runDir } from "../runs/run-files";
+import { leaseOf } from "./events";
 
 /** Files of a run folder served as they are. */
 const RUN_FILES = new Set<string>(RUN_FILE_NAMES);
@@ -140,7 +141,7 @@ export async function artifactRoutes(app: FastifyInstance): Promise<void> {
       "/api/runs/:id/artifacts/:name",
       {
         schema: {
-          summary: `Upload a browser run's ${[...UPLOADABLE].join(", ")} (stored byte for byte)`,
+          summary: `Upload a browser run's ${[...UPLOADABLE].join(", ")}, or any run file of a server run from the worker holding it (x-layerlab-lease); stored byte for byte`,
           params,
           consumes: ["application/octet-stream"],
           response: { 201: ArtifactUploaded, "4xx": ErrorBody },
@@ -150,9 +151,13 @@ export async function artifactRoutes(app: FastifyInstance): Promise<void> {
       async (req, reply) => {
         const { id, name } = req.params;
         const run = found(isRunId(id) ? await app.registry.getRun(id) : undefined, `run ${id}`);
-        if (run.executor !== "browser") throw new HttpError(409, "only browser runs upload artifacts");
-        if (!UPLOADABLE.has(name))
-          throw new HttpError(400, `${name} cannot be uploaded; allowed: ${[...UPLOADABLE].join(", ")}`);
+        // A worker hands over its whole run folder, so that the next holder can resume the run.
+        const allowed = run.executor === "server" ? RUN_FILES : UPLOADABLE;
+        if (run.executor === "server") await app.workers.runHeldBy(run.id, leaseOf(req.headers));
+        else if (run.executor !== "browser")
+          throw new HttpError(409, `run ${run.id} was imported; it takes no uploads`);
+        if (!allowed.has(name))
+          throw new HttpError(400, `${name} cannot be uploaded; allowed: ${[...allowed].join(", ")}`);
         const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
         if (body.length === 0) throw new HttpError(400, `${name} is empty; send the file's bytes as the request body`);
         checkUpload(run.id, run.spec, name, body);

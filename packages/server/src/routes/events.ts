@@ -5,6 +5,7 @@ import {
   EventBatchBody,
   EventStreamQuery,
   eventSeqProblem,
+  LEASE_HEADER,
   RunIdParams,
   WEBSOCKET_DESCRIPTION,
 } from "@layerlab/api";
@@ -12,10 +13,16 @@ import { TrainEvent } from "@layerlab/spec";
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import type { z } from "zod";
-import { applyEvents } from "../events/apply-events";
+import { applyEvents, STATUS_AFTER } from "../events/apply-events";
 import { streamRunEvents } from "../events/live-stream";
 import { found, HttpError } from "../http-error";
 import { isRunId } from "../runs/run-files";
+
+/** The claim's lease a worker sends with the uploads of a run it trains. */
+export function leaseOf(headers: Record<string, string | string[] | undefined>): string | undefined {
+  const value = headers[LEASE_HEADER];
+  return typeof value === "string" && value !== "" ? value : undefined;
+}
 
 /** Parses a Last-Event-ID / `after` value: a seq, or -1 for "from the start". */
 function parseAfter(value: unknown): number {
@@ -160,8 +167,13 @@ export async function eventRoutes(plain: FastifyInstance): Promise<void> {
     },
     async (req, reply) => {
       const run = await runOr404(req.params.id);
-      if (run.executor !== "browser")
-        throw new HttpError(409, "only browser runs accept posted events; the server writes its own");
+      const lease = leaseOf(req.headers);
+      if (run.executor === "server") {
+        // A server run that a `layerlab worker` trains: only its current holder posts.
+        await app.workers.runHeldBy(run.id, lease);
+      } else if (run.executor !== "browser") {
+        throw new HttpError(409, `run ${run.id} was imported; it takes no events`);
+      }
       if (req.validationError) {
         const issue = EventBatchBody.safeParse(req.body).error?.issues[0];
         const problem = issue ? eventIssue(req.body, issue) : req.validationError.message;
@@ -170,6 +182,12 @@ export async function eventRoutes(plain: FastifyInstance): Promise<void> {
       const events = [...req.body.events].sort((a, b) => a.seq - b.seq);
       const last = await app.registry.lastEventSeq(run.id);
       if (!["queued", "running"].includes(run.status)) {
+        if (run.executor === "server" && lease && events.every((e) => e.seq <= last)) {
+          // A worker's retry of the batch that ended the run, whose answer a server restart swallowed:
+          // stored already, so only the claim may still need closing.
+          await app.workers.ended(run.id, lease);
+          return reply.code(202).send({ accepted: 0, lastSeq: last });
+        }
         throw new HttpError(409, `run ${run.id} is ${run.status}; it takes no more events`);
       }
       // Retried batches are fine: seqs already stored are skipped. New ones must continue the sequence,
@@ -178,6 +196,9 @@ export async function eventRoutes(plain: FastifyInstance): Promise<void> {
       if (seqProblem) throw new HttpError(400, `${seqProblem}; nothing of this batch was stored`);
       const fresh = events.filter((e) => e.seq > last);
       await applyEvents(app.registry, app.hub, run.id, fresh);
+      if (run.executor === "server" && lease && fresh.some((e) => STATUS_AFTER[e.type])) {
+        await app.workers.ended(run.id, lease);
+      }
       return reply.code(202).send({ accepted: fresh.length, lastSeq: Math.max(last, ...fresh.map((e) => e.seq)) });
     },
   );

@@ -10,10 +10,12 @@ export async function healthRoutes(app: FastifyInstance): Promise<void> {
     .withTypeProvider<ZodTypeProvider>()
     .get("/api/health", { schema: { summary: "Liveness and queue depth", response: { 200: Health } } }, async () => {
       await pingDatabase(app.registry.db as never);
+      const { running, queued } = await app.jobs.counts();
       return {
         ok: true,
-        running: app.jobs.runningIds().length,
-        queued: app.jobs.waitingCount,
+        running,
+        queued,
+        workers: await app.workers.views(),
         time: Date.now(),
         database: databaseKind(app.settings.databaseUrl),
         llm: app.settings.llm !== null,

@@ -112,7 +112,7 @@ export async function runRoutes(plain: FastifyInstance): Promise<void> {
   const app = plain.withTypeProvider<ZodTypeProvider>();
   const view = async (id: string) => {
     const row = found(isRunId(id) ? await app.registry.getRun(id) : undefined, `run ${id}`);
-    return runView(row, app.jobs.position(id));
+    return runView(row, (await app.jobs.queuePositions()).get(id) ?? null);
   };
 
   app.post(
@@ -131,7 +131,8 @@ export async function runRoutes(plain: FastifyInstance): Promise<void> {
         { registry: app.registry, queue: app.jobs, dataDir: app.settings.dataDir },
         req.body,
       );
-      return reply.code(result.status).send(runView(result.row, app.jobs.position(result.row.id)));
+      const place = (await app.jobs.queuePositions()).get(result.row.id) ?? null;
+      return reply.code(result.status).send(runView(result.row, place));
     },
   );
 
@@ -152,7 +153,8 @@ export async function runRoutes(plain: FastifyInstance): Promise<void> {
         { field: sort, order },
         { limit, offset },
       );
-      return { runs: rows.map((r) => runSummaryView(r, app.jobs.position(r.id))), total, limit, offset };
+      const places = await app.jobs.queuePositions();
+      return { runs: rows.map((r) => runSummaryView(r, places.get(r.id) ?? null)), total, limit, offset };
     },
   );
 
@@ -253,7 +255,7 @@ export async function runRoutes(plain: FastifyInstance): Promise<void> {
     if (!(await app.registry.transitionRun(run.id, RESUMABLE, "queued", reset))) {
       throw new HttpError(409, `run ${run.id} is being resumed already`);
     }
-    app.jobs.enqueue(jobInputFor(row, app.settings.dataDir, dataset.source));
+    await app.jobs.enqueue(jobInputFor(row, app.settings.dataDir, dataset.source));
     return reply.code(202).send(await view(run.id));
   });
 

@@ -13,7 +13,7 @@ import type { Registry } from "../db/registry";
 import type { Executor, NewRunRow, RunRow } from "../db/schema";
 import { HttpError } from "../http-error";
 import { jobInputFor } from "../jobs/job-input";
-import type { JobQueue } from "../jobs/queue";
+import type { RunQueue } from "../jobs/run-queue";
 import { type DatasetFacts, resolveDataset } from "./dataset-info";
 import { newRunId, runDir } from "./run-files";
 import { runTags } from "./run-tags";
@@ -38,7 +38,7 @@ export interface CreateRunBody {
 /** What creating a run needs from the app. */
 export interface CreateRunContext {
   registry: Registry;
-  queue: JobQueue;
+  queue: RunQueue;
   dataDir: string;
 }
 
@@ -215,7 +215,9 @@ export async function createRun(ctx: CreateRunContext, body: CreateRunBody): Pro
   }
   if (settled.kind !== "created") await rm(dir, { recursive: true, force: true });
   if (settled.kind === "exists") {
-    throw new HttpError(409, DUPLICATE_MESSAGE, { run: runView(settled.run, ctx.queue.position(settled.run.id)) });
+    throw new HttpError(409, DUPLICATE_MESSAGE, {
+      run: runView(settled.run, (await ctx.queue.queuePositions()).get(settled.run.id) ?? null),
+    });
   }
   if (settled.kind === "busy") {
     throw new HttpError(409, `run ${settled.run.id} with this configuration is ${settled.run.status}; abort it first`);
@@ -228,6 +230,6 @@ export async function createRun(ctx: CreateRunContext, body: CreateRunBody): Pro
   }
   if (settled.kind === "reused") return { status: 200, row: settled.run };
   for (const old of settled.replaced) await rm(runDir(ctx.dataDir, old), { recursive: true, force: true });
-  if (body.executor === "server") ctx.queue.enqueue(jobInputFor(settled.run, ctx.dataDir, dataset.source));
+  if (body.executor === "server") await ctx.queue.enqueue(jobInputFor(settled.run, ctx.dataDir, dataset.source));
   return { status: 201, row: (await ctx.registry.getRun(id)) ?? settled.run };
 }

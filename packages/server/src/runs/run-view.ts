@@ -45,5 +45,6 @@ export function runSummaryView(row: RunSummaryRow, queuePosition: number | null)
     },
     error: row.error,
     queuePosition,
+    worker: row.worker ?? null,
   };
 }

@@ -157,6 +157,7 @@ export function storedRunSummary(r: StoredRun): RunSummary {
       testAccuracy: r.results?.accuracy ?? null,
     },
     queuePosition: null,
+    worker: null,
     error: r.error,
   };
 }
