@@ -110,6 +110,11 @@ export async function serverAvailable(): Promise<boolean> {
   }
 }
 
+/** The server's health: its queue, its database and the workers it has heard from. */
+export function serverHealth(): Promise<Health> {
+  return call(Health, "/health");
+}
+
 let llmCheck: Promise<boolean> | null = null;
 
 /** Whether the server was started with an LLM endpoint for the doctor's explanations (asked once per page). */

@@ -23,6 +23,7 @@ import {
   useRunPage,
   useSettled,
 } from "./runs/useRunPage";
+import { WorkersStrip } from "./runs/WorkersStrip";
 
 /** A row of the table: a registry run or a run of this page, in one shape. */
 interface Row {
@@ -36,6 +37,10 @@ interface Row {
   optimizer: string;
   epochs: number | null;
   executor: string;
+  /** The `layerlab worker` that trains or trained a server run; null when the server itself did. */
+  worker: string | null;
+  /** 1-based place in the server's queue, 0 while training; null otherwise. */
+  queuePosition: number | null;
   seconds: number | null;
   createdAt: number;
   tags: string[];
@@ -68,6 +73,8 @@ function serverRow(r: RunSummary): Row {
     optimizer: r.optimizer,
     epochs: r.epochs,
     executor: r.executor,
+    worker: r.worker,
+    queuePosition: r.queuePosition,
     seconds: r.trainSeconds ?? (r.finishedAt && r.startedAt ? (r.finishedAt - r.startedAt) / 1000 : null),
     createdAt: r.createdAt,
     tags: r.tags,
@@ -135,6 +142,8 @@ export function RunsPage(_props: { api: StudioApi }) {
         optimizer: optimizerName(r.studio.config.optimizer),
         epochs: r.studio.config.epochs ?? null,
         executor: "this tab",
+        worker: null,
+        queuePosition: null,
         seconds: r.series.end?.type === "done" ? r.series.end.seconds : null,
         createdAt: r.series.startedAt ?? 0,
         tags: [],
@@ -297,6 +306,7 @@ export function RunsPage(_props: { api: StudioApi }) {
             </button>
           )}
         </div>
+        {serverUp && <WorkersStrip />}
         {serverUp && <RunFilters value={filters} datasets={datasets} onChange={changeFilters} />}
         {!serverUp && (
           <p className="muted">
@@ -379,6 +389,9 @@ function RunRow({
       </td>
       <td data-label="Status">
         <span className={`status ${r.status}`}>{r.status}</span>
+        {r.status === "queued" && r.queuePosition !== null && r.queuePosition > 0 && (
+          <span className="muted queue-place"> #{r.queuePosition} in queue</span>
+        )}
         {/* Beside the status it answers, so the actions column keeps its width. */}
         {(r.executor === "server" || r.executor === "browser") && RESUMABLE.includes(r.status) && (
           <button type="button" className="primary resume" onClick={onResume}>
@@ -400,7 +413,7 @@ function RunRow({
       <td data-label="Epochs" className="num">
         {r.epochs ?? "–"}
       </td>
-      <td data-label="Trained by">{r.executor}</td>
+      <td data-label="Trained by">{r.worker ? `${r.executor} · worker ${r.worker}` : r.executor}</td>
       <td data-label="Created" className="nowrap">
         {r.createdAt ? DATE.format(r.createdAt) : "–"}
       </td>
