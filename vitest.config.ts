@@ -4,6 +4,10 @@ import { defineConfig } from "vitest/config";
 // real MNIST; CI runs both, `npm run test:fast` skips it while iterating.
 export default defineConfig({
   test: {
+    // Two files at a time on a 2-core machine: end-to-end files spend much of their time waiting on
+    // Chromium, servers and child processes, so a second file overlaps that wait (Vitest's default is one
+    // fewer than the cores, i.e. one).
+    maxWorkers: 2,
     projects: [
       {
         test: {
@@ -17,16 +21,22 @@ export default defineConfig({
         },
       },
       {
-        // The server's suites again with the registry in PostgreSQL (a cluster of its own, see
-        // packages/server/test/postgres/): the same behaviour on both databases. Disk-full and
-        // data-folder checks are about the SQLite file and folder, so they run once, above.
+        // The server's suites that read and write the registry, again with the registry in PostgreSQL
+        // (a cluster of their own, see packages/server/test/postgres/): runs, lists, duplicates, the queue,
+        // crash recovery, resumes and imports behave the same on both databases. Suites about HTTP framing,
+        // limits, files on disk and the training thread do not touch the database and run once, above.
         test: {
           name: "postgres",
-          include: ["packages/server/test/**/*.test.ts"],
-          exclude: [
-            "packages/server/test/**/*.slow.test.ts",
-            "packages/server/test/disk-full.test.ts",
-            "packages/server/test/data-dir.test.ts",
+          include: [
+            "packages/server/test/server.test.ts",
+            "packages/server/test/registry-database.test.ts",
+            "packages/server/test/run-list.test.ts",
+            "packages/server/test/duplicates.test.ts",
+            "packages/server/test/queue.test.ts",
+            "packages/server/test/crash.test.ts",
+            "packages/server/test/browser-resume.test.ts",
+            "packages/server/test/import-run.test.ts",
+            "packages/server/test/stale-models.test.ts",
           ],
           globalSetup: ["packages/server/test/postgres/postgres.global.ts"],
           testTimeout: 60_000,

@@ -54,6 +54,8 @@ const ROUTES: { method: string; path: string; body?: boolean; response?: string;
   { method: "post", path: "/api/predict", body: true, response: "200" },
   { method: "post", path: "/api/explain", body: true, response: "200" },
   { method: "post", path: "/api/runs/{id}/explain", response: "200", params: ["id"] },
+  { method: "post", path: "/api/workers/heartbeat", body: true, response: "200" },
+  { method: "post", path: "/api/workers/claim", body: true, response: "200" },
 ];
 
 describe("the OpenAPI document is written from the contract", () => {

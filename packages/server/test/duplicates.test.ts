@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase } from "../src/db/connect";
 import { registryMigrator } from "../src/db/migrations";
 import { api, startTestServer, type TestServer } from "./helpers";
+import { databaseUrlFor } from "./postgres/database";
 
 // Browser runs: the server registers them without training, so each create is only registry work.
 const BROWSER_RUN = { template: "mlp", dataset: "shapes", executor: "browser", config: { epochs: 1 } } as const;
@@ -96,15 +97,21 @@ describe("a registry written before the fingerprint slot", () => {
     // A run row exactly as the server writes it, to copy into the old registry.
     const made = await api(base, "POST", "/api/runs", { ...BROWSER_RUN, limit: 500 });
     expect(made.status).toBe(201);
+    // Without the columns later migrations added.
     const {
       fingerprint_slot: _slot,
       train_seconds: _seconds,
+      worker: _worker,
+      job: _job,
+      lease: _lease,
+      stop_reason: _stop,
       ...row
     } = (await server.app.registry.getRun(made.body.id))!;
 
     const oldDir = mkdtempSync(join(tmpdir(), "layerlab-old-registry-"));
     try {
-      const db = openDatabase({ dataDir: oldDir });
+      // The registry the server on oldDir will open: its SQLite file, or its PostgreSQL database.
+      const db = openDatabase({ dataDir: oldDir, databaseUrl: await databaseUrlFor(oldDir) });
       const { error } = await registryMigrator(db as never).migrateTo("0001_registry");
       expect(error).toBeUndefined();
       const older = { ...row, id: "run-aaaaaaaa-00000001", created_at: row.created_at - 1000 };
