@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { ConfigError, loadServerConfig } from "../src/config";
 import { api, readSse, SMALL_RUN, startTestServer, type TestServer, waitForStatus } from "./helpers";
-import { constantWeights } from "./model-fixtures";
+import { constantWeights, finishedEvents } from "./model-fixtures";
 
 let server: TestServer;
 let base: string;
@@ -171,41 +171,7 @@ describe("runs", () => {
   it("registers a browser run's posted events and uploaded weights", async () => {
     const created = await api(base, "POST", "/api/runs", { ...SMALL_RUN, executor: "browser", ifExists: "new" });
     const id = created.body.id;
-    const start = {
-      seq: 0,
-      time: 1,
-      type: "start",
-      backend: "webgpu",
-      epochs: 1,
-      stepsPerEpoch: 1,
-      trainSamples: 1,
-      valSamples: 0,
-      paramCount: 1,
-    };
-    const epoch = {
-      seq: 1,
-      time: 2,
-      type: "epoch",
-      epoch: 1,
-      trainLoss: 0.5,
-      trainAccuracy: 0.8,
-      valLoss: null,
-      valAccuracy: null,
-      learningRate: 0.001,
-      seconds: 1,
-      samplesPerSec: 5,
-    };
-    const done = {
-      seq: 2,
-      time: 3,
-      type: "done",
-      epochs: 1,
-      stoppedEarly: false,
-      testLoss: 0.4,
-      testAccuracy: 0.9,
-      seconds: 1,
-      artifacts: [],
-    };
+    const [start, epoch, done] = finishedEvents(0.9);
     const bad = await api(base, "POST", `/api/runs/${id}/events`, { events: [{ seq: 0, type: "nope" }] });
     expect(bad.status).toBe(400);
     expect((await api(base, "POST", `/api/runs/${id}/events`, { events: [start, epoch] })).body.accepted).toBe(2);

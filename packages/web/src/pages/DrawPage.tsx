@@ -7,27 +7,15 @@ import { latestOnly } from "../draw/liveInference";
 import { decodeUpload, drawingImage, modelInput } from "../draw/preprocess";
 import { RegistryPicker } from "../draw/RegistryPicker";
 import { loadServerModel, softmax } from "../draw/serverModel";
-import { useRegistryModels } from "../draw/useRegistryModels";
+import { type RegistryModel, useRegistryModels } from "../draw/useRegistryModels";
 import { InsidePanel } from "../inside/InsidePanel";
 import type { StudioApi } from "../state/useStudio";
 import type { Inspection } from "../train/protocol";
 import { trainer } from "../train/trainer";
 import { useServerAvailable, useTrainer } from "../train/useTrainer";
 
-/** A model the drawing can be tested on: trained in this page, or a run on the server. */
-interface DrawModel {
-  id: string;
-  name: string;
-  classes: string[];
-  where: "browser" | "server";
-  /** Null until a registry-picked run's detail arrives. */
-  spec: ModelSpecInput | null;
-  /** What it was trained on: "shapes" or a server dataset's id. */
-  dataset: string;
-  training: boolean;
-  /** For a run this browser keeps: loads its model into the page's worker first. */
-  load?: () => Promise<void>;
-}
+/** A model the drawing can be tested on: trained in this page, or a run of the registry (its spec null until its detail arrives). */
+type DrawModel = RegistryModel & { training: boolean };
 
 /** Whether drawings reach `model` as MNIST digits: the server's rule, for its runs and the page's alike. */
 function readsDigits(model: DrawModel): boolean {

@@ -2,7 +2,7 @@ import { formatLearningRate, learningRateRangeOf, splitTags } from "@layerlab/sp
 import { Fragment, useEffect, useMemo, useState } from "react";
 import { deleteRun, getRun, listDatasets, type RunSummary, resumeServerRun, updateRun } from "../api/client";
 import { deleteStoredRun } from "../registry/localRunStore";
-import { isLocalRunId, openRun } from "../registry/openRun";
+import { isLocalRunId, openRun, studioOfServerRun } from "../registry/openRun";
 import { useStoredRuns } from "../registry/useStoredRuns";
 import type { StudioApi } from "../state/useStudio";
 import { settleOrphanedRuns } from "../train/orphanedRuns";
@@ -184,17 +184,7 @@ export function RunsPage(_props: { api: StudioApi }) {
     // A run this browser keeps joins the page's runs (its events and results) as a registry run does.
     for (const row of [...checked.values()].filter((r) => !r.server && isLocalRunId(r.id))) await openRun(row.id);
     for (const row of [...checked.values()].filter((r) => r.server)) {
-      const detail = await getRun(row.id);
-      attachServerRun(row.id, row.name, {
-        spec: detail.spec,
-        config: detail.config,
-        dataset: {
-          kind: "server",
-          id: detail.dataset,
-          shape: detail.spec.input.shape as [number, number, number],
-          classes: detail.spec.classes,
-        },
-      });
+      attachServerRun(row.id, row.name, studioOfServerRun(await getRun(row.id)));
     }
     window.location.hash = "#/compare";
   };

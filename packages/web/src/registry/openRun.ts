@@ -1,4 +1,4 @@
-import { getRun, type RunSummary } from "../api/client";
+import { getRun, type RunDetail, type RunSummary } from "../api/client";
 import { type DatasetChoice, DEFAULT_DATASET } from "../data/datasets";
 import type { Studio } from "../state/studio";
 import { settleOrphanedRuns } from "../train/orphanedRuns";
@@ -44,12 +44,11 @@ export async function openRun(id: string): Promise<OpenedRun> {
   return isLocalRunId(id) ? openStoredRun(id) : openServerRun(id);
 }
 
-async function openServerRun(id: string): Promise<OpenedRun> {
-  const detail = await getRun(id);
-  const studio: Studio = {
+/** The studio a server run was made from; its results view downloads the test split by the server's dataset id. */
+export function studioOfServerRun(detail: RunDetail): Studio {
+  return {
     spec: detail.spec,
     config: detail.config,
-    // The results view downloads the test split by the server's dataset id.
     dataset: {
       kind: "server",
       id: detail.dataset,
@@ -57,6 +56,11 @@ async function openServerRun(id: string): Promise<OpenedRun> {
       classes: detail.spec.classes,
     },
   };
+}
+
+async function openServerRun(id: string): Promise<OpenedRun> {
+  const detail = await getRun(id);
+  const studio = studioOfServerRun(detail);
   // A run this page trains follows its worker; any other is followed (again) on the server, which
   // picks up a run resumed since the page last followed it.
   const held = trainer.getState().runs.find((r) => r.id === id);
