@@ -144,10 +144,13 @@ describe("layerlab worker", () => {
   }, 300_000);
 
   it("hands on the run of a worker restarted under the same name", async () => {
-    const id = await queueRun(88, 3, 400);
+    // Long enough (12 short epochs) that the run is still training when the test sees its first checkpoint:
+    // with 3 epochs it could finish between two polls and the test would wait for nothing.
+    const epochs = 12;
+    const id = await queueRun(88, epochs, 400);
     const holder = await waitFor("a checkpoint of the run on the server", 120_000, async () => {
       const r = await run(id);
-      return r.status === "running" && r.epochsDone >= 1 && r.epochsDone < 3 && r.worker;
+      return r.status === "running" && r.epochsDone >= 1 && r.epochsDone < epochs && r.worker;
     });
     // Back at once: its name never goes silent, but its heartbeats no longer list the run.
     await fleet.workers.get(holder)!.stop("SIGKILL");
