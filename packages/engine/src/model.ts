@@ -1,6 +1,14 @@
 import { numpy as np, random } from "@jax-js/jax";
-import { type LayerInput, type ModelSpec, ModelSpec as ModelSpecSchema, type Shape } from "@layerlab/spec";
+import {
+  GRAPH_INPUT,
+  graphShapes,
+  isMerge,
+  type ModelSpec,
+  ModelSpec as ModelSpecSchema,
+  type Shape,
+} from "@layerlab/spec";
 import { convPool, fusesConvPool } from "./layers/convPool";
+import { merge } from "./layers/merge";
 import { LAYERS } from "./layers/registry";
 import type { ArrayMap, LayerImpl, Mode } from "./layers/types";
 
@@ -19,13 +27,30 @@ export interface ForwardOptions {
   key?: np.Array;
   /** Receives each layer's output (a new reference the callee owns), in order. */
   collect?: (layerIndex: number, y: np.Array) => void;
+  /**
+   * Layer `layer`'s output is `output` (consumed) instead of what the layer computes, so a gradient can be
+   * taken with respect to an inner activation (Grad-CAM's ∂logit/∂A).
+   */
+  replace?: { layer: number; output: np.Array };
+  /**
+   * True when the gradient with respect to `x` is wanted (saliency): the first layers then avoid
+   * operations whose gradient jax-js cannot compile.
+   */
+  differentiableInput?: boolean;
 }
 
 /** A model spec turned into pure functions over `ModelVars`. */
 export interface Model {
   spec: ModelSpec;
-  /** `shapes[i]` is layer i's input shape; `shapes[layers.length]` is the logits' shape. */
+  /**
+   * `shapes[i]` is layer i's input shape (a merge's first input's); `shapes[layers.length]` is the
+   * logits' shape.
+   */
   shapes: Shape[];
+  /** Every input shape of every layer, in the order of its inputs. */
+  inShapes: Shape[][];
+  /** `sources[i]`: the layers whose outputs layer i takes; -1 is the model's input. */
+  sources: number[][];
   /** True when some layer draws random numbers in train mode. */
   needsKey: boolean;
   /** Seeded initialisation, as PyTorch's defaults. */
@@ -50,32 +75,77 @@ function byLayer(vars: ArrayMap, count: number): ArrayMap[] {
   return out;
 }
 
+/**
+ * The outputs of a forward pass, each held until its last reader takes it: jax-js arrays are consumed by
+ * the operations they enter, so every reader but the last gets a new reference.
+ */
+class Outputs {
+  private readonly arrays = new Map<number, np.Array>();
+  private readonly left: number[];
+
+  constructor(readers: number[]) {
+    this.left = [...readers];
+  }
+
+  /** Stores `y` as `index`'s output; disposes it at once when nobody reads it. */
+  put(index: number, y: np.Array): void {
+    if (this.left[index + 1]! > 0) this.arrays.set(index, y);
+    else y.dispose();
+  }
+
+  /** `index`'s output for one reader (GRAPH_INPUT is the model's input). */
+  take(index: number): np.Array {
+    const slot = index + 1;
+    const y = this.arrays.get(index);
+    if (y === undefined) throw new Error(`the output of layer ${index} was read more often than the graph says`);
+    this.left[slot]! -= 1;
+    if (this.left[slot]! > 0) return y.ref;
+    this.arrays.delete(index);
+    return y;
+  }
+}
+
 /** Builds a model from a spec (parsed or raw); throws if the spec is not valid. */
 export function buildModel(input: ModelSpec | unknown): Model {
   const spec = ModelSpecSchema.parse(input);
-  const layers = spec.layers as LayerInput[] as never[];
-  const shapes: Shape[] = [spec.input.shape];
-  for (const layer of spec.layers) {
-    shapes.push(implOf(layer.kind).outShape(layer as never, shapes[shapes.length - 1]!));
-  }
-  const keyed = spec.layers.map((l) => Boolean(implOf(l.kind).needsKey) && !(l.kind === "dropout" && l.rate === 0));
+  const layers = spec.layers;
+  const { inShapes, outShapes, graph } = graphShapes(spec, (layer, inShape) =>
+    implOf(layer.kind).outShape(layer as never, inShape),
+  );
+  const shapes: Shape[] = [...inShapes.map((ins) => ins[0]!), outShapes[outShapes.length - 1] ?? spec.input.shape];
+  const sources = graph.sources;
+  // Readers of each output, slot 0 being the model's input; the last layer's output is also read as the logits.
+  const readers = [graph.inputConsumers.length, ...graph.consumers.map((c) => c.length)];
+  readers[layers.length] = (readers[layers.length] ?? 0) + 1;
+  const keyed = layers.map((l) => Boolean(implOf(l.kind).needsKey) && !(l.kind === "dropout" && l.rate === 0));
   const needsKey = keyed.some(Boolean);
+  // A conv and the max pool after it run as one block when nothing else reads the conv's output.
+  const fusable = layers.map(
+    (layer, i) =>
+      graph.consumers[i]!.length === 1 &&
+      sources[i + 1]?.length === 1 &&
+      sources[i + 1]![0] === i &&
+      sources[i]!.length === 1 &&
+      fusesConvPool(layer, layers[i + 1]),
+  );
 
   return {
     spec,
     shapes,
+    inShapes,
+    sources,
     needsKey,
     init(seed) {
       const params: ArrayMap = {};
       const state: ArrayMap = {};
-      const keys = random.split(random.key(seed), spec.layers.length + 1); // [L+1, 2]
-      const perLayer = np.split(keys, spec.layers.length + 1, 0);
-      spec.layers.forEach((layer, i) => {
+      const keys = random.split(random.key(seed), layers.length + 1); // [L+1, 2]
+      const perLayer = np.split(keys, layers.length + 1, 0);
+      layers.forEach((layer, i) => {
         const vars = implOf(layer.kind).init(layer as never, shapes[i]!, perLayer[i]!.reshape([-1]));
         for (const [name, arr] of Object.entries(vars.params)) params[`${i}.${name}`] = arr;
         for (const [name, arr] of Object.entries(vars.state)) state[`${i}.${name}`] = arr;
       });
-      perLayer[spec.layers.length]!.dispose();
+      perLayer[layers.length]!.dispose();
       return { params, state };
     },
     apply(vars, x, opts) {
@@ -91,26 +161,42 @@ export function buildModel(input: ModelSpec | unknown): Model {
         opts.key?.dispose();
       }
       const newState: ArrayMap = {};
-      let h = x;
-      // Each layer's output is needed when collected; otherwise a conv and the max pool after it run as one block.
-      const fused = spec.layers.map((layer, i) => !opts.collect && fusesConvPool(layer, spec.layers[i + 1]));
-      spec.layers.forEach((layer, i) => {
-        if (fused[i]) {
-          h = convPool(layer as never, spec.layers[i + 1] as never, params[i]!, h, i === 0);
-          return;
-        }
-        if (i > 0 && fused[i - 1]) return; // the pool, done by the block
+      const outputs = new Outputs(readers);
+      outputs.put(GRAPH_INPUT, x);
+      const inputIsData = (i: number) => !opts.differentiableInput && sources[i]![0] === GRAPH_INPUT;
+      const whole = !opts.collect && !opts.replace;
+      for (let i = 0; i < layers.length; i++) {
+        const layer = layers[i]!;
         const key = training && keyed[i] ? keys.shift() : undefined;
-        const out = implOf(layer.kind).apply(layer as never, { params: params[i]!, state: states[i]! }, h, {
-          mode: opts.mode,
-          key,
-          inputIsData: i === 0,
-        });
-        for (const [name, arr] of Object.entries(out.state)) newState[`${i}.${name}`] = arr;
-        h = out.y;
-        if (opts.collect) opts.collect(i, h.ref);
-      });
-      return { logits: h, state: newState };
+        if (whole && fusable[i]) {
+          const h = convPool(layer as never, layers[i + 1] as never, params[i]!, outputs.take(sources[i]![0]!), inputIsData(i));
+          outputs.put(i + 1, h);
+          i += 1; // the pool, done by the block
+          continue;
+        }
+        const ins = sources[i]!.map((s) => outputs.take(s));
+        let y: np.Array;
+        if (opts.replace?.layer === i) {
+          for (const a of ins) a.dispose();
+          key?.dispose();
+          for (const a of [...Object.values(params[i]!), ...Object.values(states[i]!)]) a.dispose();
+          y = opts.replace.output;
+        } else if (isMerge(layer)) {
+          key?.dispose();
+          y = merge(layer.kind as "add" | "concat", ins);
+        } else {
+          const out = implOf(layer.kind).apply(layer as never, { params: params[i]!, state: states[i]! }, ins[0]!, {
+            mode: opts.mode,
+            key,
+            inputIsData: inputIsData(i),
+          });
+          for (const [name, arr] of Object.entries(out.state)) newState[`${i}.${name}`] = arr;
+          y = out.y;
+        }
+        if (opts.collect) opts.collect(i, y.ref);
+        outputs.put(i, y);
+      }
+      return { logits: outputs.take(layers.length - 1), state: newState };
     },
   };
 }

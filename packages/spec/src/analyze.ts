@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import type { SpecEdit } from "./edits";
 import { describeIssue, formatPath, valueAt, withoutEchoes } from "./issues";
+import { GRAPH_INPUT, isMerge, layerGraph, mergeOutShape, mergeProblem } from "./graph";
 import { specSizeProblem } from "./limits";
 import { LAYER_KINDS, Layer, type LayerKind, ModelSpec, normalizeActivation, type Shape } from "./model";
 import {
@@ -19,7 +20,12 @@ export interface LayerInfo {
   /** 0-based position in `spec.layers`. */
   index: number;
   kind: LayerKind;
+  /** The first input's shape (a merge has several: `inShapes`). */
   inShape: Shape;
+  /** Every input's shape, in the order of the layer's inputs. */
+  inShapes: Shape[];
+  /** Indices of the layers whose outputs this one takes; -1 is the model's input. */
+  sources: number[];
   /** Null when the layer cannot take its input and no fix can be assumed; later layers are then not listed. */
   outShape: Shape | null;
   params: number;
@@ -138,18 +144,30 @@ function analyze(input: unknown): SpecAnalysis {
     shape = fixed;
   }
 
+  const graph = layerGraph(parts.layers);
+  problems.push(...graph.problems);
+  const inputShape = shape;
+  const outShapes: (Shape | null)[] = [];
+  let known = true;
   let imageEndsAt: number | null = null;
   parts.layers.forEach((layer, index) => {
-    if (layer === null || shape === null) {
-      shape = null;
+    const sources = graph.sources[index]!;
+    const inShapes = sources.map((s) => (s === GRAPH_INPUT ? inputShape : (outShapes[s] ?? null)));
+    // Once a shape is unknown the layers after it are not listed (their inputs may depend on it).
+    if (!known || layer === null || inShapes.length === 0 || inShapes.some((s) => s === null)) {
+      known = false;
+      outShapes.push(null);
       return;
     }
-    const before: Shape = shape;
-    const info = walkLayer(layer, index, shape, problems, { imageEndsAt });
-    layers.push(info.info);
-    shape = info.next;
-    if (imageEndsAt === null && before.length === 3 && shape?.length === 1) imageEndsAt = index;
+    const ins = inShapes as Shape[];
+    const info = isMerge(layer)
+      ? walkMerge(parts.layers, index, sources, ins, problems)
+      : walkLayer(layer, index, ins[0]!, problems, { imageEndsAt });
+    layers.push({ ...info.info, inShapes: ins, sources });
+    outShapes.push(info.next);
+    if (imageEndsAt === null && ins[0]!.length === 3 && info.next?.length === 1) imageEndsAt = index;
   });
+  shape = parts.layers.length === 0 ? shape : known ? (outShapes[outShapes.length - 1] ?? null) : null;
 
   if (parts.hasLayerList && parts.layers.length === 0) {
     problems.push(emptyModelProblem(shape, parts.classes));
@@ -180,6 +198,28 @@ function analyze(input: unknown): SpecAnalysis {
   };
 }
 
+type WalkedLayer = Omit<LayerInfo, "inShapes" | "sources">;
+
+/** Checks a merge against its inputs: an add's shapes must agree, a concat's heights and widths. */
+function walkMerge(
+  layers: readonly (Layer | null)[],
+  index: number,
+  sources: number[],
+  inShapes: Shape[],
+  problems: Problem[],
+): { info: WalkedLayer; next: Shape | null } {
+  const layer = layers[index]!;
+  const kind = layer.kind as "add" | "concat";
+  const problem = mergeProblem(layers, index, sources, inShapes);
+  if (problem) problems.push(problem);
+  // A wrong add walks on with its first input's shape, as the projection fix would give.
+  const out = mergeOutShape(kind, inShapes) ?? (kind === "add" ? inShapes[0]! : null);
+  const blank = { index, kind: layer.kind, inShape: inShapes[0]!, params: 0, flops: 0, activationBytes: 0 };
+  if (out === null) return { info: { ...blank, outShape: null }, next: null };
+  const sums = kind === "add" ? (inShapes.length - 1) * elementCount(out) : 0;
+  return { info: { ...blank, outShape: out, flops: sums, activationBytes: elementCount(out) * BYTES_PER_FLOAT }, next: out };
+}
+
 /** Checks one layer against its input; returns its info and the shape the walk continues with. */
 function walkLayer(
   layer: Layer,
@@ -187,7 +227,7 @@ function walkLayer(
   inShape: Shape,
   problems: Problem[],
   context: CheckContext,
-): { info: LayerInfo; next: Shape | null } {
+): { info: WalkedLayer; next: Shape | null } {
   const rule = ruleOf(layer);
   const checked = rule.check(layer, inShape, index, context);
   problems.push(...checked.problems);
@@ -200,7 +240,7 @@ function walkLayer(
   const fixedIn = recover?.inShape ?? inShape;
   const out = rule.outShape(fixedLayer, fixedIn);
   if (out === null) return { info: { ...blank, outShape: null }, next: null };
-  const info: LayerInfo = {
+  const info: WalkedLayer = {
     ...blank,
     outShape: out,
     params: rule.paramCount(fixedLayer, fixedIn),

@@ -11,7 +11,9 @@ export type SpecEdit =
   | { op: "moveLayer"; from: number; to: number }
   /** `value: null` deletes the field (no layer field is nullable). */
   | { op: "setField"; layer: number; field: string; value: unknown }
-  | { op: "setInputShape"; shape: number[] };
+  | { op: "setInputShape"; shape: number[] }
+  /** Several edits applied in order, as one (each sees the spec the previous one made). */
+  | { op: "sequence"; edits: SpecEdit[] };
 
 /**
  * Applies `edit` to `spec` and returns a new spec; `spec` is left untouched.
@@ -49,6 +51,8 @@ export function applyEdit(spec: ModelSpecInput, edit: SpecEdit): ModelSpecInput 
     }
     case "setInputShape":
       return { ...spec, input: { ...spec?.input, shape: [...edit.shape] } };
+    case "sequence":
+      return edit.edits.reduce(applyEdit, spec);
   }
 }
 

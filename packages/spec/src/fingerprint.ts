@@ -5,10 +5,12 @@ import {
   ACTIVATION_DEFAULT_ALPHA,
   type Activation,
   type Layer,
+  MODEL_FORMAT_V1,
   ModelSpec,
   type ModelSpecInput,
   normalizeActivation,
 } from "./model";
+import { layerGraph } from "./graph";
 import { poolStride } from "./shapes";
 
 /** Bump when the canonical form changes, so old fingerprints stop matching rather than collide. */
@@ -89,6 +91,16 @@ function canonicalLayer(layer: Layer): object {
 }
 
 /**
+ * A layer's place in the graph by the indices it takes, not by ids (renaming a layer trains the same
+ * model); nothing for a layer that takes the previous one.
+ */
+function canonicalPlace(layer: object, sources: number[], index: number): object {
+  const { id: _id, inputs: _inputs, ...rest } = layer as { id?: string; inputs?: string[] };
+  const previousOnly = sources.length === 1 && sources[0] === index - 1;
+  return previousOnly ? rest : { ...rest, inputs: sources };
+}
+
+/**
  * A sha256 (hex) of everything that affects training: the spec (without its
  * name), the config and the dataset id, with defaults filled and equivalent
  * spellings made equal. Two runs with the same fingerprint train the same
@@ -108,11 +120,18 @@ export function configFingerprint(
     throw new Error("configFingerprint: the config is invalid — run validateConfig and fix its errors");
   }
   const { name: _name, ...trainedSpec } = parsedSpec.data;
+  const graph = layerGraph(trainedSpec.layers);
+  const chain = graph.sources.every((from, i) => from.length === 1 && from[0] === i - 1);
   // The default normalization is left out, so fingerprints from before the field existed still match.
   const { normalization, ...configRest } = parsedConfig.data;
   const canonical = {
     version: FINGERPRINT_VERSION,
-    spec: { ...trainedSpec, layers: trainedSpec.layers.map(canonicalLayer) },
+    spec: {
+      ...trainedSpec,
+      // A chain is fingerprinted as before graphs existed, so the runs of then still match.
+      format: chain ? MODEL_FORMAT_V1 : trainedSpec.format,
+      layers: trainedSpec.layers.map((layer, i) => canonicalPlace(canonicalLayer(layer), graph.sources[i]!, i)),
+    },
     config: normalization === "per-channel" ? configRest : parsedConfig.data,
     dataset: extra.dataset ?? null,
   };

@@ -348,6 +348,22 @@ const activation: LayerRule<"activation"> = {
   check: () => ({ problems: [] }),
 };
 
+/**
+ * The rule of a merge as seen from one input: it has no parameters, and one input passes through. The
+ * graph checks and shapes a merge over all its inputs (`graph.ts`: `mergeOutShape`, `mergeProblem`).
+ */
+function mergeRule<K extends "add" | "concat">(kind: K, summary: string): LayerRule<K> {
+  return {
+    kind,
+    summary,
+    outShape: (_layer, inShape) => inShape,
+    paramCount: () => 0,
+    // An add's sums: one per output element for each input past the first, counted by the analysis.
+    flops: () => 0,
+    check: () => ({ problems: [] }),
+  };
+}
+
 /** The shape rule of every layer kind, keyed by kind. */
 export const LAYER_RULES: { [K in LayerKind]: LayerRule<K> } = {
   dense,
@@ -359,6 +375,8 @@ export const LAYER_RULES: { [K in LayerKind]: LayerRule<K> } = {
   dropout,
   flatten,
   activation,
+  add: mergeRule("add", "Adds its inputs element by element: a residual (skip) connection."),
+  concat: mergeRule("concat", "Joins its inputs along the channels (images) or features (vectors)."),
 };
 
 /** The rule of `layer`'s kind, typed for that layer (TypeScript cannot narrow the map lookup itself). */

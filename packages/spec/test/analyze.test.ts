@@ -443,7 +443,7 @@ describe("analyzeSpec: schema problems", () => {
     let fixed = applyEdit(s, missing.autofix!);
     fixed = applyEdit(fixed, unknown.autofix!);
     expect(messages(analyzeSpec(fixed))).toEqual([
-      "layer #3: kind 'softmax' is not allowed — use one of 'dense', 'conv2d', 'maxPool2d', 'avgPool2d', 'globalAvgPool', 'batchNorm', 'dropout', 'flatten', 'activation'",
+      "layer #3: kind 'softmax' is not allowed — use one of 'dense', 'conv2d', 'maxPool2d', 'avgPool2d', 'globalAvgPool', 'batchNorm', 'dropout', 'flatten', 'activation', 'add', 'concat'",
       "dense #2 after a 3-D tensor needs a flatten — insert one",
     ]);
   });

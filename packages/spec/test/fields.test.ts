@@ -136,7 +136,8 @@ describe("variantsOf(Layer)", () => {
     });
     expect(byKey(layers.dropout!, "rate")).toMatchObject({ min: 0, max: 1, maxExclusive: true, default: 0.5 });
     expect(byKey(layers.activation!, "fn")).toMatchObject({ kind: "enum", options: [...ACTIVATION_NAMES] });
-    expect(layers.flatten).toEqual([]);
+    expect(layers.flatten!.map((f) => f.key)).toEqual(["id", "inputs"]);
+    expect(byKey(layers.add!, "inputs")).toMatchObject({ kind: "array", optional: true, label: "Inputs" });
   });
 
   it("reads an activation (a name or {fn, alpha}) as a union offering the activation names", () => {

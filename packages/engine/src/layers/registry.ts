@@ -6,6 +6,7 @@ import { dense } from "./dense";
 import { dropout } from "./dropout";
 import { flatten } from "./flatten";
 import { globalAvgPool } from "./globalAvgPool";
+import { add, concat } from "./merge";
 import { avgPool2d, maxPool2d } from "./pool2d";
 import type { LayerImpl } from "./types";
 
@@ -20,4 +21,6 @@ export const LAYERS: { [K in LayerKind]: LayerImpl<K> } = {
   dropout,
   flatten,
   activation: activationLayer,
+  add,
+  concat,
 };
