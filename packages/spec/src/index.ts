@@ -17,6 +17,7 @@ export * from "./run-metrics";
 export * from "./run-name";
 export * from "./saliency";
 export * from "./shapes";
+export * from "./sweep";
 export * from "./tags";
 export * from "./templates";
 export * from "./test-report";
