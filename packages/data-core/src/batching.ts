@@ -102,6 +102,39 @@ export function validationSplit(
   return { train: sorted(train), val: sorted(val) };
 }
 
+/**
+ * Fold `fold` of `folds` as the validation set, the rest for training: each class's samples are shuffled
+ * with the seed (the same shuffle `validationSplit` uses) and cut into `folds` nearly equal parts, so the
+ * folds are stratified, disjoint, and together cover every sample once.
+ */
+export function foldSplit(
+  set: ImageSet,
+  folds: number,
+  fold: number,
+  seed: number,
+): { train: Uint32Array; val: Uint32Array } {
+  if (!Number.isInteger(folds) || folds < 2 || !Number.isInteger(fold) || fold < 0 || fold >= folds) {
+    throw new Error(`foldSplit: fold ${fold} of ${folds} does not exist; folds ≥ 2 and 0 ≤ fold < folds`);
+  }
+  const byClass = new Map<number, number[]>();
+  for (let i = 0; i < set.count; i++) {
+    const label = set.labels[i]!;
+    const list = byClass.get(label) ?? [];
+    list.push(i);
+    byClass.set(label, list);
+  }
+  const train: number[] = [];
+  const val: number[] = [];
+  for (const [label, list] of [...byClass].sort((a, b) => a[0] - b[0])) {
+    const order = permutation(list.length, deriveSeed(seed, 2, label));
+    order.forEach((o, k) => {
+      (Math.floor((k * folds) / list.length) === fold ? val : train).push(list[o]!);
+    });
+  }
+  const sorted = (a: number[]) => Uint32Array.from(a.sort((p, q) => p - q));
+  return { train: sorted(train), val: sorted(val) };
+}
+
 /** The normalised value of a black pixel per channel: what augmentation fills uncovered pixels with. */
 export function blackFill(norm: Normalization): number[] {
   return norm.mean.map((m, c) => -m / norm.std[c]!);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { epochBatches, gatherBatch, trainingBatches, validationSplit } from "../src/batching";
+import { epochBatches, foldSplit, gatherBatch, trainingBatches, validationSplit } from "../src/batching";
 import type { ImageSet } from "../src/dataset";
 import { computeNormalization } from "../src/normalize";
 
@@ -70,6 +70,35 @@ describe("validationSplit", () => {
     expect(new Set([...train, ...val]).size).toBe(300);
     expect(validationSplit(set, 0.1, 3).val).toEqual(val);
     expect(validationSplit(set, 0.1, 4).val).not.toEqual(val);
+  });
+});
+
+describe("foldSplit", () => {
+  it("cuts each class into k stratified folds that are disjoint and together cover every sample once", () => {
+    const set = tinySet(301); // 101, 100, 100 per class: folds differ by at most one per class
+    const folds = [0, 1, 2, 3, 4].map((f) => foldSplit(set, 5, f, 3));
+    const seen = new Map<number, number>();
+    for (const { train, val } of folds) {
+      expect(train.length + val.length).toBe(301);
+      expect(new Set([...train, ...val]).size).toBe(301);
+      const perClass = [0, 0, 0];
+      for (const i of val) {
+        perClass[set.labels[i]!]!++;
+        seen.set(i, (seen.get(i) ?? 0) + 1);
+      }
+      expect(perClass[1]).toBe(20);
+      expect(perClass[2]).toBe(20);
+      expect([20, 21]).toContain(perClass[0]);
+    }
+    expect(seen.size).toBe(301);
+    expect([...seen.values()].every((n) => n === 1)).toBe(true);
+    expect(foldSplit(set, 5, 2, 3).val).toEqual(folds[2]!.val);
+    expect(foldSplit(set, 5, 2, 4).val).not.toEqual(folds[2]!.val);
+  });
+
+  it("refuses a fold that does not exist, naming the rule", () => {
+    expect(() => foldSplit(tinySet(30), 5, 5, 0)).toThrow(/fold 5 of 5 does not exist; folds ≥ 2 and 0 ≤ fold < folds/);
+    expect(() => foldSplit(tinySet(30), 1, 0, 0)).toThrow(/does not exist/);
   });
 });
 

@@ -169,7 +169,13 @@ export function buildModel(input: ModelSpec | unknown): Model {
         const layer = layers[i]!;
         const key = training && keyed[i] ? keys.shift() : undefined;
         if (whole && fusable[i]) {
-          const h = convPool(layer as never, layers[i + 1] as never, params[i]!, outputs.take(sources[i]![0]!), inputIsData(i));
+          const h = convPool(
+            layer as never,
+            layers[i + 1] as never,
+            params[i]!,
+            outputs.take(sources[i]![0]!),
+            inputIsData(i),
+          );
           outputs.put(i + 1, h);
           i += 1; // the pool, done by the block
           continue;

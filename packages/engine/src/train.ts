@@ -7,6 +7,7 @@ import {
   type Dataset,
   deriveSeed,
   epochBatches,
+  foldSplit,
   gatherBatch,
   isIdentityAugmentation,
   type Normalization,
@@ -95,8 +96,10 @@ export function train(opts: TrainOptions): TrainRun {
   const model = buildModel(opts.spec);
   const { dataset } = opts;
   const trainSet = opts.limit ? limitSet(dataset, opts.limit) : dataset.train;
-  const split =
-    config.validationSplit > 0
+  const folds = config.crossValidation;
+  const split = folds
+    ? foldSplit(trainSet, folds.folds, folds.fold, config.seed)
+    : config.validationSplit > 0
       ? validationSplit(trainSet, config.validationSplit, config.seed)
       : { train: Uint32Array.from({ length: trainSet.count }, (_, i) => i), val: new Uint32Array(0) };
   const normalization = computeNormalization(trainSet, dataset.shape, split.train, config.normalization);

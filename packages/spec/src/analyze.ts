@@ -1,7 +1,7 @@
 import type { z } from "zod";
 import type { SpecEdit } from "./edits";
+import { feedsAdd, GRAPH_INPUT, isMerge, layerGraph, mergeOutShape, mergeProblem } from "./graph";
 import { describeIssue, formatPath, valueAt, withoutEchoes } from "./issues";
-import { GRAPH_INPUT, isMerge, layerGraph, mergeOutShape, mergeProblem } from "./graph";
 import { specSizeProblem } from "./limits";
 import { LAYER_KINDS, Layer, type LayerKind, ModelSpec, normalizeActivation, type Shape } from "./model";
 import {
@@ -162,7 +162,10 @@ function analyze(input: unknown): SpecAnalysis {
     const ins = inShapes as Shape[];
     const info = isMerge(layer)
       ? walkMerge(parts.layers, index, sources, ins, problems)
-      : walkLayer(layer, index, ins[0]!, problems, { imageEndsAt });
+      : walkLayer(layer, index, ins[0]!, problems, {
+          imageEndsAt,
+          feedsAdd: feedsAdd(parts.layers, graph.consumers, index),
+        });
     layers.push({ ...info.info, inShapes: ins, sources });
     outShapes.push(info.next);
     if (imageEndsAt === null && ins[0]!.length === 3 && info.next?.length === 1) imageEndsAt = index;
@@ -174,10 +177,10 @@ function analyze(input: unknown): SpecAnalysis {
   } else if (parts.hasLayerList && parts.layers.every((l) => l !== null)) {
     const readable = parts.layers as Layer[];
     if (shape !== null && parts.classes !== null) {
-      const p = outputProblem(readable, shape, parts.classes.length);
+      const p = outputProblem(readable, graph.sources, shape, parts.classes.length);
       if (p) problems.push(p);
     }
-    problems.push(...logitProblems(readable));
+    problems.push(...logitProblems(readable, graph.sources));
   }
 
   const totals = { params: 0, flops: 0, activationBytes: 0 };
@@ -217,7 +220,10 @@ function walkMerge(
   const blank = { index, kind: layer.kind, inShape: inShapes[0]!, params: 0, flops: 0, activationBytes: 0 };
   if (out === null) return { info: { ...blank, outShape: null }, next: null };
   const sums = kind === "add" ? (inShapes.length - 1) * elementCount(out) : 0;
-  return { info: { ...blank, outShape: out, flops: sums, activationBytes: elementCount(out) * BYTES_PER_FLOAT }, next: out };
+  return {
+    info: { ...blank, outShape: out, flops: sums, activationBytes: elementCount(out) * BYTES_PER_FLOAT },
+    next: out,
+  };
 }
 
 /** Checks one layer against its input; returns its info and the shape the walk continues with. */
@@ -368,9 +374,24 @@ function emptyModelProblem(inShape: Shape | null, classes: string[] | null): Pro
   });
 }
 
+/**
+ * The layers the logits come through, from the last one back, as long as each takes one input: in a graph
+ * the layer before the last in the list need not be the one the last layer takes.
+ */
+function outputPath(sources: readonly number[][], count: number): number[] {
+  const path: number[] = [];
+  for (let i = count - 1; i >= 0; ) {
+    path.push(i);
+    const from = sources[i];
+    if (from?.length !== 1 || from[0]! >= i) break;
+    i = from[0]!;
+  }
+  return path;
+}
+
 /** The index of the dense layer that sets the output size: the last one, with only size-keeping layers after it. */
-function outputDenseIndex(layers: readonly Layer[]): number | null {
-  for (let i = layers.length - 1; i >= 0; i--) {
+function outputDenseIndex(layers: readonly Layer[], sources: readonly number[][]): number | null {
+  for (const i of outputPath(sources, layers.length)) {
     const layer = layers[i]!;
     if (layer.kind === "dense") return i;
     if (!SIZE_KEEPING.has(layer.kind)) return null;
@@ -379,7 +400,12 @@ function outputDenseIndex(layers: readonly Layer[]): number | null {
 }
 
 /** The model must end in one logit per class. */
-function outputProblem(layers: readonly Layer[], outShape: Shape, classCount: number): Problem | null {
+function outputProblem(
+  layers: readonly Layer[],
+  sources: readonly number[][],
+  outShape: Shape,
+  classCount: number,
+): Problem | null {
   if (outShape.length === 1 && outShape[0] === classCount) return null;
   const end = layers.length;
   if (outShape.length !== 1) {
@@ -391,7 +417,7 @@ function outputProblem(layers: readonly Layer[], outShape: Shape, classCount: nu
       autofix: { op: "insertLayer", at: end, layer: { kind: "flatten" } },
     });
   }
-  const head = outputDenseIndex(layers);
+  const head = outputDenseIndex(layers, sources);
   const headLayer = head === null ? undefined : layers[head];
   if (head !== null && headLayer?.kind === "dense") {
     return errorProblem({
@@ -412,8 +438,8 @@ function outputProblem(layers: readonly Layer[], outShape: Shape, classCount: nu
 }
 
 /** Anything applied to the logits after the output dense: the loss applies softmax itself. */
-function logitProblems(layers: readonly Layer[]): Problem[] {
-  const head = outputDenseIndex(layers);
+function logitProblems(layers: readonly Layer[], sources: readonly number[][]): Problem[] {
+  const head = outputDenseIndex(layers, sources);
   if (head === null) return [];
   const problems: Problem[] = [];
   const headLabel = layerLabel("dense", head);
@@ -431,7 +457,9 @@ function logitProblems(layers: readonly Layer[]): Problem[] {
       }),
     );
   }
-  for (let i = head + 1; i < layers.length; i++) {
+  const path = outputPath(sources, layers.length);
+  // The layers between the output dense and the logits, in order.
+  for (const i of path.slice(0, path.indexOf(head)).reverse()) {
     const layer = layers[i]!;
     const label = layerLabel(layer.kind, i);
     if (layer.kind === "activation") {

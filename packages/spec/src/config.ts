@@ -259,6 +259,23 @@ export const TrainingConfig = z
       description: "Share of the training data held out to validate each epoch.",
       recommended: "0.1 – 0.2",
     }),
+    crossValidation: z
+      .object({
+        folds: z.number().int().min(2).max(10).meta({ description: "Parts the training data is cut into." }),
+        fold: z.number().int().min(0).max(9).meta({ description: "The part held out for validation (0-based)." }),
+      })
+      .strict()
+      .refine((cv) => cv.fold < cv.folds, {
+        message: "fold must be below folds (folds are numbered from 0)",
+        path: ["fold"],
+      })
+      .nullable()
+      .default(null)
+      .meta({
+        title: "Cross-validation fold",
+        description:
+          "Validate on one of k equal, stratified parts of the training data instead of a random share; a k-fold run trains k of these.",
+      }),
     normalization: z.enum(NORMALIZATION_MODES).default("per-channel").meta({
       title: "Input normalization",
       description:

@@ -1,6 +1,7 @@
 import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex, utf8ToBytes } from "@noble/hashes/utils.js";
 import { TrainingConfig, type TrainingConfigInput } from "./config";
+import { layerGraph } from "./graph";
 import {
   ACTIVATION_DEFAULT_ALPHA,
   type Activation,
@@ -10,7 +11,6 @@ import {
   type ModelSpecInput,
   normalizeActivation,
 } from "./model";
-import { layerGraph } from "./graph";
 import { poolStride } from "./shapes";
 
 /** Bump when the canonical form changes, so old fingerprints stop matching rather than collide. */
@@ -123,7 +123,7 @@ export function configFingerprint(
   const graph = layerGraph(trainedSpec.layers);
   const chain = graph.sources.every((from, i) => from.length === 1 && from[0] === i - 1);
   // The default normalization is left out, so fingerprints from before the field existed still match.
-  const { normalization, ...configRest } = parsedConfig.data;
+  const { normalization, crossValidation, ...configRest } = parsedConfig.data;
   const canonical = {
     version: FINGERPRINT_VERSION,
     spec: {
@@ -132,7 +132,10 @@ export function configFingerprint(
       format: chain ? MODEL_FORMAT_V1 : trainedSpec.format,
       layers: trainedSpec.layers.map((layer, i) => canonicalPlace(canonicalLayer(layer), graph.sources[i]!, i)),
     },
-    config: normalization === "per-channel" ? configRest : parsedConfig.data,
+    config: {
+      ...(normalization === "per-channel" ? configRest : { ...configRest, normalization }),
+      ...(crossValidation !== null && { crossValidation }),
+    },
     dataset: extra.dataset ?? null,
   };
   return bytesToHex(sha256(utf8ToBytes(canonicalJson(canonical))));

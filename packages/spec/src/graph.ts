@@ -192,9 +192,31 @@ export function freeId(layers: readonly unknown[], base: string): string {
       return typeof id === "string" ? [id] : [];
     }),
   );
-  const stem = base.replace(/[^A-Za-z0-9_-]/g, "_").replace(/^([^A-Za-z_])/, "_$1").slice(0, 34) || "layer";
+  const stem =
+    base
+      .replace(/[^A-Za-z0-9_-]/g, "_")
+      .replace(/^([^A-Za-z_])/, "_$1")
+      .slice(0, 34) || "layer";
   if (!taken.has(stem) && stem !== MODEL_INPUT_ID) return stem;
   for (let n = 2; ; n++) if (!taken.has(`${stem}_${n}`)) return `${stem}_${n}`;
+}
+
+/** Kinds a residual shortcut may pass through between its projection and the add. */
+const SHORTCUT_PASS_KINDS: ReadonlySet<LayerKind> = new Set<LayerKind>(["batchNorm", "activation"]);
+
+/**
+ * Whether layer `index`'s output goes into an add, directly or along a path of single-consumer batch norms and
+ * activations: the layer projects a residual shortcut.
+ */
+export function feedsAdd(layers: readonly (Layer | null)[], consumers: readonly number[][], index: number): boolean {
+  for (let at = index; ; ) {
+    const next = consumers[at];
+    if (next?.length !== 1) return false;
+    const kind = layers[next[0]!]?.kind;
+    if (kind === "add") return true;
+    if (kind === undefined || !SHORTCUT_PASS_KINDS.has(kind)) return false;
+    at = next[0]!;
+  }
 }
 
 /** True when every layer takes just the previous one's output (a `/1`-style chain). */
@@ -281,7 +303,8 @@ function projectionLayer(layers: readonly (Layer | null)[], to: Shape, from: Sha
   // The add names its inputs, so each source already has an id (or is the model's input).
   if (sourceId === undefined) return null;
   const id = freeId(layers, `${sourceId}_proj`);
-  if (to.length === 1 && from.length === 1) return { kind: "dense" as const, id, inputs: [sourceId], units: to[0]!, bias: false };
+  if (to.length === 1 && from.length === 1)
+    return { kind: "dense" as const, id, inputs: [sourceId], units: to[0]!, bias: false };
   if (to.length !== 3 || from.length !== 3) return null;
   const stride = from[1]! / to[1]!;
   if (!Number.isInteger(stride) || stride < 1 || from[2]! / to[2]! !== stride) return null;
@@ -303,9 +326,7 @@ export function graphShapes(
   const outShapes: Shape[] = [];
   spec.layers.forEach((layer, i) => {
     const ins = graph.sources[i]!.map((s) => (s === GRAPH_INPUT ? spec.input.shape : outShapes[s]!));
-    const out = isMerge(layer)
-      ? mergeOutShape(layer.kind as "add" | "concat", ins)
-      : outShapeOf(layer, ins[0]!);
+    const out = isMerge(layer) ? mergeOutShape(layer.kind as "add" | "concat", ins) : outShapeOf(layer, ins[0]!);
     if (out === null) {
       throw new Error(
         `${layerLabel(layer.kind, i)} cannot take its input ${ins.map(formatShape).join(" and ")}; fix the model in the builder first`,

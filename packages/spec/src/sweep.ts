@@ -56,7 +56,8 @@ export type SweepExpansion = { ok: true; cells: SweepCell[] } | { ok: false; pro
 export function expandSweep(base: TrainingConfigInput, plan: SweepPlan): SweepExpansion {
   const problems: string[] = [];
   const fields = plan.axes.map((a) => a.field);
-  if (new Set(fields).size !== fields.length) problems.push(`'${fields[0]}' is swept twice; give each axis its own setting`);
+  if (new Set(fields).size !== fields.length)
+    problems.push(`'${fields[0]}' is swept twice; give each axis its own setting`);
   for (const axis of plan.axes) {
     const why = FIXED_FIELDS[axis.field.split(".")[0]!];
     if (why) problems.push(`'${axis.field}' cannot be swept: ${why}`);
@@ -83,7 +84,9 @@ export function expandSweep(base: TrainingConfigInput, plan: SweepPlan): SweepEx
     const label = plan.axes.map((axis, k) => `${axis.field}=${formatSweepValue(values[k]!)}`).join(", ");
     const unknown = plan.axes.find((axis) => !hasField(checked.config, axis.field));
     if (unknown) {
-      problems.push(`'${unknown.field}' is not a training setting; name one such as learningRate, optimizer, batchSize`);
+      problems.push(
+        `'${unknown.field}' is not a training setting; name one such as learningRate, optimizer, batchSize`,
+      );
     } else if (!checked.ok || checked.config === null) {
       const first = checked.problems.find((p) => p.severity === "error");
       problems.push(`${label}: ${first?.message ?? "the config is not valid"}`);
@@ -203,4 +206,58 @@ export function summarizeSweep(plan: SweepPlan, outcomes: readonly SweepOutcome[
 /** The config a sweep's runs share before the swept settings are applied, with defaults filled. */
 export function sweepBaseConfig(base: TrainingConfigInput): TrainingConfig {
   return TrainingConfig.parse(base);
+}
+
+/** The axis of a k-fold run: a sweep over which fold is held out. */
+export const FOLD_FIELD = "crossValidation.fold";
+
+/**
+ * A k-fold cross-validation as a sweep: the base config with `crossValidation` set, and one run per fold.
+ * Every fold keeps the seed, so all k start from the same weights and only the held-out part differs.
+ */
+export function kFoldPlan(base: TrainingConfigInput, folds: number): { base: TrainingConfigInput; plan: SweepPlan } {
+  if (!Number.isInteger(folds) || folds < 2 || folds > 10) {
+    throw new Error(`k-fold: ${folds} folds is not allowed; use 2 to 10 (5 is usual)`);
+  }
+  return {
+    base: { ...base, crossValidation: { folds, fold: 0 } },
+    plan: {
+      name: `${folds}-fold cross-validation`,
+      axes: [{ field: FOLD_FIELD, values: Array.from({ length: folds }, (_, f) => f) }],
+    },
+  };
+}
+
+/** True for a sweep that is a k-fold cross-validation. */
+export function isKFold(plan: SweepPlan): boolean {
+  return plan.axes.length === 1 && plan.axes[0]!.field === FOLD_FIELD;
+}
+
+/** A k-fold's one result: the final validation accuracy of each fold, their mean and sample standard deviation. */
+export interface KFoldResult {
+  perFold: (number | null)[];
+  mean: number | null;
+  std: number | null;
+  /** `97.1% ± 0.4% over 5 folds`; says how many folds are still missing. */
+  text: string;
+}
+
+/** Final validation accuracy per fold (null while a fold has none), mean ± sample std over the finished ones. */
+export function kFoldResult(perFoldMetrics: readonly (RunMetrics | null)[]): KFoldResult {
+  const perFold = perFoldMetrics.map((m) => {
+    if (m === null) return null;
+    for (let i = m.val_acc.length - 1; i >= 0; i--) {
+      const v = m.val_acc[i];
+      if (v !== null && v !== undefined) return v;
+    }
+    return null;
+  });
+  const done = perFold.filter((v): v is number => v !== null);
+  const k = perFold.length;
+  if (done.length === 0) return { perFold, mean: null, std: null, text: `no fold of ${k} has finished yet` };
+  const mean = done.reduce((s, v) => s + v, 0) / done.length;
+  const std = done.length < 2 ? null : Math.sqrt(done.reduce((s, v) => s + (v - mean) ** 2, 0) / (done.length - 1));
+  const spread = std === null ? "" : ` ± ${pct(std)}`;
+  const missing = done.length < k ? ` (${k - done.length} of ${k} folds still to come)` : "";
+  return { perFold, mean, std, text: `${pct(mean)}${spread} over ${done.length} folds${missing}` };
 }

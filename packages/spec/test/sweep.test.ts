@@ -1,6 +1,9 @@
 import { describe, expect, it } from "vitest";
 import {
   expandSweep,
+  isKFold,
+  kFoldPlan,
+  kFoldResult,
   MAX_SWEEP_RUNS,
   type RunMetrics,
   type SweepOutcome,
@@ -136,5 +139,26 @@ describe("summarizeSweep", () => {
       { cell: grid.cells[1]!, score: null, diverged: false },
     ]);
     expect(summary.findings).toEqual(["1 of 2 runs have no result yet."]);
+  });
+});
+
+describe("k-fold cross-validation as a sweep", () => {
+  it("plans one run per fold, each holding out its own fold with the base seed", () => {
+    const { base, plan } = kFoldPlan({ seed: 5, learningRate: 0.01 }, 4);
+    expect(isKFold(plan)).toBe(true);
+    const grid = expandSweep(base, plan);
+    if (!grid.ok) throw new Error(grid.problems.join("; "));
+    expect(grid.cells.map((c) => c.config.crossValidation)).toEqual([0, 1, 2, 3].map((fold) => ({ folds: 4, fold })));
+    expect(grid.cells.every((c) => c.config.seed === 5 && c.config.learningRate === 0.01)).toBe(true);
+    expect(() => kFoldPlan({}, 1)).toThrow(/use 2 to 10/);
+  });
+
+  it("gives mean ± sample std of the final validation accuracy, and says what is missing", () => {
+    const result = kFoldResult([metrics(null, [0.5, 0.9]), metrics(null, [0.8]), null, metrics(null, [0.7, null])]);
+    expect(result.perFold).toEqual([0.9, 0.8, null, 0.7]);
+    expect(result.mean).toBeCloseTo(0.8, 12);
+    expect(result.std).toBeCloseTo(0.1, 12);
+    expect(result.text).toBe("80.0% ± 10.0% over 3 folds (1 of 4 folds still to come)");
+    expect(kFoldResult([null, null]).text).toBe("no fold of 2 has finished yet");
   });
 });
