@@ -8,6 +8,7 @@ import { reportCommand } from "./commands/report";
 import { runsCommand } from "./commands/runs";
 import { serveCommand } from "./commands/serve";
 import { shapesCommand } from "./commands/shapes";
+import { sweepCommand } from "./commands/sweep";
 import { resumeCommand, trainCommand } from "./commands/train";
 import { workerCommand } from "./commands/worker";
 import { CliError, printError, USAGE_EXIT_CODE } from "./errors";
@@ -29,6 +30,7 @@ const COMMANDS = [
   importCommand,
   reportCommand,
   workerCommand,
+  sweepCommand,
 ];
 
 /** Applies the CLI-wide settings to a command and all its subcommands. */

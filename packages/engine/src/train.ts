@@ -16,6 +16,7 @@ import {
 import {
   type EarlyStopping,
   type ModelSpec,
+  sha256Hex,
   type TrainEvent,
   type TrainingConfig,
   type TrainingConfigInput,
@@ -90,6 +91,15 @@ export interface TrainRun extends AsyncIterable<TrainEvent> {
 
 type StepAcc = { loss: np.Array; correct: np.Array };
 
+/** Hashes of what a fresh run starts from: its initial weights and its first batch's samples. */
+async function startingPoint(vars: ModelVars, train: Uint32Array, batchSize: number, seed: number) {
+  const first = epochBatches(train, { batchSize, seed, epoch: 0, dropLast: true })[0] ?? new Uint32Array(0);
+  return {
+    initialWeightsSha256: sha256Hex(await saveWeights(vars)),
+    firstBatchSha256: sha256Hex(new Uint8Array(first.buffer, first.byteOffset, first.byteLength)),
+  };
+}
+
 /** Starts a training run. Nothing happens until the returned run is iterated. */
 export function train(opts: TrainOptions): TrainRun {
   const config = TrainingConfigSchema.parse(opts.config);
@@ -151,7 +161,9 @@ export function train(opts: TrainOptions): TrainRun {
     const started = performance.now();
     try {
       optState = restoreOptimizer(optimizer, vars, opts.resume?.optState);
+      const startsAlike = opts.resume ? {} : await startingPoint(vars, split.train, batchSize, config.seed);
       yield emit("start", {
+        ...startsAlike,
         backend,
         epochs: config.epochs,
         stepsPerEpoch,

@@ -32,6 +32,12 @@ export const StartEvent = z.object({
   paramCount: z.number().int(),
   /** Set when this run continues from a checkpoint. */
   resumedFromEpoch: z.number().int().optional(),
+  /**
+   * sha256 (hex) of the initial weights (as safetensors) and of the first batch's sample indices (uint32):
+   * runs that must start alike, such as a sweep's, can show that they did. Absent on a resumed run.
+   */
+  initialWeightsSha256: z.string().optional(),
+  firstBatchSha256: z.string().optional(),
 });
 
 export const BatchEvent = z.object({

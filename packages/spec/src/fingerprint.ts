@@ -13,6 +13,11 @@ import {
 } from "./model";
 import { poolStride } from "./shapes";
 
+/** sha256 of some bytes, as lowercase hex. */
+export function sha256Hex(bytes: Uint8Array): string {
+  return bytesToHex(sha256(bytes));
+}
+
 /** Bump when the canonical form changes, so old fingerprints stop matching rather than collide. */
 const FINGERPRINT_VERSION = 1;
 

@@ -261,3 +261,31 @@ export function kFoldResult(perFoldMetrics: readonly (RunMetrics | null)[]): KFo
   const missing = done.length < k ? ` (${k - done.length} of ${k} folds still to come)` : "";
   return { perFold, mean, std, text: `${pct(mean)}${spread} over ${done.length} folds${missing}` };
 }
+
+/** The format tag of `sweep.json`, the file that makes a folder of runs one sweep. */
+export const SWEEP_FORMAT = "layerlab.sweep/1";
+
+/** `sweep.json`: the plan, what the runs share, and where each run's folder is (relative to the sweep's). */
+export const SweepFile = z
+  .object({
+    format: z.literal(SWEEP_FORMAT),
+    name: z.string(),
+    plan: SweepPlan,
+    /** What the model argument named: a template id or a spec file. */
+    model: z.string(),
+    dataset: z.string(),
+    seed: z.number().int(),
+    /** `sweepControlStatement`: what is held fixed and what differs. */
+    control: z.string(),
+    runs: z.array(z.object({ dir: z.string(), label: z.string(), values: z.array(SweepValue) }).strict()),
+    createdAt: z.string(),
+  })
+  .strict();
+export type SweepFile = z.infer<typeof SweepFile>;
+
+/** A folder-safe name for a cell: `03-learningRate-0.01-optimizer-adam`. */
+export function sweepRunFolder(cell: SweepCell, plan: SweepPlan): string {
+  const parts = plan.axes.map((axis, k) => `${axis.field}-${formatSweepValue(cell.values[k]!)}`);
+  const slug = parts.join("-").replace(/[^A-Za-z0-9._-]+/g, "_");
+  return `${String(cell.index + 1).padStart(2, "0")}-${slug}`;
+}

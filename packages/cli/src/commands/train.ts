@@ -106,7 +106,7 @@ export function resumeCommand(): Command {
 }
 
 /** Runs training with Ctrl-C wired to an abort (a second Ctrl-C quits at once). */
-async function withInterrupt(
+export async function withInterrupt(
   start: (controls: (json: boolean) => RunControls) => Promise<RunSummary>,
 ): Promise<RunSummary> {
   const controller = new AbortController();
@@ -123,7 +123,7 @@ async function withInterrupt(
   }
 }
 
-function eventPrinter(json: boolean): (e: TrainEvent) => void {
+export function eventPrinter(json: boolean): (e: TrainEvent) => void {
   if (json) return (e) => process.stdout.write(`${JSON.stringify(e)}\n`);
   const renderer = new ProgressRenderer(process.stderr);
   return (e) => renderer.onEvent(e);
@@ -150,7 +150,7 @@ function finish(summary: RunSummary, json: boolean): void {
 }
 
 /** The spec to train: a template built for the dataset, or a spec file. */
-function modelSpec(
+export function modelSpec(
   model: string,
   dataset: Dataset,
   hidden: number[] | undefined,
@@ -184,7 +184,7 @@ function modelSpec(
   return { spec: readJsonFile(model, "model spec"), suggested: {} };
 }
 
-function readJsonFile(path: string, what: string): unknown {
+export function readJsonFile(path: string, what: string): unknown {
   try {
     return JSON.parse(readFileSync(path, "utf8"));
   } catch (err) {
@@ -193,7 +193,7 @@ function readJsonFile(path: string, what: string): unknown {
 }
 
 /** The config: the template's suggestion, then --config, then the flags. */
-function trainingConfig(suggested: TrainingConfigInput, opts: Record<string, unknown>): TrainingConfigInput {
+export function trainingConfig(suggested: TrainingConfigInput, opts: Record<string, unknown>): TrainingConfigInput {
   const fromFile = opts.config ? readJsonFile(opts.config as string, "training config") : {};
   if (typeof fromFile !== "object" || fromFile === null || Array.isArray(fromFile)) {
     throw new CliError(
