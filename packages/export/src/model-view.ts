@@ -1,6 +1,6 @@
 import type { Normalization } from "@layerlab/data-core";
 import { decodeSafetensors } from "@layerlab/engine/safetensors";
-import { formatPath, inferOutShape, type Layer, ModelSpec, type Shape } from "@layerlab/spec";
+import { formatPath, graphShapes, inferOutShape, type Layer, ModelSpec, type Shape } from "@layerlab/spec";
 
 /** A float32 tensor as exported: its shape (PyTorch layout) and data. */
 export interface FloatTensor {
@@ -13,7 +13,7 @@ export type { Normalization };
 /** A validated model ready to export: its spec, each layer's input shape and its tensors by PyTorch name. */
 export interface ModelView {
   spec: ModelSpec;
-  /** `shapes[i]` is layer i's input shape; the last entry is the logits' shape. */
+  /** `shapes[i]` is layer i's input shape (a merge's first input's); the last entry is the logits' shape. */
   shapes: Shape[];
   /** Every tensor in state_dict order (`0.weight`, `0.bias`, …), batch-norm counters excluded. */
   tensors: [string, FloatTensor][];
@@ -55,25 +55,41 @@ export function parseSpec(input: unknown): ModelSpec {
   );
 }
 
-/** Input shape of every layer and of the logits; throws when a layer cannot take its input. */
-export function inferShapes(spec: ModelSpec): Shape[] {
-  const shapes: Shape[] = [spec.input.shape];
-  spec.layers.forEach((layer, i) => {
-    const out = inferOutShape(layer, shapes[i]!);
-    if (!out) {
-      throw new Error(
-        `export: layer ${i} (${layer.kind}) cannot take its input [${shapes[i]!.join(", ")}]; fix the model in the builder first`,
-      );
-    }
-    shapes.push(out);
-  });
-  const logits = shapes[shapes.length - 1]!;
+/** How the layers of a model connect, with every tensor's shape. */
+export interface ModelGraph {
+  /** `sources[i]`: the layers whose outputs layer i takes, in order; -1 is the model's input. */
+  sources: number[][];
+  /** `inShapes[i]`: the shape of each of layer i's inputs, in the order of `sources[i]`. */
+  inShapes: Shape[][];
+  /** `outShapes[i]`: layer i's output shape; the last is the logits'. */
+  outShapes: Shape[];
+}
+
+/** The graph of a spec with its shapes; throws, naming the layer, when an edge is wrong or a layer cannot take its input. */
+export function modelGraph(spec: ModelSpec): ModelGraph {
+  let shaped: ReturnType<typeof graphShapes>;
+  try {
+    shaped = graphShapes(spec, inferOutShape);
+  } catch (err) {
+    throw new Error(`export: ${(err as Error).message}`);
+  }
+  const { inShapes, outShapes, graph } = shaped;
+  const logits = outShapes[outShapes.length - 1] ?? spec.input.shape;
   if (logits.length !== 1 || logits[0] !== spec.classes.length) {
     throw new Error(
       `export: the model outputs [${logits.join(", ")}] but has ${spec.classes.length} classes; end it with a dense layer of ${spec.classes.length} units`,
     );
   }
-  return shapes;
+  return { sources: graph.sources, inShapes, outShapes };
+}
+
+/**
+ * Input shape of every layer (a merge's first input's) and, last, the logits' shape; throws when a layer
+ * cannot take its input.
+ */
+export function inferShapes(spec: ModelSpec): Shape[] {
+  const { inShapes, outShapes } = modelGraph(spec);
+  return [...inShapes.map((ins) => ins[0]!), outShapes[outShapes.length - 1] ?? spec.input.shape];
 }
 
 /**

@@ -1,5 +1,5 @@
-import { type ActivationName, normalizeActivation, poolStride, samePadding } from "@layerlab/spec";
-import type { FloatTensor, ModelView } from "./model-view";
+import { type ActivationName, GRAPH_INPUT, normalizeActivation, poolStride, samePadding } from "@layerlab/spec";
+import { type FloatTensor, type ModelView, modelGraph } from "./model-view";
 import { ProtoWriter } from "./protobuf";
 
 /*
@@ -7,7 +7,9 @@ import { ProtoWriter } from "./protobuf";
  * encoder (field numbers from onnx/onnx.proto). Opset 17, IR version 8: every
  * op used has had its current semantics since opset 13, GELU is written in its
  * exact erf form (the Gelu op only exists from opset 20), and both
- * onnxruntime-node and onnxruntime-web run it.
+ * onnxruntime-node and onnxruntime-web run it. Layers are walked in the
+ * spec's (topological) order, each reading the outputs its spec layer names:
+ * an add becomes Add nodes, a concat one Concat along the channels/features.
  */
 
 /** The default-domain opset the exported graphs use. */
@@ -102,6 +104,7 @@ function activation(g: GraphBuilder, x: string, fn: ActivationName, alpha: numbe
 /** Encodes the model as an ONNX file (input `input`, output `probabilities`, softmax included). */
 export function encodeOnnx(view: ModelView): Uint8Array {
   const { spec, shapes } = view;
+  const { sources } = modelGraph(spec);
   const tensors = new Map(view.tensors);
   const g = new GraphBuilder();
   const param = (name: string) => g.constant(name, tensors.get(name)!);
@@ -110,9 +113,12 @@ export function encodeOnnx(view: ModelView): Uint8Array {
     g.constant("gelu_one", scalar(1));
     g.constant("gelu_half", scalar(0.5));
   }
-  let x = ONNX_INPUT;
+  /** `outputs[i]`: the name of layer i's output value. */
+  const outputs: string[] = [];
   spec.layers.forEach((layer, i) => {
     const inShape = shapes[i]!;
+    const ins = sources[i]!.map((s) => (s === GRAPH_INPUT ? ONNX_INPUT : outputs[s]!));
+    let x = ins[0]!;
     switch (layer.kind) {
       case "dense": {
         const inputs = [x, param(`${i}.weight`)];
@@ -163,11 +169,19 @@ export function encodeOnnx(view: ModelView): Uint8Array {
         break;
       case "activation":
         break;
+      case "add":
+        // ONNX's Add takes two inputs (Sum takes more, but Add is what readers of the graph expect).
+        x = ins.slice(1).reduce((sum, y) => g.node("Add", [sum, y]), x);
+        break;
+      case "concat":
+        x = g.node("Concat", ins, [{ name: "axis", i: 1 }]); // [N, C₁+C₂+…, H, W] or [N, F₁+F₂+…]
+        break;
     }
     const act = activationOf(layer);
     if (act) x = activation(g, x, act.fn, act.alpha);
+    outputs.push(x);
   });
-  g.node("Softmax", [x], [{ name: "axis", i: -1 }], ONNX_OUTPUT);
+  g.node("Softmax", [outputs[outputs.length - 1] ?? ONNX_INPUT], [{ name: "axis", i: -1 }], ONNX_OUTPUT);
 
   const graph = new ProtoWriter();
   for (const n of g.nodes) graph.message(1, n);

@@ -1,4 +1,4 @@
-import { samePadding } from "@layerlab/spec";
+import { isChain, samePadding } from "@layerlab/spec";
 import type { ModelView } from "./model-view";
 
 /** The formats `exportModel` writes. */
@@ -116,6 +116,28 @@ and then an unpadded convolution; the ONNX file's \`Conv\` carries the same unev
 `;
 }
 
+/** What a graph model's files look like (its layers take outputs other than the previous layer's); "" for a chain. */
+function graphNote(view: ModelView, formats: ExportFormat[]): string {
+  const layers = view.spec.layers;
+  if (isChain(layers)) return "";
+  const count = (kind: string) => layers.filter((l) => l.kind === kind).length;
+  const lines = [
+    `Some layers of this model take other outputs than the previous layer's (${count("add")} add, ${count("concat")} concat).`,
+  ];
+  if (formats.includes("pytorch")) {
+    lines.push(
+      "model.py's `LayerLabModel` still holds spec layer i as module i (state_dict keys `i.weight`, ...); its",
+      "`forward()` passes each module the outputs the spec names in the layer's `inputs`.",
+    );
+  }
+  if (formats.includes("onnx")) {
+    lines.push(
+      "In model.onnx an add is an `Add` node and a concat a `Concat` along axis 1 (channels, or vector features).",
+    );
+  }
+  return `## A graph, not a chain\n\n${lines.join("\n")}\n`;
+}
+
 /** The README's line naming the checkpoint every file of the bundle holds. */
 function sourceLine(source: ExportSource): string {
   const epoch = source.epoch === null ? "epoch not recorded in the weights" : `saved after epoch ${source.epoch}`;
@@ -130,5 +152,5 @@ export function bundleReadme(view: ModelView, formats: ExportFormat[], source?: 
 
 Exported by LayerLab. Classes (${view.spec.classes.length}): ${classes}.
 
-${source ? sourceLine(source) : ""}${[...formats.map((f) => SECTIONS[f](view)), imageInputSection(view), paddingNote(view)].filter(Boolean).join("\n")}`;
+${source ? sourceLine(source) : ""}${[...formats.map((f) => SECTIONS[f](view)), graphNote(view, formats), imageInputSection(view), paddingNote(view)].filter(Boolean).join("\n")}`;
 }
