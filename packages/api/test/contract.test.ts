@@ -52,10 +52,20 @@ const ROUTES: { method: string; path: string; body?: boolean; response?: string;
   { method: "put", path: "/api/runs/{id}/artifacts/{name}", response: "201", params: ["id", "name"] },
   { method: "post", path: "/api/runs/{id}/predict", body: true, response: "200", params: ["id"] },
   { method: "post", path: "/api/predict", body: true, response: "200" },
+  { method: "get", path: "/api/runs/{id}/test-predictions", response: "200", params: ["id"] },
+  { method: "get", path: "/api/runs/{id}/epochs", response: "200", params: ["id"] },
+  { method: "get", path: "/api/runs/{id}/epochs/{epoch}", response: "200", params: ["id", "epoch"] },
+  { method: "get", path: "/api/runs/{id}/epochs/{epoch}/weights", params: ["id", "epoch"] },
   { method: "post", path: "/api/explain", body: true, response: "200" },
   { method: "post", path: "/api/runs/{id}/explain", response: "200", params: ["id"] },
   { method: "post", path: "/api/workers/heartbeat", body: true, response: "200" },
   { method: "post", path: "/api/workers/claim", body: true, response: "200" },
+  { method: "post", path: "/api/sweeps", body: true, response: "201" },
+  { method: "get", path: "/api/sweeps", response: "200" },
+  { method: "get", path: "/api/sweeps/{id}", response: "200", params: ["id"] },
+  { method: "post", path: "/api/sweeps/{id}/abort", response: "202", params: ["id"] },
+  { method: "delete", path: "/api/sweeps/{id}", params: ["id"] },
+  { method: "get", path: "/api/sweeps/{id}/report", params: ["id"] },
 ];
 
 describe("the OpenAPI document is written from the contract", () => {

@@ -82,6 +82,19 @@ export function validationSplit(
   fraction: number,
   seed: number,
 ): { train: Uint32Array; val: Uint32Array } {
+  const nVal = (count: number) => Math.round(count * fraction);
+  return splitEachClass(set, seed, (k, count) => k < nVal(count));
+}
+
+/**
+ * Splits every class apart: its samples in the seeded shuffle of that class, the k-th of `count` going to
+ * validation when `toVal(k, count)` says so. Returns both sides sorted, so batches read the set in order.
+ */
+function splitEachClass(
+  set: ImageSet,
+  seed: number,
+  toVal: (k: number, count: number) => boolean,
+): { train: Uint32Array; val: Uint32Array } {
   const byClass = new Map<number, number[]>();
   for (let i = 0; i < set.count; i++) {
     const label = set.labels[i]!;
@@ -93,9 +106,8 @@ export function validationSplit(
   const val: number[] = [];
   for (const [label, list] of [...byClass].sort((a, b) => a[0] - b[0])) {
     const order = permutation(list.length, deriveSeed(seed, 2, label));
-    const nVal = Math.round(list.length * fraction);
     order.forEach((o, k) => {
-      (k < nVal ? val : train).push(list[o]!);
+      (toVal(k, list.length) ? val : train).push(list[o]!);
     });
   }
   const sorted = (a: number[]) => Uint32Array.from(a.sort((p, q) => p - q));
@@ -116,23 +128,7 @@ export function foldSplit(
   if (!Number.isInteger(folds) || folds < 2 || !Number.isInteger(fold) || fold < 0 || fold >= folds) {
     throw new Error(`foldSplit: fold ${fold} of ${folds} does not exist; folds ≥ 2 and 0 ≤ fold < folds`);
   }
-  const byClass = new Map<number, number[]>();
-  for (let i = 0; i < set.count; i++) {
-    const label = set.labels[i]!;
-    const list = byClass.get(label) ?? [];
-    list.push(i);
-    byClass.set(label, list);
-  }
-  const train: number[] = [];
-  const val: number[] = [];
-  for (const [label, list] of [...byClass].sort((a, b) => a[0] - b[0])) {
-    const order = permutation(list.length, deriveSeed(seed, 2, label));
-    order.forEach((o, k) => {
-      (Math.floor((k * folds) / list.length) === fold ? val : train).push(list[o]!);
-    });
-  }
-  const sorted = (a: number[]) => Uint32Array.from(a.sort((p, q) => p - q));
-  return { train: sorted(train), val: sorted(val) };
+  return splitEachClass(set, seed, (k, count) => Math.floor((k * folds) / count) === fold);
 }
 
 /** The normalised value of a black pixel per channel: what augmentation fills uncovered pixels with. */

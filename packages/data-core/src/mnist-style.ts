@@ -96,6 +96,27 @@ export interface MnistStyleOptions {
   fit?: number;
 }
 
+/** Where `mnistStyle` puts a digit: the ink's box in the input, the digit scaled from it, and its top-left corner in the output. */
+export interface MnistPlacement {
+  box: { x: number; y: number; width: number; height: number };
+  digit: GreyImage<Float32Array>;
+  left: number;
+  top: number;
+}
+
+/** The placement `mnistStyle` uses for `input` (saliency maps map the output back with it); null for a blank image. */
+export function mnistPlacement(input: GreyImage, opts: MnistStyleOptions): MnistPlacement | null {
+  const { size = 28, fit = 20 } = opts;
+  const box = inkBox(input, opts.inkThreshold);
+  if (!box) return null;
+  const scale = fit / Math.max(box.width, box.height);
+  const w = Math.max(1, Math.round(box.width * scale));
+  const h = Math.max(1, Math.round(box.height * scale));
+  const digit = resizeArea(input, w, h, box);
+  const com = centreOfMass(digit);
+  return { box, digit, left: Math.round(size / 2 - com.x), top: Math.round(size / 2 - com.y) };
+}
+
 /**
  * Brings a drawn digit (light ink on black) to MNIST's form: crop to the
  * ink, fit the longer side into `fit` px, and paste into a `size`×`size`
@@ -103,17 +124,12 @@ export interface MnistStyleOptions {
  * blank canvas.
  */
 export function mnistStyle(input: GreyImage, opts: MnistStyleOptions): GreyImage<Float32Array> {
-  const { size = 28, fit = 20 } = opts;
+  const { size = 28 } = opts;
   const canvas = new Float32Array(size * size);
-  const box = inkBox(input, opts.inkThreshold);
-  if (!box) return { width: size, height: size, pixels: canvas };
-  const scale = fit / Math.max(box.width, box.height);
-  const w = Math.max(1, Math.round(box.width * scale));
-  const h = Math.max(1, Math.round(box.height * scale));
-  const digit = resizeArea(input, w, h, box);
-  const com = centreOfMass(digit);
-  const left = Math.round(size / 2 - com.x);
-  const top = Math.round(size / 2 - com.y);
+  const placed = mnistPlacement(input, opts);
+  if (!placed) return { width: size, height: size, pixels: canvas };
+  const { digit, left, top } = placed;
+  const { width: w, height: h } = digit;
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       const cx = x + left;

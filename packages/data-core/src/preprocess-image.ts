@@ -1,4 +1,4 @@
-import { type GreyImage, mnistStyle, resizeArea } from "./mnist-style";
+import { type GreyImage, type MnistStyleOptions, mnistPlacement, mnistStyle, resizeArea } from "./mnist-style";
 import type { Normalization } from "./normalize";
 
 /*
@@ -61,19 +61,28 @@ export function imagePlanes(image: DecodedImage, channels: 1 | 3): Float32Array[
   return [r.map((v, p) => 0.299 * v + 0.587 * g[p]! + 0.114 * b[p]!)];
 }
 
+/** Where `fitArea` puts a `planeWidth`×`planeHeight` plane in `width`×`height`: its scaled size and top-left corner. */
+export function fitPlacement(
+  planeWidth: number,
+  planeHeight: number,
+  width: number,
+  height: number,
+): { w: number; h: number; left: number; top: number } {
+  const scale = Math.min(width / planeWidth, height / planeHeight);
+  const w = Math.min(width, Math.max(1, Math.round(planeWidth * scale)));
+  const h = Math.min(height, Math.max(1, Math.round(planeHeight * scale)));
+  return { w, h, left: Math.floor((width - w) / 2), top: Math.floor((height - h) / 2) };
+}
+
 /**
  * Resizes a plane to `width`×`height` with area averaging, keeping its aspect:
  * the image is scaled to fit and centred, the rest is black.
  */
 export function fitArea(plane: GreyImage, width: number, height: number): Float32Array {
-  const scale = Math.min(width / plane.width, height / plane.height);
-  const w = Math.min(width, Math.max(1, Math.round(plane.width * scale)));
-  const h = Math.min(height, Math.max(1, Math.round(plane.height * scale)));
+  const { w, h, left, top } = fitPlacement(plane.width, plane.height, width, height);
   const inner = resizeArea(plane, w, h).pixels;
   if (w === width && h === height) return inner;
   const out = new Float32Array(width * height);
-  const left = Math.floor((width - w) / 2);
-  const top = Math.floor((height - h) / 2);
   for (let y = 0; y < h; y++) out.set(inner.subarray(y * w, y * w + w), (top + y) * width + left);
   return out;
 }
@@ -88,6 +97,16 @@ export function inkOnBlack(plane: GreyImage<Float32Array>): GreyImage<Float32Arr
   return { width: w, height: h, pixels: pixels.map((v) => 255 - v) };
 }
 
+/** A digit model's view of an image: one grey plane, light ink on black. */
+function digitPlane(image: DecodedImage): GreyImage<Float32Array> {
+  return inkOnBlack({ width: image.width, height: image.height, pixels: imagePlanes(image, 1)[0]! });
+}
+
+/** MNIST's framing scaled to a `side`×`side` input. */
+function digitStyle(side: number): MnistStyleOptions {
+  return { inkThreshold: DIGIT_INK_THRESHOLD, size: side, fit: Math.round((side * MNIST_DIGIT_BOX) / MNIST_CANVAS) };
+}
+
 /**
  * An image as the model's `[C, H, W]` pixels in [0, 1], not yet normalised:
  * for a digit model, light ink on black cropped to the ink, fitted into
@@ -99,26 +118,59 @@ export function imageToInput(image: DecodedImage, format: ModelInputFormat): Flo
   if (format.shape.length < 2 || (channels !== 1 && channels !== 3)) {
     throw new Error(`an image cannot be this model's input [${format.shape.join(", ")}]: it takes [1 or 3, H, W]`);
   }
-  const planes = imagePlanes(image, format.digits ? 1 : channels);
   const out = new Float32Array(channels * height * width);
   const plane = height * width;
   if (format.digits) {
-    const grey = inkOnBlack({ width: image.width, height: image.height, pixels: planes[0]! });
     const side = Math.min(width, height);
-    const framed = mnistStyle(grey, {
-      inkThreshold: DIGIT_INK_THRESHOLD,
-      size: side,
-      fit: Math.round((side * MNIST_DIGIT_BOX) / MNIST_CANVAS),
-    });
+    const framed = mnistStyle(digitPlane(image), digitStyle(side));
     const fitted = fitArea(framed, width, height);
     for (let c = 0; c < channels; c++) for (let p = 0; p < plane; p++) out[c * plane + p] = fitted[p]! / 255;
     return out;
   }
-  planes.forEach((pixels, c) => {
+  imagePlanes(image, channels as 1 | 3).forEach((pixels, c) => {
     const fitted = fitArea({ width: image.width, height: image.height, pixels }, width, height);
     for (let p = 0; p < plane; p++) out[c * plane + p] = fitted[p]! / 255;
   });
   return out;
+}
+
+/**
+ * Where the pixels of `imageToInput(image, format)` lie in `image`, as an
+ * axis-aligned map: input point (u, v) (pixel edges at integers) comes from
+ * image point (offsetX + u · scaleX, offsetY + v · scaleY). Saliency maps are
+ * laid over the image with it. Null for a digit model and an image without ink.
+ */
+export interface InputFrame {
+  scaleX: number;
+  scaleY: number;
+  offsetX: number;
+  offsetY: number;
+}
+
+/** The frame of `imageToInput(image, format)` (see `InputFrame`). */
+export function inputFrame(image: DecodedImage, format: ModelInputFormat): InputFrame | null {
+  const { height, width } = inputDims(format.shape);
+  if (!format.digits) {
+    const fit = fitPlacement(image.width, image.height, width, height);
+    const scaleX = image.width / fit.w;
+    const scaleY = image.height / fit.h;
+    return { scaleX, scaleY, offsetX: -fit.left * scaleX, offsetY: -fit.top * scaleY };
+  }
+  // Two steps: the image's ink box → the side×side digit frame (mnistStyle), that frame → the input (fitArea).
+  const side = Math.min(width, height);
+  const placed = mnistPlacement(digitPlane(image), digitStyle(side));
+  if (!placed) return null;
+  const fit = fitPlacement(side, side, width, height);
+  const inkX = placed.box.width / placed.digit.width;
+  const inkY = placed.box.height / placed.digit.height;
+  const frameX = side / fit.w;
+  const frameY = side / fit.h;
+  return {
+    scaleX: frameX * inkX,
+    scaleY: frameY * inkY,
+    offsetX: placed.box.x - (fit.left * frameX + placed.left) * inkX,
+    offsetY: placed.box.y - (fit.top * frameY + placed.top) * inkY,
+  };
 }
 
 /** How to record the statistics a model's input is standardised with. */

@@ -1,6 +1,7 @@
 import type { RunMetrics } from "@layerlab/runner";
 import { curvesSvg } from "@layerlab/runner/curves-svg";
-import { analyzeSpec, type DoctorFinding, type TestReport } from "@layerlab/spec";
+import { analyzeSpec, type DoctorFinding, type LayerCost, type TestReport } from "@layerlab/spec";
+import { costSection } from "./cost";
 import { esc, STYLE } from "./html";
 import {
   confusionSection,
@@ -43,6 +44,8 @@ export interface ReportParts {
   /** A plain-words explanation of the findings (e.g. from `explainWithLlm`). */
   explanation?: string | null;
   resources: ReportResources;
+  /** Per-layer times and inference latency measured when the run started, or null when it has none. */
+  layerCost?: LayerCost | null;
   /** Where the facts came from, after "Generated … from": a run folder's path, "a run trained in this browser". */
   source: string;
   /** When the page was made (ISO 8601; default now). */
@@ -53,6 +56,7 @@ export interface ReportParts {
 export const REPORT_SECTIONS = [
   "summary",
   "model",
+  "cost",
   "hyperparameters",
   "curves",
   "confusion",
@@ -93,6 +97,7 @@ export function exampleIndices(labels: ArrayLike<number>, count: number, wanted:
 export function reportHtml(parts: ReportParts): string {
   const title = `LayerLab report: ${parts.summary.name}`;
   const generatedAt = parts.generatedAt ?? new Date().toISOString();
+  const analysis = analyzeSpec(parts.spec);
   return [
     "<!doctype html>",
     `<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">`,
@@ -101,7 +106,8 @@ export function reportHtml(parts: ReportParts): string {
     `<title>${esc(title)}</title><style>${STYLE}</style></head><body>`,
     `<h1>${esc(title)}</h1><p class="muted">Generated ${esc(generatedAt)} from ${esc(parts.source)}</p>`,
     summarySection(parts.summary, parts.metrics),
-    specSection(analyzeSpec(parts.spec)),
+    specSection(analysis),
+    costSection(analysis, parts.layerCost ?? null),
     hyperparameterSection(parts.config),
     curvesSection(parts.metrics.epoch.length > 0 ? curvesSvg(parts.metrics) : null),
     confusionSection(parts.test),

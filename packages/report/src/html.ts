@@ -51,4 +51,5 @@ th{background:#f4f4f4}td:first-child,th:first-child{text-align:left}
 .finding.problem{border-color:#c62828}.finding.warning{border-color:#e69500}.finding.info{border-color:#1f77b4}
 .finding code{background:#eee;padding:0 .2rem}
 svg{max-width:100%;height:auto}
+.share{display:inline-block;width:60px;height:.6rem;background:#eee;vertical-align:middle}.share span{display:block;height:100%;background:#1f77b4}
 `;

@@ -4,6 +4,7 @@ import { gatherBatch } from "@layerlab/data-core";
 import { predict } from "@layerlab/engine";
 import {
   defaultDataDir,
+  ensureRunCost,
   loadDatasetRef,
   loadRunModel,
   RUN_FILES,
@@ -90,12 +91,14 @@ export async function renderReport(runDir: string, opts: ReportOptions = {}): Pr
       versions: `Node ${env.node}, jax-js ${env.jaxJs}, LayerLab ${env.layerlab}`,
       epochs: epochEvents.map((e) => ({ epoch: e.epoch, seconds: e.seconds, samplesPerSec: e.samplesPerSec })),
     },
+    layerCost: info.layerCost ?? null,
     source: dir,
   });
 }
 
 /** Renders the report and writes it atomically to `out` (default `<runDir>/report.html`); returns the path. */
 export async function writeReport(runDir: string, out?: string, opts: ReportOptions = {}): Promise<string> {
+  await ensureRunCost(runDir);
   const html = await renderReport(runDir, opts);
   const path = resolve(out ?? join(runDir, REPORT_FILE));
   await writeRunFile(dirname(path), basename(path), html);

@@ -1,5 +1,6 @@
 import type { RunMetrics } from "@layerlab/runner";
-import type { DoctorFinding, SpecAnalysis, TestReport } from "@layerlab/spec";
+import type { DoctorFinding, LayerInfo, SpecAnalysis, TestReport } from "@layerlab/spec";
+import { graphFigure } from "./graph-figure";
 import { bytes, count, esc, fmt, percent, section, table } from "./html";
 
 /*
@@ -78,22 +79,41 @@ export function summarySection(info: ReportSummary, metrics: Pick<RunMetrics, "v
   return section("summary", "Summary", table(["", ""], rows, "kv"));
 }
 
-/** The layers with their shapes, parameters and FLOPs, from the spec analysis. */
+/**
+ * The layers with their shapes, parameters and FLOPs, from the spec analysis. For a graph model the table
+ * names what each layer takes where that is not the layer above (by number and id), and a figure draws the
+ * graph.
+ */
 export function specSection(analysis: SpecAnalysis): string {
-  const shape = (s: readonly number[] | null) => (s ? `[${s.join(", ")}]` : "—");
+  // A shape stays on one line; a merge's several shapes break between them.
+  const shape = (s: readonly number[] | null) =>
+    s ? `<span style="white-space:nowrap">[${s.join(", ")}]</span>` : "—";
+  const graph = analysis.layers.some((l) => l.sources.length !== 1 || l.sources[0] !== l.index - 1);
+  const idOf = (index: number) => analysis.spec?.layers[index]?.id;
+  const takes = (l: LayerInfo) =>
+    l.sources.length === 1 && l.sources[0] === l.index - 1
+      ? ""
+      : l.sources
+          .map((s) => (s < 0 ? "input" : `#${s + 1}${idOf(s) === undefined ? "" : ` ${esc(idOf(s))}`}`))
+          .join(", ");
   const rows = analysis.layers.map((l) => {
     const def = analysis.spec?.layers[l.index] as Record<string, unknown> | undefined;
     const details = def
       ? Object.entries(def)
-          .filter(([k]) => k !== "kind")
+          // A graph's wiring has columns of its own.
+          .filter(([k]) => k !== "kind" && !(graph && (k === "id" || k === "inputs")))
           .map(([k, v]) => `${k}=${typeof v === "object" ? JSON.stringify(v) : v}`)
           .join(", ")
       : "";
+    const id = idOf(l.index);
+    const name = graph && id !== undefined ? `${esc(l.kind)} <span class="muted">${esc(id)}</span>` : esc(l.kind);
+    const inputs = graph ? l.inShapes.map(shape).join(" + ") : shape(l.inShape);
     return [
       String(l.index + 1),
-      esc(l.kind),
+      name,
       esc(details),
-      shape(l.inShape),
+      ...(graph ? [takes(l)] : []),
+      inputs,
       shape(l.outShape),
       count(l.params),
       count(l.flops),
@@ -103,15 +123,17 @@ export function specSection(analysis: SpecAnalysis): string {
     "",
     "<b>total</b>",
     "",
+    ...(graph ? [""] : []),
     "",
     shape(analysis.outShape),
     `<b>${count(analysis.totals.params)}</b>`,
     `<b>${count(analysis.totals.flops)}</b>`,
   ]);
+  const head = ["#", "layer", "settings", ...(graph ? ["takes (when not the layer above)"] : [])];
   return section(
     "model",
     "Model",
-    table(["#", "layer", "settings", "input", "output", "parameters", "FLOPs / sample"], rows),
+    table([...head, "input", "output", "parameters", "FLOPs / sample"], rows) + (graphFigure(analysis) ?? ""),
   );
 }
 

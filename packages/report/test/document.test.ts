@@ -4,7 +4,17 @@ import { build } from "esbuild";
 import { describe, expect, it } from "vitest";
 import { exampleIndices, REPORT_SECTIONS, type ReportParts, reportHtml } from "../src/document";
 
-const SECTIONS = ["summary", "model", "hyperparameters", "curves", "confusion", "examples", "doctor", "resources"];
+const SECTIONS = [
+  "summary",
+  "model",
+  "cost",
+  "hyperparameters",
+  "curves",
+  "confusion",
+  "examples",
+  "doctor",
+  "resources",
+];
 const classes = ["circle", "square", "triangle"];
 // A 1×1 transparent PNG: the page must carry its images inline.
 const PIXEL =

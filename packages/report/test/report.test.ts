@@ -9,7 +9,17 @@ import { chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { renderReport } from "../src";
 
-const SECTIONS = ["summary", "model", "hyperparameters", "curves", "confusion", "examples", "doctor", "resources"];
+const SECTIONS = [
+  "summary",
+  "model",
+  "cost",
+  "hyperparameters",
+  "curves",
+  "confusion",
+  "examples",
+  "doctor",
+  "resources",
+];
 const shapesOptions = { size: 12, countPerClass: 30, seed: 3 };
 const root = mkdtempSync(join(tmpdir(), "layerlab-report-"));
 const runDir = join(root, "run");

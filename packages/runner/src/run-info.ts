@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { Normalization } from "@layerlab/data-core";
+import type { LayerCost } from "@layerlab/spec";
 import type { DatasetRef, Preprocessing } from "./datasets";
 import type { RunEnvironment } from "./environment";
 import { RUN_FILES, RunFolderError, readRunJson } from "./files";
@@ -44,6 +45,8 @@ export interface RunInfo {
   environment: RunEnvironment;
   /** Largest resident memory of the training process so far (absent in runs from before it was recorded). */
   resources?: { peakRssBytes: number };
+  /** Each layer's parameters, activation memory and times, and inference latency, measured when training started (absent when not measured). */
+  layerCost?: LayerCost;
   /** Process that is training the run now, to refuse a second resume of the same folder. */
   pid: number | null;
 }

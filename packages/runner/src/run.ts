@@ -17,6 +17,8 @@ import { wasmThreadsStarted } from "@layerlab/engine/node";
 import {
   analyzeSpec,
   configFingerprint,
+  epochCheckpointsKept,
+  keptEpochCheckpoints,
   type ModelSpec,
   NORMALIZATION_METADATA_KEY,
   type TestReport,
@@ -29,6 +31,7 @@ import {
 import { type DatasetRef, defaultDataDir, loadDatasetRef, type Preprocessing } from "./datasets";
 import { diskFullMessage, isDiskFull } from "./disk-full";
 import { runEnvironment } from "./environment";
+import { pruneEpochCheckpoints, writeEpochCheckpoint } from "./epoch-checkpoints";
 import { EventLog } from "./event-log";
 import { jsonText, RUN_FILES, RunFolderError, readRunJson, writeRunFile } from "./files";
 import { emptyMetrics, metricsCsv, type RunMetrics, withEpoch } from "./metrics";
@@ -434,10 +437,16 @@ async function checkpoint(
   files[RUN_FILES.metricsCsv] = metricsCsv(metrics);
   info.epochsDone = event.epoch;
   info.timings.trainSeconds = sum(metrics.epoch_seconds);
+  // The epoch's own copy goes before the resume point commits: a kill in between leaves a file
+  // that the resumed run writes again with the same bytes.
+  const keep = epochCheckpointsKept(config);
+  if (keep > 0) await writeEpochCheckpoint(dir, event.epoch, weights);
   for (const name of CHECKPOINT_WRITE_ORDER) {
     if (name === RUN_FILES.run) await saveInfo();
     else if (files[name] !== undefined) await writeRunFile(dir, name, files[name]);
   }
+  // Only after the commit: until then the previous epoch is the one a resume starts from.
+  await pruneEpochCheckpoints(dir, keptEpochCheckpoints(config.epochs, keep, event.epoch));
   return improved !== null && files[RUN_FILES.bestWeights] ? ["best", "last"] : ["last"];
 }
 

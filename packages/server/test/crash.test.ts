@@ -34,7 +34,8 @@ describe("crash safety", () => {
       template: "mlp",
       dataset: "shapes",
       executor: "server",
-      limit: 1500,
+      // Twelve short epochs: the kill lands right after the first checkpoint, with many epochs still to train.
+      limit: 600,
       config: { epochs: 12, batchSize: 16, seed: 3 },
     });
     expect(created.status).toBe(201);

@@ -62,6 +62,8 @@ describe("report.html", () => {
     const requestMs = performance.now() - start;
     expect(served.result.status, served.result.html).toBe(200);
     expect(served.result.html).toContain('<section id="examples">');
+    // The server measured each layer's cost as the run started, and the report shows it.
+    expect(served.result.html).toContain("Measured on <b>wasm</b> on the machine that first made this report");
     expect(existsSync(join(dir, "report.html"))).toBe(true);
     console.info(
       `report render: in-thread longest loop gap ${inThread.longestGapMs.toFixed(0)} ms; served off-thread in ${requestMs.toFixed(0)} ms with longest loop gap ${served.longestGapMs.toFixed(0)} ms over ${served.ticks} ticks`,

@@ -1,18 +1,23 @@
-import { type Activation, Layer, type LayerInput, type Shape } from "./model";
+import { isMerge, mergeOutShape } from "./graph";
+import { type Activation, Layer, type LayerInput, MODEL_INPUT_ID, type Shape } from "./model";
 import { inferOutShape } from "./shapes";
 
 /**
  * Appends layers while tracking the shape, so templates can adapt to inputs
  * they were not designed for: a convolution whose kernel does not fit falls
  * back to 'same' padding, a pooling whose window does not fit is left out,
- * and spatial layers are left out on 1-D inputs.
+ * and spatial layers are left out on 1-D inputs. Layers may carry `id` and
+ * `inputs` (a residual block's shortcut): the shapes of named outputs are
+ * tracked too.
  */
 export class LayerStack {
   readonly layers: Layer[] = [];
   #shape: Shape;
+  readonly #shapeById = new Map<string, Shape>();
 
   constructor(inputShape: Shape) {
     this.#shape = inputShape;
+    this.#shapeById.set(MODEL_INPUT_ID, inputShape);
   }
 
   /** The shape after the layers so far. */
@@ -20,13 +25,28 @@ export class LayerStack {
     return this.#shape;
   }
 
-  /** Appends `layer` if it fits the current shape; returns whether it did. */
+  /** The output shape of the layer with this id (or of the model's input), if it was added. */
+  shapeOf(id: string): Shape | undefined {
+    return this.#shapeById.get(id);
+  }
+
+  /** Appends `layer` if it fits its input (the current shape, or the outputs it names); returns whether it did. */
   add(input: LayerInput): boolean {
     const layer = Layer.parse(input);
-    const out = inferOutShape(layer, this.#shape);
+    const inShapes = (layer.inputs ?? [null]).map((id) => {
+      if (id === null) return this.#shape;
+      const shape = this.#shapeById.get(id);
+      // A template naming a layer it did not add is a bug in the template, not a dataset that does not fit.
+      if (shape === undefined) throw new Error(`LayerStack: no layer '${id}' to take as an input`);
+      return shape;
+    });
+    const out = isMerge(layer)
+      ? mergeOutShape(layer.kind as "add" | "concat", inShapes)
+      : inferOutShape(layer, inShapes[0]!);
     if (out === null) return false;
     this.layers.push(layer);
     this.#shape = out;
+    if (layer.id !== undefined) this.#shapeById.set(layer.id, out);
     return true;
   }
 

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DEFAULT_KEEP_EPOCH_CHECKPOINTS, MAX_KEEP_EPOCH_CHECKPOINTS } from "./epoch-checkpoints";
 
 /*
  * The training config. This one table is the configuration surface: the CLI
@@ -291,6 +292,18 @@ export const TrainingConfig = z
       .max(2 ** 31 - 1)
       .default(0)
       .describe("Seeds initialisation, shuffling, dropout and augmentation."),
+    keepEpochCheckpoints: z
+      .number()
+      .int()
+      .min(0)
+      .max(MAX_KEEP_EPOCH_CHECKPOINTS)
+      .default(DEFAULT_KEEP_EPOCH_CHECKPOINTS)
+      .meta({
+        title: "Epoch checkpoints kept",
+        description:
+          "How many epochs keep their weights, to scrub back through training on the run's page: every epoch when the run has no more than this, else this many spread evenly from the first epoch to the last (both always kept; 5 epochs, 3 kept: 1, 3, 5); a run that stops early keeps its last epoch too. 0 keeps none. Each costs the size of the weights on disk.",
+        recommended: "10 – 50",
+      }),
   })
   .strict();
 export type TrainingConfig = z.infer<typeof TrainingConfig>;

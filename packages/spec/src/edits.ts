@@ -1,3 +1,10 @@
+import {
+  type ConnectEdit,
+  connectLayers,
+  type DisconnectEdit,
+  disconnectLayers,
+  removeLayerKeepingGraph,
+} from "./graph-edits";
 import type { LayerInput, LayerKind, ModelSpecInput } from "./model";
 
 /**
@@ -6,12 +13,17 @@ import type { LayerInput, LayerKind, ModelSpecInput } from "./model";
  */
 export type SpecEdit =
   | { op: "insertLayer"; at: number; layer: LayerInput }
+  /** Removes a layer; the layers that took its output take its (first) input instead. */
   | { op: "removeLayer"; at: number }
   /** Takes the layer at `from` out and puts it back so that it ends up at index `to`. */
   | { op: "moveLayer"; from: number; to: number }
   /** `value: null` deletes the field (no layer field is nullable). */
   | { op: "setField"; layer: number; field: string; value: unknown }
   | { op: "setInputShape"; shape: number[] }
+  /** A skip connection or branch: layer `to` (or an add/concat put before it) also takes `from`'s output. */
+  | ConnectEdit
+  /** Takes one input away from a merge (or a layer that names its inputs). */
+  | DisconnectEdit
   /** Several edits applied in order, as one (each sees the spec the previous one made). */
   | { op: "sequence"; edits: SpecEdit[] };
 
@@ -31,8 +43,7 @@ export function applyEdit(spec: ModelSpecInput, edit: SpecEdit): ModelSpecInput 
     }
     case "removeLayer": {
       if (!isIndex(edit.at, layers.length)) return { ...spec };
-      layers.splice(edit.at, 1);
-      return { ...spec, layers: layers as LayerInput[] };
+      return { ...spec, layers: removeLayerKeepingGraph(layers, edit.at) as LayerInput[] };
     }
     case "moveLayer": {
       if (!isIndex(edit.from, layers.length) || !isIndex(edit.to, layers.length)) return { ...spec };
@@ -51,6 +62,11 @@ export function applyEdit(spec: ModelSpecInput, edit: SpecEdit): ModelSpecInput 
     }
     case "setInputShape":
       return { ...spec, input: { ...spec?.input, shape: [...edit.shape] } };
+    case "connect":
+    case "disconnect": {
+      const changed = edit.op === "connect" ? connectLayers(layers, edit) : disconnectLayers(layers, edit);
+      return changed === null ? { ...spec } : { ...spec, layers: changed as LayerInput[] };
+    }
     case "sequence":
       return edit.edits.reduce(applyEdit, spec);
   }

@@ -128,7 +128,8 @@ export function configFingerprint(
   const graph = layerGraph(trainedSpec.layers);
   const chain = graph.sources.every((from, i) => from.length === 1 && from[0] === i - 1);
   // The default normalization is left out, so fingerprints from before the field existed still match.
-  const { normalization, crossValidation, ...configRest } = parsedConfig.data;
+  // How many epoch checkpoints are kept changes what is stored, not what is trained: never part of it.
+  const { normalization, crossValidation, keepEpochCheckpoints: _kept, ...configRest } = parsedConfig.data;
   const canonical = {
     version: FINGERPRINT_VERSION,
     spec: {

@@ -25,15 +25,10 @@ export const LayerId = z
 const graphFields = {
   id: LayerId.optional().meta({ title: "Id", description: "The name other layers use to take this layer's output." }),
   /** Ids of the layers whose outputs this one takes (`"input"` for the model's input); earlier layers only. */
-  inputs: z
-    .array(z.string())
-    .min(1)
-    .max(16)
-    .optional()
-    .meta({
-      title: "Inputs",
-      description: 'Ids of the layers this one takes, "input" for the model\'s input; left out, the layer before.',
-    }),
+  inputs: z.array(z.string()).min(1).max(16).optional().meta({
+    title: "Inputs",
+    description: 'Ids of the layers this one takes, "input" for the model\'s input; left out, the layer before.',
+  }),
 };
 
 export const ACTIVATION_NAMES = ["relu", "leakyRelu", "elu", "gelu", "sigmoid", "tanh"] as const;

@@ -15,8 +15,20 @@ export function formatLearningRate(lr: number): string {
   return `${mantissa}e${Number(exponent)}`;
 }
 
-/** The layer sizes: "MLP 784-128-64-10" (inputs, dense layers, outputs) or "CNN conv32-conv64-fc128" (convs, hidden dense). */
+/**
+ * The layer sizes: "MLP 784-128-64-10" (inputs, dense layers, outputs) or "CNN conv32-conv64-fc128" (convs,
+ * hidden dense), and a graph's merges after them: "CNN conv16-conv16-conv16-fc10 (1 add)".
+ */
 export function architectureName(spec: ModelSpec): string {
+  const merges = (["add", "concat"] as const).flatMap((kind) => {
+    const n = spec.layers.filter((l) => l.kind === kind).length;
+    return n === 0 ? [] : [`${n} ${kind}`];
+  });
+  const sizes = layerSizes(spec);
+  return merges.length === 0 ? sizes : `${sizes} (${merges.join(", ")})`;
+}
+
+function layerSizes(spec: ModelSpec): string {
   const dense = spec.layers.flatMap((l) => (l.kind === "dense" ? [l.units] : []));
   const convs = spec.layers.flatMap((l) => (l.kind === "conv2d" ? [l.filters] : []));
   if (convs.length > 0) {

@@ -36,6 +36,11 @@ export interface LayerCheck<K extends LayerKind> {
 export interface CheckContext {
   /** Index of the layer that turned the image into a vector (flatten, globalAvgPool, dense), if one did. */
   imageEndsAt: number | null;
+  /**
+   * Whether the layer's output goes (alone, or through batch norm and activations) into an add: a residual
+   * shortcut, whose add also takes a path that sees every pixel.
+   */
+  feedsAdd?: boolean;
 }
 
 /** The shape rule of one layer kind. */
@@ -200,7 +205,9 @@ const conv2d: LayerRule<"conv2d"> = {
         }),
       );
     }
-    if (layer.stride > layer.kernel) {
+    // A strided 1×1 projection on a residual shortcut skips pixels by design (He et al., 2015, option B).
+    const projectsShortcut = layer.kernel === 1 && context?.feedsAdd === true;
+    if (layer.stride > layer.kernel && !projectsShortcut) {
       problems.push(
         warningProblem({
           layer: index,

@@ -116,11 +116,16 @@ export function formatSweepValue(value: SweepValue): string {
 
 /** The sentence every sweep shows beside its results: what was held fixed and what differs. */
 export function sweepControlStatement(plan: SweepPlan, seed: number): string {
+  if (isKFold(plan)) {
+    const k = plan.axes[0]!.values.length;
+    return `Every fold starts from the same initial weights (seed ${seed}) and shuffles the same way; each holds out a different one of ${k} stratified parts of the training data for validation and trains on the rest.`;
+  }
   const varied = plan.axes.map((a) => a.field).join(" and ");
   const batch = plan.axes.some((a) => a.field === "batchSize")
     ? " (with other batch sizes the same shuffled order is cut into batches of other sizes)"
     : "";
-  return `Every run starts from the same initial weights (seed ${seed}) and sees the same validation split and the same data order each epoch${batch}; only ${varied} differ.`;
+  const verb = plan.axes.length === 1 ? "differs" : "differ";
+  return `Every run starts from the same initial weights (seed ${seed}) and sees the same validation split and the same data order each epoch${batch}; only ${varied} ${verb}.`;
 }
 
 /** The metric a sweep ranks its runs by: test accuracy where there is one, else the last validation accuracy. */
@@ -156,6 +161,12 @@ const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 
 /** Reads a sweep's finished runs. */
 export function summarizeSweep(plan: SweepPlan, outcomes: readonly SweepOutcome[]): SweepSummary {
+  // Folds are not settings to choose between: a k-fold's result is its mean ± std (kFoldResult).
+  if (isKFold(plan)) {
+    const open = outcomes.filter((o) => o.score === null && !o.diverged).length;
+    const findings = open > 0 ? [`${open} of ${outcomes.length} folds have no result yet.`] : [];
+    return { best: null, worst: null, effects: [], findings };
+  }
   const scored = outcomes.filter((o) => o.score !== null);
   const byScore = [...scored].sort((a, b) => b.score! - a.score!);
   const best = byScore[0] ?? null;

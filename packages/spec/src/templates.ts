@@ -4,6 +4,7 @@ import type { TrainingConfigInput } from "./config";
 import { describeIssue, formatPath, valueAt } from "./issues";
 import { type Activation, MODEL_FORMAT, ModelSpec, type Shape } from "./model";
 import { errorProblem, type Problem } from "./problems";
+import { basicBlock } from "./residual";
 
 /** Every template's id, in the order the builder lists them. */
 export const TEMPLATE_IDS = [
@@ -15,6 +16,8 @@ export const TEMPLATE_IDS = [
   "cnn-4",
   "lenet-5",
   "cifar-small",
+  "resnet-mnist",
+  "resnet-20",
 ] as const;
 /** The id of a built-in template. */
 export type TemplateId = (typeof TEMPLATE_IDS)[number];
@@ -282,6 +285,81 @@ const cifarSmall: ModelTemplate<typeof CifarSmallOptions> = {
   },
 };
 
+const resnetMnist: ModelTemplate<typeof NO_OPTIONS> = {
+  id: "resnet-mnist",
+  name: "MNIST ResNet",
+  description:
+    "A convolution and two residual blocks whose shortcuts carry the input past two convolutions (the second halves the image through a strided 1×1 projection), then global average pooling — skip connections in a net small enough to train on MNIST in the browser.",
+  source: "He et al., Deep Residual Learning for Image Recognition, 2015 (basic blocks, projection shortcut)",
+  options: NO_OPTIONS,
+  build(data) {
+    const s = new LayerStack(inputShapeOf(data));
+    if (s.conv(16, 3, { padding: "same", bias: false })) {
+      s.add({ kind: "batchNorm" });
+      s.add({ kind: "activation", fn: "relu", id: "stem" });
+      basicBlock(s, { id: "block1", filters: 16, stride: 1 });
+      basicBlock(s, { id: "block2", filters: 32, stride: 2 });
+      s.add({ kind: "globalAvgPool" });
+    }
+    s.dense(data.classes.length);
+    return finish("MNIST ResNet", data, s);
+  },
+  suggestedConfig: { optimizer: "adam", learningRate: 1e-3, batchSize: 64, epochs: 3 },
+};
+
+const ResNetOptions = z
+  .object({
+    blocks: z
+      .number()
+      .int()
+      .min(1)
+      .max(18)
+      .default(3)
+      .describe("Basic blocks per stage, n: the net has 6n + 2 layers (3: ResNet-20, 5: ResNet-32, 9: ResNet-56)."),
+  })
+  .strict();
+
+const resnet20: ModelTemplate<typeof ResNetOptions> = {
+  id: "resnet-20",
+  name: "ResNet-20",
+  description:
+    "The CIFAR-10 ResNet: a convolution, three stages of three residual blocks with 16, 32 and 64 channels, global average pooling and one dense layer, about 0.27 million weights and 91% on CIFAR-10 in the paper.",
+  source: "He et al., Deep Residual Learning for Image Recognition, 2015, section 4.2 (the CIFAR-10 networks)",
+  options: ResNetOptions,
+  build(data, options) {
+    const s = new LayerStack(inputShapeOf(data));
+    const depth = 6 * options.blocks + 2;
+    if (s.conv(16, 3, { padding: "same", bias: false })) {
+      s.add({ kind: "batchNorm" });
+      s.add({ kind: "activation", fn: "relu", id: "stem" });
+      // The paper's shortcuts are parameter-free (option A: identity, zero-padded channels at the two stage
+      // changes). Here those two shortcuts are 1×1 conv projections with batch norm (option B), which a graph
+      // of conv and add expresses directly; they add 2,752 weights.
+      [16, 32, 64].forEach((filters, stage) => {
+        for (let b = 1; b <= options.blocks; b++) {
+          const stride = stage > 0 && b === 1 ? 2 : 1;
+          basicBlock(s, { id: `s${stage + 1}b${b}`, filters, stride });
+        }
+      });
+      s.add({ kind: "globalAvgPool" });
+    }
+    s.dense(data.classes.length);
+    return finish(`ResNet-${depth}`, data, s);
+  },
+  // The paper's recipe: SGD with momentum 0.9 and weight decay 1e-4, batch 128, learning rate 0.1 divided by 10
+  // at 32k and 48k steps and stopped at 64k (epochs 82, 123 and 164 of 50,000 images: 391 steps each); 4-pixel
+  // shifts (4/32 = 0.125) and horizontal flips.
+  suggestedConfig: {
+    optimizer: { name: "sgd", momentum: 0.9 },
+    learningRate: 0.1,
+    weightDecay: 1e-4,
+    batchSize: 128,
+    epochs: 164,
+    schedule: { name: "step", gamma: 0.1, milestones: [82, 123] },
+    augmentation: { shift: 0.125, horizontalFlip: true },
+  },
+};
+
 /** Every template, keyed by id. */
 export const TEMPLATES = {
   mlp,
@@ -292,6 +370,8 @@ export const TEMPLATES = {
   "cnn-4": cnn4,
   "lenet-5": lenet5,
   "cifar-small": cifarSmall,
+  "resnet-mnist": resnetMnist,
+  "resnet-20": resnet20,
 } satisfies { [K in TemplateId]: ModelTemplate<z.ZodType> };
 
 /** Whether `id` names a template. */

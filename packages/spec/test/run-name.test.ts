@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { defaultTrainingConfig } from "../src/config";
-import { defaultRunName, formatLearningRate } from "../src/run-name";
+import { ModelSpec } from "../src/model";
+import { architectureName, defaultRunName, formatLearningRate } from "../src/run-name";
 import { splitTags } from "../src/tags";
 import { buildTemplate } from "../src/templates";
 
@@ -45,5 +46,27 @@ describe("tags", () => {
     expect(splitTags(["baseline, walk"])).toEqual(["baseline", "walk"]);
     expect(splitTags([" a ,, b,", "b", "c , a", "  "])).toEqual(["a", "b", "c"]);
     expect(splitTags([])).toEqual([]);
+  });
+});
+
+describe("default run names of graph models", () => {
+  it("add the merges to the layer sizes, so a residual net and its plain twin are told apart", () => {
+    const layers = [
+      { kind: "conv2d", id: "stem", filters: 4, kernel: 3, padding: "same" },
+      { kind: "conv2d", id: "b", filters: 4, kernel: 3, padding: "same" },
+      { kind: "add", inputs: ["b", "stem"] },
+      { kind: "conv2d", id: "side", filters: 2, kernel: 1, inputs: ["input"] },
+      { kind: "concat", inputs: ["side", "side"] },
+      { kind: "flatten" },
+      { kind: "dense", units: 10 },
+    ];
+    const spec = ModelSpec.parse({ input: { shape: [1, 28, 28] }, layers, classes: MNIST.classes });
+    expect(architectureName(spec)).toBe("CNN conv4-conv4-conv2 (1 add, 1 concat)");
+    const plain = ModelSpec.parse({
+      input: { shape: [1, 28, 28] },
+      layers: [layers[0], layers[1], layers[5], layers[6]],
+      classes: MNIST.classes,
+    });
+    expect(architectureName(plain)).toBe("CNN conv4-conv4");
   });
 });

@@ -98,7 +98,7 @@ describe("the control statement", () => {
       "Every run starts from the same initial weights (seed 3) and sees the same validation split and the same data order each epoch; only learningRate and optimizer differ.",
     );
     expect(sweepControlStatement({ axes: [{ field: "batchSize", values: [16, 64] }] }, 0)).toMatch(
-      /cut into batches of other sizes\); only batchSize differ/,
+      /cut into batches of other sizes\); only batchSize differs\.$/,
     );
   });
 });
@@ -151,6 +151,16 @@ describe("k-fold cross-validation as a sweep", () => {
     expect(grid.cells.map((c) => c.config.crossValidation)).toEqual([0, 1, 2, 3].map((fold) => ({ folds: 4, fold })));
     expect(grid.cells.every((c) => c.config.seed === 5 && c.config.learningRate === 0.01)).toBe(true);
     expect(() => kFoldPlan({}, 1)).toThrow(/use 2 to 10/);
+    expect(sweepControlStatement(plan, 5)).toBe(
+      "Every fold starts from the same initial weights (seed 5) and shuffles the same way; each holds out a different one of 4 stratified parts of the training data for validation and trains on the rest.",
+    );
+    const outcomes = grid.cells.map((cell, i) => ({ cell, score: i === 0 ? null : 0.5, diverged: false }));
+    expect(summarizeSweep(plan, outcomes)).toEqual({
+      best: null,
+      worst: null,
+      effects: [],
+      findings: ["1 of 4 folds have no result yet."],
+    });
   });
 
   it("gives mean ± sample std of the final validation accuracy, and says what is missing", () => {

@@ -138,7 +138,7 @@ describe("templates", () => {
 
   it("bad ids, data and options give problems (tryBuildTemplate) or a clear Error (buildTemplate)", () => {
     expect(tryBuildTemplate("resnet", MNIST).problems[0]?.message).toBe(
-      "there is no template 'resnet' — use one of mlp, cnn, deep-cnn, simple-nn, conv-nn, cnn-4, lenet-5, cifar-small",
+      "there is no template 'resnet' — use one of mlp, cnn, deep-cnn, simple-nn, conv-nn, cnn-4, lenet-5, cifar-small, resnet-mnist, resnet-20",
     );
     const bad = tryBuildTemplate("cnn-4", { inputShape: [1, 28, 28], classes: ["one"] }, { channels: [8, 16] });
     expect(bad.spec).toBeNull();

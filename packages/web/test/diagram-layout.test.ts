@@ -1,5 +1,6 @@
-import { analyzeSpec, buildTemplate } from "@layerlab/spec";
+import { analyzeSpec, applyEdit, buildTemplate } from "@layerlab/spec";
 import { describe, expect, it } from "vitest";
+import { assignLanes, GRAPH, graphLayout } from "../src/diagram/graphLayout";
 import { BLOCK, blockGrid, diagramModel, MAX_DRAWN_NEURONS, neuronsFit } from "../src/diagram/layout";
 
 const MNIST = { inputShape: [1, 28, 28], classes: ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"] };
@@ -80,5 +81,104 @@ describe("block grid", () => {
     expect(neuronsFit(model.neurons!, 436)).toBe(true);
     expect(neuronsFit(model.neurons!, 330)).toBe(true);
     expect(neuronsFit(model.neurons!, 200)).toBe(false);
+  });
+});
+
+/** The MLP template with the flatten's output also fed, around the two hidden layers, into the output dense. */
+function residualMlp() {
+  const spec = buildTemplate("mlp", MNIST);
+  return applyEdit(spec, { op: "connect", from: 0, to: 3, merge: "concat" });
+}
+
+/** conv → relu → conv → relu → add(relu #4, relu #2) → flatten → dense, and the input fed to a concat too. */
+function twoSkips() {
+  let spec = applyEdit(buildTemplate("cnn", MNIST), { op: "connect", from: 0, to: 2 });
+  spec = applyEdit(spec, { op: "connect", from: -1, to: 2 });
+  return spec;
+}
+
+describe("diagram of a graph model", () => {
+  it("a chain has no edge list, so it keeps the wrapped block grid", () => {
+    expect(modelOf("cnn").model.edges).toBeNull();
+    expect(modelOf("mlp").model.edges).toBeNull();
+  });
+
+  it("lists every edge with the shape its source gives, and offers no neuron view", () => {
+    const spec = residualMlp();
+    const a = analyzeSpec(spec);
+    expect(a.ok).toBe(true);
+    const model = diagramModel(a.spec, spec.input.shape, a.layers);
+    expect(model.edges).toEqual([
+      { from: -1, to: 0, shape: "[1,28,28]" },
+      { from: 0, to: 1, shape: "[784]" },
+      { from: 1, to: 2, shape: "[128]" },
+      { from: 2, to: 3, shape: "[64]" },
+      { from: 0, to: 3, shape: "[784]" },
+      { from: 3, to: 4, shape: "[848]" },
+    ]);
+    expect(model.blocks.map((b) => b.label)).toEqual([
+      "input",
+      "flatten #1",
+      "dense #2",
+      "dense #3",
+      "concat #4",
+      "dense #5",
+    ]);
+    expect(model.neurons).toBeNull();
+    expect(model.neuronsUnavailable).toMatch(/skip connection/);
+    expect(model.preferred).toBe("blocks");
+  });
+
+  it("draws neighbours down one column and skips in lanes beside it, labels in the gaps, nothing overlapping", () => {
+    const spec = twoSkips();
+    const a = analyzeSpec(spec);
+    const model = diagramModel(a.spec, spec.input.shape, a.layers);
+    const skipEdges = model.edges!.filter((e) => e.to - e.from > 1);
+    expect(skipEdges.map((e) => [e.from, e.to])).toEqual([
+      [0, 2],
+      [-1, 2],
+    ]);
+    for (const width of [436, 330]) {
+      const g = graphLayout(model.blocks, model.edges!, width, { minCardWidth: 110, labelWidth: 66 });
+      expect(g.width).toBeLessThanOrEqual(width);
+      expect(g.lanes).toBe(2);
+      const right = BLOCK.pad + g.cardWidth;
+      // One column, in order, no two rows overlapping.
+      g.nodes.forEach((n, i) => {
+        expect(n.x).toBe(BLOCK.pad);
+        if (i > 0) expect(n.y).toBeGreaterThanOrEqual(g.nodes[i - 1]!.y + g.nodes[i - 1]!.height + GRAPH.rowGap);
+        expect(n.merge).toBe(n.block.kind === "add");
+      });
+      const skips = g.edges.filter((e) => e.skip);
+      expect(skips.map((e) => e.lane).sort()).toEqual([0, 1]);
+      const labels = g.edges.map((e) => ({ x: e.label.x, top: e.label.y - 10, bottom: e.label.y + 2, w: 66 }));
+      for (const e of skips) {
+        // The vertical run of a skip edge is beside the column, never over a card.
+        const laneX = Number(/Q([\d.]+),[\d.]+ [\d.]+,[\d.]+ V/.exec(e.path)![1]);
+        expect(laneX).toBeGreaterThan(right);
+        expect(e.label.x).toBeGreaterThan(right);
+      }
+      // Labels sit in the gaps between rows: none covers a node, and no two cover each other.
+      for (const l of labels) {
+        for (const n of g.nodes) expect(l.bottom <= n.y || l.top >= n.y + n.height, JSON.stringify(l)).toBe(true);
+      }
+      for (let i = 0; i < labels.length; i++)
+        for (let j = i + 1; j < labels.length; j++) {
+          const [p, q] = [labels[i]!, labels[j]!];
+          const apart = p.x + p.w <= q.x || q.x + q.w <= p.x || p.bottom <= q.top || q.bottom <= p.top;
+          expect(apart, `${JSON.stringify(p)} / ${JSON.stringify(q)}`).toBe(true);
+        }
+    }
+  });
+
+  it("puts skips that do not overlap in one lane and overlapping ones side by side", () => {
+    expect(
+      assignLanes([
+        { from: 0, to: 3 },
+        { from: 3, to: 6 },
+        { from: 4, to: 8 },
+        { from: 1, to: 2 },
+      ]),
+    ).toEqual([0, 1, 0, 1]);
   });
 });

@@ -127,7 +127,11 @@ describe("look inside the model", () => {
     // The newest run (the conv net) is the one picked by default.
     expect(await page.locator(".chips input:checked").count()).toBe(1);
     await drawSquare(page);
-    await expect.poll(() => page.locator("[data-testid^=fmap-layer-]").count(), { timeout: 30_000 }).toBe(convs.length);
+    // Every layer with an image output shows its maps: the convs, their poolings (and activations, if any).
+    const images = analysis.layers.filter((l) => l.outShape?.length === 3);
+    await expect
+      .poll(() => page.locator("[data-testid^=fmap-layer-]").count(), { timeout: 30_000 })
+      .toBe(images.length);
     // In 3D: one labelled stack per conv layer, at most 8 of its channels, and the predicted class.
     const view = page.locator("[data-testid=network-3d]");
     for (const [k, conv] of convs.entries()) {

@@ -217,7 +217,7 @@ describe("3D network view data", () => {
 });
 
 describe("feature maps", () => {
-  it("splits each conv output into channels and averages filters over their input channels", () => {
+  it("splits each image output into channels and averages a conv's filters over their input channels", () => {
     const weight = noise(4 * 2 * 3 * 3, 3);
     const insp: Inspection = {
       input: { shape: [2, 5, 5], data: noise(50, 1) },
@@ -227,8 +227,17 @@ describe("feature maps", () => {
       ],
       weights: { 0: { shape: [4, 2, 3, 3], data: weight } },
     };
-    const [maps, ...rest] = featureMaps(insp);
+    const [maps, activation, ...rest] = featureMaps(insp);
     expect(rest).toEqual([]);
+    // The ReLU after the conv shows its own maps, without filters (it has none).
+    expect(activation).toMatchObject({
+      layer: 1,
+      kind: "activation",
+      title: "activation #2",
+      takes: null,
+      filters: [],
+    });
+    expect(activation!.channels[1]![0]).toBe(insp.layers[1]!.data[9]);
     expect(maps!.shape).toEqual([4, 3, 3]);
     expect(maps!.channels.map((c) => c.length)).toEqual([9, 9, 9, 9]);
     expect(maps!.channels[2]![0]).toBe(insp.layers[0]!.data[18]);

@@ -172,7 +172,7 @@ describe("browser runs without a server, kept in IndexedDB", () => {
   it("compares the two stored runs with distinct legend names", { timeout: 60_000 }, async () => {
     for (const box of await page.getByRole("checkbox", { name: `select ${runName}` }).all()) await box.check();
     await page.getByRole("button", { name: "Compare selected (2)" }).click();
-    await expect.poll(() => new URL(page.url()).hash).toBe("#/compare");
+    await expect.poll(() => new URL(page.url()).hash, { timeout: 20_000 }).toMatch(/^#\/compare\?runs=[^,]+,[^,]+$/);
     const charts = page.getByTestId("compare-charts");
     await expect.poll(() => charts.count(), { timeout: 20_000 }).toBe(1);
     // The two copies share a name; the choices tell them apart as the legends do.

@@ -14,6 +14,8 @@ import { drawSquare, openPage, serveStudio } from "./harness";
  */
 
 const SHOTS = "/tmp/shots/journeys";
+/** The server run's training samples per epoch. */
+const SERVER_LIMIT = "300";
 const VIEWPORT = { width: 1440, height: 900 };
 const studio = serveStudio("registry", { server: true });
 let page: Page;
@@ -115,8 +117,9 @@ describe("the registry from the page", () => {
   it("resumes an aborted server run from the page; its time covers the whole run", { timeout: 300_000 }, async () => {
     await trainPage(page);
     await page.getByRole("radio", { name: /Server/ }).check();
+    // Many short epochs (300 samples each): the abort lands early, and the resume has many left to train.
     await page.fill("#cfg-epochs", "25");
-    await page.fill("#limit", "");
+    await page.fill("#limit", SERVER_LIMIT);
     await page.getByRole("button", { name: "Start training" }).click();
     await expect.poll(async () => (await apiRuns("executor=server")).runs.length, { timeout: 20_000 }).toBe(1);
     serverRunId = (await apiRuns("executor=server")).runs[0]!.id;
@@ -158,7 +161,7 @@ describe("the registry from the page", () => {
     await trainPage(page);
     await page.getByRole("radio", { name: /Server/ }).check();
     await page.fill("#cfg-epochs", "25");
-    await page.fill("#limit", "");
+    await page.fill("#limit", SERVER_LIMIT);
     await page.getByRole("button", { name: "Start training" }).click();
     const prompt = page.getByRole("dialog", { name: "This configuration has a run already" });
     await expect.poll(() => prompt.count(), { timeout: 20_000 }).toBe(1);

@@ -157,12 +157,14 @@ describe("data and registry views against the LayerLab server", () => {
     await page.check('[aria-label="select run alpha renamed"]');
     await page.check('[aria-label="select run beta"]');
     await page.click("text=Compare selected");
-    await expect.poll(() => new URL(page.url()).hash).toBe("#/compare");
+    await expect.poll(() => new URL(page.url()).hash, { timeout: 20_000 }).toMatch(/^#\/compare\?runs=[^,]+,[^,]+$/);
     await page.waitForSelector("[data-testid=config-diff]");
     expect(await page.textContent("[data-testid=config-diff]")).toContain("config.learningRate");
-    // Both server runs' confusion matrices side by side, and the same test images predicted by each.
+    // Both server runs' confusion matrices beside their difference, and the same test images predicted by each.
+    const disagree = page.getByRole("region", { name: "Where they disagree" });
+    await expect.poll(() => disagree.locator("table.confusion:not(.difference)").count(), { timeout: 30_000 }).toBe(2);
+    expect(await disagree.locator("table.difference").count()).toBe(1);
     const sides = page.locator(".side-by-side > div");
-    await expect.poll(() => sides.locator(".confusion").count(), { timeout: 30_000 }).toBe(2);
     await expect.poll(() => sides.locator(".pred-grid").count(), { timeout: 30_000 }).toBe(2);
     const labels = (k: number) =>
       sides

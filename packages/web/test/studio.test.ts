@@ -111,6 +111,7 @@ describe("forms generated from the schemas", () => {
       "labelSmoothing",
       "validationSplit",
       "seed",
+      "keepEpochCheckpoints",
     ]);
     const lr = form.main[0]!;
     expect(lr.help).toBe(TrainingConfig.shape.learningRate.description);

@@ -144,6 +144,29 @@ const migrations: Record<string, Migration> = {
       }
     },
   },
+  "0005_sweeps": {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable("sweeps")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("name", "text", (c) => c.notNull())
+        .addColumn("plan", "text", (c) => c.notNull())
+        .addColumn("dataset", "text", (c) => c.notNull())
+        .addColumn("executor", "text", (c) => c.notNull())
+        .addColumn("seed", "integer", (c) => c.notNull())
+        .addColumn("control", "text", (c) => c.notNull())
+        .addColumn("created_at", "bigint", (c) => c.notNull())
+        .execute();
+      await db.schema.alterTable("runs").addColumn("sweep_id", "text").execute();
+      await db.schema.alterTable("runs").addColumn("sweep_cell", "integer").execute();
+      await db.schema.createIndex("runs_sweep_id").on("runs").column("sweep_id").execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.dropIndex("runs_sweep_id").ifExists().execute();
+      for (const column of ["sweep_cell", "sweep_id"]) await db.schema.alterTable("runs").dropColumn(column).execute();
+      await db.schema.dropTable("sweeps").ifExists().execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -9,6 +9,7 @@ import type {
   RunRowUpdate,
   RunStatus,
   RunSummaryRow,
+  SweepRow,
   WorkersTable,
 } from "./schema";
 
@@ -86,6 +87,8 @@ const RUN_SUMMARY_COLUMNS = Object.keys({
   job: true,
   lease: true,
   stop_reason: true,
+  sweep_id: true,
+  sweep_cell: true,
 } satisfies Record<keyof RunSummaryRow, true>) as (keyof RunSummaryRow)[];
 
 /** A dataset registered by an upload. */
@@ -222,6 +225,30 @@ export class Registry {
       await tx.deleteFrom("artifacts").where("run_id", "=", id).execute();
       await tx.deleteFrom("runs").where("id", "=", id).execute();
     });
+  }
+
+  /** Registers a sweep (its runs are inserted as runs, naming it). */
+  async insertSweep(row: SweepRow): Promise<void> {
+    await this.db.insertInto("sweeps").values(row).execute();
+  }
+
+  getSweep(id: string): Promise<SweepRow | undefined> {
+    return this.db.selectFrom("sweeps").selectAll().where("id", "=", id).executeTakeFirst();
+  }
+
+  /** Every sweep, newest first. */
+  listSweeps(): Promise<SweepRow[]> {
+    return this.db.selectFrom("sweeps").selectAll().orderBy("created_at", "desc").execute();
+  }
+
+  /** A sweep's runs in grid order. */
+  runsOfSweep(id: string): Promise<RunRow[]> {
+    return this.db.selectFrom("runs").selectAll().where("sweep_id", "=", id).orderBy("sweep_cell").execute();
+  }
+
+  /** Deletes a sweep's row; its runs are deleted one by one by the caller (they own folders). */
+  async deleteSweep(id: string): Promise<void> {
+    await this.db.deleteFrom("sweeps").where("id", "=", id).execute();
   }
 
   /** Runs with this fingerprint, newest first. */

@@ -83,6 +83,24 @@ export interface RunsTable {
   lease: string | null;
   /** Why a user asked a worker-held run to stop; the worker hears it at its next heartbeat. */
   stop_reason: string | null;
+  /** The sweep this run is a cell of; null for a run of its own. */
+  sweep_id: string | null;
+  /** The run's place in its sweep's grid (0-based, first axis slowest). */
+  sweep_cell: number | null;
+}
+
+/** A sweep: runs that share a model, data and seed and differ only in the settings its plan names. */
+export interface SweepsTable {
+  id: string;
+  name: string;
+  /** JSON SweepPlan. */
+  plan: string;
+  dataset: string;
+  executor: "server" | "browser";
+  seed: number;
+  /** The sentence saying what the runs share and what differs. */
+  control: string;
+  created_at: number;
 }
 
 /** A `layerlab worker` the server has heard from (PostgreSQL registry). */
@@ -145,6 +163,7 @@ export interface RegistrySchema {
   datasets: DatasetsTable;
   artifacts: ArtifactsTable;
   workers: WorkersTable;
+  sweeps: SweepsTable;
 }
 
 export type RunRow = Selectable<RunsTable>;
@@ -153,3 +172,4 @@ export type RunSummaryRow = Omit<RunRow, "spec" | "config">;
 export type NewRunRow = Insertable<RunsTable>;
 export type RunRowUpdate = Updateable<RunsTable>;
 export type DatasetRow = Selectable<DatasetsTable>;
+export type SweepRow = Selectable<SweepsTable>;

@@ -15,6 +15,7 @@ import { EXPORT_SUBDIR, exportRunFolderWithManifest, type RunFolderExport } from
 import { explainWithLlm, runFindingsOf } from "@layerlab/report";
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import { keepEpochOfResumePoint } from "../epochs/epoch-checkpoints";
 import { found, HttpError } from "../http-error";
 import { modelFilesOf } from "../inference/model-files";
 import { normalizationProblem } from "../inference/normalization";
@@ -166,6 +167,11 @@ export async function artifactRoutes(app: FastifyInstance): Promise<void> {
         const { writeFileAtomic } = await import("@layerlab/data-node");
         await writeFileAtomic(join(dir, name), [body]);
         if (name === "weights.safetensors") await writeFileAtomic(join(dir, "spec.json"), [Buffer.from(run.spec)]);
+        // A resume point ends an epoch: its weights become that epoch's checkpoint, as a server run keeps them.
+        if (name === "optimizer.safetensors")
+          await keepEpochOfResumePoint(app.settings.dataDir, run, new Uint8Array(body)).catch((err: Error) =>
+            app.log.warn(`run ${id}: the epoch of its resume point was not kept: ${err.message}`),
+          );
         await app.registry.putArtifact(id, name, body.length);
         return reply.code(201).send({ name, bytes: body.length });
       },

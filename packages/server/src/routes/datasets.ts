@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
-import { mkdir, rename, rm, stat } from "node:fs/promises";
+import { mkdir, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import {
@@ -13,36 +13,21 @@ import {
 } from "@layerlab/api";
 import {
   BUILTIN_DATASETS,
-  type BuiltinDatasetName,
   DatasetImportError,
-  DatasetUnavailableError,
   importDataset,
-  loadBuiltinDataset,
-  readDatasetFile,
   saveDataset,
   savedDatasetPath,
 } from "@layerlab/data-node";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import type { z } from "zod";
+import { servedDatasetFile, servedTestFile } from "../datasets/served-files";
 import { found, HttpError } from "../http-error";
 import { closeAfterReply, refuseDeclaredOversize, uploadTooLarge, watchForStall } from "./upload-guards";
 
 /** Folder for uploads in flight; emptied at start-up. */
 export function uploadsDir(dataDir: string): string {
   return join(dataDir, "uploads");
-}
-
-/** Folder caching built-in datasets in the served binary form. */
-function servedCacheDir(dataDir: string): string {
-  return join(dataDir, "cache", "served");
-}
-
-async function exists(path: string): Promise<boolean> {
-  return stat(path).then(
-    () => true,
-    () => false,
-  );
 }
 
 /** What the multipart body of an upload carried besides the file, which is on disk at the given path. */
@@ -177,45 +162,7 @@ export async function datasetRoutes(plain: FastifyInstance): Promise<void> {
     },
   );
 
-  /** The served LAYERLAB-DATASET-1 file of dataset `id`, written on first use for a built-in; 404 for an unknown id. */
-  const servedFile = async (id: string): Promise<string> => {
-    const builtin = BUILTIN_DATASETS.find((d) => d.name === id);
-    if (!builtin) {
-      found(
-        /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(id) ? await app.registry.getDataset(id) : undefined,
-        `dataset ${id}`,
-      );
-      return savedDatasetPath(dataDir, id);
-    }
-    const path = join(servedCacheDir(dataDir), `${id}.lldata`);
-    if (!(await exists(path))) {
-      const dataset = await loadBuiltinDataset(id as BuiltinDatasetName, {
-        dataDir,
-        ...(cifar10Url && { cifar10Url }),
-      }).catch((err: unknown) => {
-        // Not the client's mistake and not a crash: the server cannot reach the data; the message says where to put the files.
-        if (err instanceof DatasetUnavailableError) throw new HttpError(503, err.message);
-        throw err;
-      });
-      await saveDataset(join(dataDir, "cache", "served-root"), id, dataset);
-      await mkdir(servedCacheDir(dataDir), { recursive: true });
-      await rename(savedDatasetPath(join(dataDir, "cache", "served-root"), id), path);
-    }
-    return path;
-  };
-
-  /** The test split alone (no training images), for showing a server run's predictions. */
-  const servedTestFile = async (id: string): Promise<string> => {
-    const source = await servedFile(id);
-    const root = join(dataDir, "cache", "served-test");
-    const path = savedDatasetPath(root, id);
-    if (!(await exists(path))) {
-      const dataset = await readDatasetFile(source);
-      const noTrain = { images: new Uint8Array(0), labels: new Uint8Array(0), count: 0 };
-      await saveDataset(root, id, { ...dataset, train: noTrain });
-    }
-    return path;
-  };
+  const served = { dataDir, registry: app.registry, cifar10Url };
 
   app.get(
     "/api/datasets/:id/data",
@@ -230,7 +177,7 @@ export async function datasetRoutes(plain: FastifyInstance): Promise<void> {
     async (req, reply) => {
       const { id } = req.params;
       const split = req.query.split ?? "all";
-      const path = split === "test" ? await servedTestFile(id) : await servedFile(id);
+      const path = split === "test" ? await servedTestFile(served, id) : await servedDatasetFile(served, id);
       const info = await stat(path);
       const etag = `"${id}-${split}-${info.size}-${Math.floor(info.mtimeMs)}"`;
       reply.header("etag", etag).header("cache-control", "private, max-age=86400");

@@ -201,7 +201,7 @@ export async function runRoutes(plain: FastifyInstance): Promise<void> {
     if (run.status === "running") throw new HttpError(409, `run ${run.id} is running; abort it first`);
     if (run.status === "queued") await app.jobs.abort(run.id, "deleted");
     await app.registry.deleteRun(run.id);
-    await rm(runDir(app.settings.dataDir, run.id), { recursive: true, force: true });
+    await rm(runDir(app.settings.dataDir, run.id), { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
     return reply.code(204).send();
   });
 

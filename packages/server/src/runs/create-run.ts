@@ -33,6 +33,8 @@ export interface CreateRunBody {
   ifExists?: "reuse" | "overwrite" | "new";
   /** Train on the first N training samples only. */
   limit?: number;
+  /** The sweep the run is a cell of (set by the server when it queues a sweep, never by a request). */
+  sweep?: { id: string; cell: number };
 }
 
 /** What creating a run needs from the app. */
@@ -202,6 +204,8 @@ export async function createRun(ctx: CreateRunContext, body: CreateRunBody): Pro
     finished_at: null,
     epochs_done: 0,
     error: null,
+    sweep_id: body.sweep?.id ?? null,
+    sweep_cell: body.sweep?.cell ?? null,
   };
   // The folder exists before the row does, so no reader ever finds a run without one.
   const dir = runDir(ctx.dataDir, id);

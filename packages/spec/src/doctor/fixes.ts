@@ -1,8 +1,10 @@
 import type { TrainingConfig } from "../config";
 import type { SpecEdit } from "../edits";
+import { layerGraph } from "../graph";
 import { layerLabel } from "../layer-label";
 import { type Layer, type ModelSpec, normalizeActivation } from "../model";
 import type { ConfigEdit } from "../validateConfig";
+import { blockEnd, insertAfter, insertBefore, keepsSpecValid } from "./graph-insert";
 import { clampToUsualRange, OPTIMIZER_LEARNING_RATES } from "./learning-rates";
 
 /*
@@ -58,48 +60,38 @@ function hiddenDense(spec: ModelSpec): number[] {
   return spec.layers.flatMap((l, i) => (l.kind === "dense" && i < last ? [i] : []));
 }
 
-/** Where a layer's block ends: after its activation and batch-norm layers. */
-function afterBlock(spec: ModelSpec, index: number): number {
-  let at = index + 1;
-  while (at < spec.layers.length && ["activation", "batchNorm"].includes(spec.layers[at]!.kind)) at++;
-  return at;
-}
-
-/** Adds dropout after the first hidden dense layer (or before the output layer when there is none). */
+/** Adds dropout after the first hidden dense layer's block (or before the output layer when there is none). */
 export function addDropout(spec: ModelSpec, rate = 0.3): NamedFix<SpecEdit> | null {
   if (spec.layers.some((l) => l.kind === "dropout")) return null;
+  const dropout = { kind: "dropout", rate } as const;
   const [first] = hiddenDense(spec);
   if (first !== undefined) {
-    return {
-      words: `add dropout ${rate} after ${layerName(spec, first)}`,
-      fix: { op: "insertLayer", at: afterBlock(spec, first), layer: { kind: "dropout", rate } },
-    };
+    const fix = insertAfter(spec, blockEnd(spec, layerGraph(spec.layers), first), dropout);
+    return keepsSpecValid(spec, fix) ? { words: `add dropout ${rate} after ${layerName(spec, first)}`, fix } : null;
   }
   const output = spec.layers.length - 1;
   if (output < 1 || spec.layers[output]!.kind !== "dense") return null;
-  return {
-    words: `add dropout ${rate} before the output layer`,
-    fix: { op: "insertLayer", at: output, layer: { kind: "dropout", rate } },
-  };
+  const fix = insertBefore(spec, output, dropout);
+  return fix && keepsSpecValid(spec, fix) ? { words: `add dropout ${rate} before the output layer`, fix } : null;
 }
 
-/** Gives the model more capacity: doubles the widest-needed hidden dense layer, or adds one. */
+/**
+ * Gives the model more capacity: doubles the first hidden dense layer that can grow (one feeding an add
+ * cannot: the add's other input keeps its size), or adds one before the output layer.
+ */
 export function addCapacity(spec: ModelSpec): NamedFix<SpecEdit> | null {
-  const [first] = hiddenDense(spec);
-  if (first !== undefined) {
-    const layer = spec.layers[first] as Extract<Layer, { kind: "dense" }>;
+  for (const index of hiddenDense(spec)) {
+    const layer = spec.layers[index] as Extract<Layer, { kind: "dense" }>;
     const units = Math.min(4096, layer.units * 2);
-    return {
-      words: `widen ${layerName(spec, first)} from ${layer.units} to ${units} units`,
-      fix: { op: "setField", layer: first, field: "units", value: units },
-    };
+    const fix: SpecEdit = { op: "setField", layer: index, field: "units", value: units };
+    if (units === layer.units || !keepsSpecValid(spec, fix)) continue;
+    return { words: `widen ${layerName(spec, index)} from ${layer.units} to ${units} units`, fix };
   }
   const output = spec.layers.length - 1;
   if (output < 0 || spec.layers[output]!.kind !== "dense") return null;
-  return {
-    words: "add a hidden dense layer of 128 ReLU units before the output layer",
-    fix: { op: "insertLayer", at: output, layer: { kind: "dense", units: 128, activation: "relu" } },
-  };
+  const fix = insertBefore(spec, output, { kind: "dense", units: 128, activation: "relu" });
+  if (!fix || !keepsSpecValid(spec, fix)) return null;
+  return { words: "add a hidden dense layer of 128 ReLU units before the output layer", fix };
 }
 
 /** Switches a layer's ReLU (or sigmoid/tanh) to leaky ReLU or ReLU: the field to set depends on the kind. */

@@ -1,10 +1,10 @@
 import type { TrainingConfig } from "../config";
-import type { SpecEdit } from "../edits";
 import { layerLabel } from "../layer-label";
 import { learningRateRangeOf } from "../learning-rate-ranges";
 import type { ModelSpec } from "../model";
 import type { ConfigEdit } from "../validateConfig";
 import { argMin, lastImprovement, mean, num, pct } from "./curve-math";
+import { finding } from "./finding";
 import {
   addCapacity,
   addDropout,
@@ -14,6 +14,7 @@ import {
   scaleLearningRate,
   setActivation,
 } from "./fixes";
+import { addOfRelus, deepWithoutSkips } from "./graph-rules";
 import { OPTIMIZER_LEARNING_RATES } from "./learning-rates";
 import { EXPLODING_GRADIENT_NORM, VANISHING_GRADIENT_NORM } from "./thresholds";
 import type { DiagnoseInput, DoctorFinding } from "./types";
@@ -43,16 +44,6 @@ export const CHANCE_MARGIN = 1.1;
 export const GUESS_LOSS_FACTOR = 1.5;
 /** A last epoch loss above this many times the first one (and the highest yet) means training made things worse. */
 export const WORSE_THAN_START = 1.1;
-
-function finding(
-  base: Omit<DoctorFinding, "fix" | "suggestion">,
-  suggestion: string,
-  named?: NamedFix<SpecEdit | ConfigEdit> | null,
-): DoctorFinding {
-  if (!named) return { ...base, suggestion };
-  const words = named.words.charAt(0).toUpperCase() + named.words.slice(1);
-  return { ...base, suggestion: `${words}. ${suggestion}`, fix: named.fix };
-}
 
 const trainLosses = (ctx: RuleContext) => ctx.history.map((h) => h.trainLoss);
 const valLosses = (ctx: RuleContext) =>
@@ -464,4 +455,7 @@ export const RULES: readonly Rule[] = [
   deadRelus,
   classImbalance,
   learningRateOutOfRange,
+  // After the gradient and fit rules, whose findings they mention.
+  deepWithoutSkips,
+  addOfRelus,
 ];

@@ -1,7 +1,10 @@
 import {
+  type CreateSweepBody,
   DatasetList,
   type DatasetUploaded,
   DatasetUploaded as DatasetUploadedSchema,
+  EpochCheckpointList,
+  EpochPredictions,
   ErrorBody,
   EventBatchAccepted,
   Explanation,
@@ -16,6 +19,10 @@ import {
   type RunPatchBody,
   type RunSummary,
   RunView,
+  SweepList,
+  type SweepSummary,
+  SweepView,
+  TestPredictions,
   TRAIN_EVENT_TYPES,
 } from "@layerlab/api";
 import { type DoctorFinding, type TestReport, TrainEvent } from "@layerlab/spec";
@@ -28,7 +35,17 @@ import { authHeaders, withAccessToken } from "./access-token";
  * (/api/docs): an answer that does not match is an error naming the field, never a guess.
  */
 
-export type { IfExists, RunDetail, RunListQuery, RunPage, RunSummary, RunView };
+export type {
+  CreateSweepBody,
+  IfExists,
+  RunDetail,
+  RunListQuery,
+  RunPage,
+  RunSummary,
+  RunView,
+  SweepSummary,
+  SweepView,
+};
 
 /** A dataset the server offers, built in or imported. */
 export type DatasetSummary = DatasetList["builtin"][number] | DatasetList["imported"][number];
@@ -200,6 +217,14 @@ export function artifactUrl(id: string, name: string): string {
 export async function fetchTestReport(id: string): Promise<TestReport> {
   // test.json is the runner's file, described by @layerlab/spec's TestReport type rather than by the API.
   return call(anyJson as z.ZodType<TestReport>, `/runs/${encodeURIComponent(id)}/artifacts/test.json`);
+}
+
+/**
+ * Server run `id`'s predicted class of every test image: recorded by its test
+ * evaluation, or (for a run older than that record) evaluated on its saved weights by the server.
+ */
+export async function fetchTestPredictions(id: string): Promise<TestPredictions> {
+  return call(TestPredictions, `/runs/${encodeURIComponent(id)}/test-predictions`);
 }
 
 /** The datasets the server offers: built-ins first, then imported ones. */
@@ -391,3 +416,74 @@ export async function uploadRunArtifact(id: string, name: string, bytes: Uint8Ar
   }
 }
 // ─── end of run registration block ───
+
+// ─── Sweeps: one or two settings varied over runs from one seed, listed, opened, stopped and deleted as one ───
+
+/** 400 of POST /api/sweeps: why the grid cannot run, one problem per cell or axis. */
+const SweepRefused = ErrorBody.extend({ problems: z.array(z.string()).optional() });
+
+/** Queues a sweep on the server (`executor: "server"`) or registers its runs for this browser to train (`"browser"`). */
+export async function createSweep(body: CreateSweepBody): Promise<SweepView> {
+  let res: Response;
+  try {
+    res = await fetch(`${BASE}/sweeps`, {
+      method: "POST",
+      headers: { ...authHeaders(), "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+  } catch {
+    throw new ApiError("the server cannot be reached — is `layerlab serve` running?", 0);
+  }
+  const answer: unknown = await res.json().catch(() => ({}));
+  if (!res.ok) {
+    const refused = SweepRefused.safeParse(answer);
+    const message = refused.success
+      ? [refused.data.error, ...(refused.data.problems ?? [])].join("; ")
+      : `${res.status} ${res.statusText}`;
+    throw new ApiError(message, res.status);
+  }
+  return parseAnswer(SweepView, answer, `POST ${BASE}/sweeps`);
+}
+
+/** Every sweep the registry holds, newest first. */
+export async function listSweeps(): Promise<SweepSummary[]> {
+  return (await call(SweepList, "/sweeps")).sweeps;
+}
+
+/** A sweep with its runs in grid order, their scores and what they say. */
+export function getSweep(id: string): Promise<SweepView> {
+  return call(SweepView, `/sweeps/${encodeURIComponent(id)}`);
+}
+
+/** Stops every queued or running run of a sweep. */
+export function abortSweep(id: string): Promise<SweepView> {
+  return call(SweepView, `/sweeps/${encodeURIComponent(id)}/abort`, { method: "POST" });
+}
+
+/** Deletes a sweep and every run of it, with their files. */
+export function deleteSweep(id: string): Promise<void> {
+  return send(`/sweeps/${encodeURIComponent(id)}`, { method: "DELETE" });
+}
+
+/** The address of a sweep's report (a self-contained HTML page). */
+export function sweepReportUrl(id: string): string {
+  // A link's href cannot carry a header: the token rides in the query.
+  return withAccessToken(`${BASE}/sweeps/${encodeURIComponent(id)}/report`);
+}
+
+// ─── epoch scrubber ───
+
+/** The epochs server run `id` keeps the weights of, and the test images followed across them. */
+export function fetchEpochList(id: string): Promise<EpochCheckpointList> {
+  return call(EpochCheckpointList, `/runs/${encodeURIComponent(id)}/epochs`);
+}
+
+/** What server run `id`'s model of epoch `epoch` predicts for the followed test images, and its confusion matrix. */
+export function fetchEpochPredictions(id: string, epoch: number): Promise<EpochPredictions> {
+  return call(EpochPredictions, `/runs/${encodeURIComponent(id)}/epochs/${epoch}`);
+}
+
+/** The safetensors weights of server run `id`'s epoch `epoch`. */
+export async function fetchEpochWeights(id: string, epoch: number): Promise<Uint8Array> {
+  return new Uint8Array(await (await request(`/runs/${encodeURIComponent(id)}/epochs/${epoch}/weights`)).arrayBuffer());
+}

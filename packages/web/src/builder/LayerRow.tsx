@@ -2,7 +2,11 @@ import { formatCount, formatShape, type LayerInfo, type LayerInput, type Problem
 import { HelpLink } from "../guide/HelpLink";
 import { layerFieldTerm, layerKindTerm } from "../guide/helpTerms";
 import type { StudioApi } from "../state/useStudio";
+import { connectTargetClass, OutputHandle, useConnect } from "./ConnectHandle";
+import { ConnectMenu } from "./ConnectMenu";
+import { LayerInputs } from "./LayerInputs";
 import { LAYER_FIELDS, type LayerField, parseFieldInput } from "./layerFields";
+import { CONNECT_TARGET_ATTR } from "./useConnectDrag";
 
 /** Drag-and-drop payloads of the builder: a palette chip or a row being moved. */
 export const DRAG_KIND = "application/x-layerlab-kind";
@@ -84,12 +88,18 @@ export function LayerRow(props: {
   const kind = (layer as { kind?: string }).kind ?? "?";
   const fields = LAYER_FIELDS[kind as keyof typeof LAYER_FIELDS] ?? [];
   const hasError = problems.some((p) => p.severity === "error");
+  const connect = useConnect();
   return (
     <li
-      className={`layer-row${hasError ? " has-error" : problems.length ? " has-warning" : ""}`}
+      className={`layer-row${hasError ? " has-error" : problems.length ? " has-warning" : ""}${connectTargetClass(connect, index)}`}
       data-testid={`layer-${index}`}
+      {...{ [CONNECT_TARGET_ATTR]: index }}
       draggable
-      onDragStart={(e) => e.dataTransfer.setData(DRAG_ROW, String(index))}
+      onDragStart={(e) => {
+        // A connection dragged from the output dot is not a move of the row.
+        if (connect?.isDragging()) e.preventDefault();
+        else e.dataTransfer.setData(DRAG_ROW, String(index));
+      }}
       onDragOver={(e) => e.preventDefault()}
       onDrop={(e) => {
         e.preventDefault();
@@ -120,6 +130,7 @@ export function LayerRow(props: {
         <span className="layer-counts">
           {info && !hasError ? `${formatCount(info.params)} params · ${formatCount(info.flops)} FLOPs` : ""}
         </span>
+        {connect && <ConnectMenu from={index} layers={connect.layers} wiring={connect.wiring} api={api} />}
         <span className="layer-actions">
           <button
             type="button"
@@ -164,9 +175,11 @@ export function LayerRow(props: {
           ))}
         </div>
       )}
+      {connect && <LayerInputs index={index} layers={connect.layers} wiring={connect.wiring} api={api} />}
       {problems.map((p) => (
         <ProblemLine key={p.message} problem={p} api={api} />
       ))}
+      {index < props.count - 1 && <OutputHandle from={index} label={`${kind} #${index + 1}`} />}
     </li>
   );
 }

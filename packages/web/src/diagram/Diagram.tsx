@@ -2,6 +2,7 @@ import { layerLabel, type SpecAnalysis } from "@layerlab/spec";
 import { useId, useLayoutEffect, useMemo, useRef, useState } from "react";
 import { BlocksView } from "./BlocksView";
 import "./diagram.css";
+import { GraphView } from "./GraphView";
 import { type DiagramView, diagramModel, explainLayer, neuronsFit } from "./layout";
 import { NeuronsView } from "./NeuronsView";
 
@@ -78,7 +79,12 @@ export function Diagram({
       )}
       <div className="diagram-canvas" ref={host}>
         {width > 0 &&
-          (neurons ?? <BlocksView blocks={model.blocks} width={width} focused={focused} onFocus={setHover} />)}
+          (neurons ??
+            (model.edges ? (
+              <GraphView blocks={model.blocks} edges={model.edges} width={width} focused={focused} onFocus={setHover} />
+            ) : (
+              <BlocksView blocks={model.blocks} width={width} focused={focused} onFocus={setHover} />
+            )))}
       </div>
       <figcaption>{explanation}</figcaption>
     </figure>

@@ -40,9 +40,19 @@ export interface NeuronColumn {
   drawn: (number | null)[];
 }
 
+/** One edge of a graph model: the output of `from` (−1: the input) into layer `to`. */
+export interface DiagramEdge {
+  from: number;
+  to: number;
+  /** The shape the edge carries, the output shape of `from` as the builder writes it ("[32,13,13]"). */
+  shape: string;
+}
+
 /** What the diagram can draw for one spec: always blocks; neurons for dense nets, else why not. */
 export interface DiagramModel {
   blocks: Block[];
+  /** Every edge, for a model that is not a plain chain (skip connections, branches); null for a chain. */
+  edges: DiagramEdge[] | null;
   /** The neuron columns, null when the net has layers the neuron view cannot draw. */
   neurons: NeuronColumn[] | null;
   /** Why there is no neuron view, said where the learner asked for it. */
@@ -93,14 +103,18 @@ export function diagramModel(spec: ModelSpec | null, inputShape: Shape | null, l
       scale: scale(sizes[i + 1]!),
     })),
   ];
+  const edges = graphEdges(inputShape, layers);
   const spatial = layers.some((l) => SPATIAL_KINDS.has(l.kind));
-  if (spatial || !inputShape) {
+  if (spatial || !inputShape || edges) {
     return {
       blocks,
+      edges,
       neurons: null,
-      neuronsUnavailable: spatial
-        ? "The neuron view draws dense layers only; this network has convolution or pooling layers, so it is shown as blocks."
-        : "The neuron view needs a valid input shape; the network is shown as blocks.",
+      neuronsUnavailable: edges
+        ? "The neuron view draws a plain stack of dense layers; this network has a skip connection or a branch, so it is shown as a graph of blocks."
+        : spatial
+          ? "The neuron view draws dense layers only; this network has convolution or pooling layers, so it is shown as blocks."
+          : "The neuron view needs a valid input shape; the network is shown as blocks.",
       preferred: "blocks",
     };
   }
@@ -122,7 +136,21 @@ export function diagramModel(spec: ModelSpec | null, inputShape: Shape | null, l
       drawn: drawnUnits(units),
     });
   }
-  return { blocks, neurons, neuronsUnavailable: null, preferred: "neurons" };
+  return { blocks, edges, neurons, neuronsUnavailable: null, preferred: "neurons" };
+}
+
+/** The edges of a model whose layers do not simply each take the one before; null for such a chain. */
+function graphEdges(inputShape: Shape | null, layers: readonly LayerInfo[]): DiagramEdge[] | null {
+  const chain = layers.every((l) => l.sources.length === 1 && l.sources[0] === l.index - 1);
+  if (chain) return null;
+  const outShape = new Map(layers.map((l) => [l.index, l.outShape]));
+  const shapeOf = (source: number) => (source < 0 ? inputShape : outShape.get(source));
+  return layers.flatMap((l) =>
+    l.sources.map((from) => {
+      const shape = shapeOf(from);
+      return { from, to: l.index, shape: shape ? formatShape(shape) : "?" };
+    }),
+  );
 }
 
 /** The one-sentence explanation a hover shows for a layer kind. */

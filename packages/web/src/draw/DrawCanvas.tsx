@@ -1,7 +1,13 @@
-import { useEffect, useImperativeHandle, useRef, useState } from "react";
+import { type ReactNode, useEffect, useImperativeHandle, useRef, useState } from "react";
 
 /** Side of the drawing surface in canvas pixels. */
 export const DRAW_SIZE = 280;
+
+/** Where `drawImage` puts a `w`×`h` image: scaled to fit the canvas and centred (canvas = d + image · scale). */
+export function fitOnCanvas(w: number, h: number): { scale: number; dx: number; dy: number } {
+  const scale = Math.min(DRAW_SIZE / w, DRAW_SIZE / h);
+  return { scale, dx: (DRAW_SIZE - w * scale) / 2, dy: (DRAW_SIZE - h * scale) / 2 };
+}
 
 /** What a parent can ask of the canvas. */
 export interface DrawCanvasHandle {
@@ -30,6 +36,8 @@ function readInk(canvas: HTMLCanvasElement): Float32Array {
 export function DrawCanvas(props: {
   onInk: (ink: Float32Array, size: number) => void;
   ref?: React.Ref<DrawCanvasHandle>;
+  /** Laid over the drawing, the same size (e.g. a saliency heat map); it takes no pointer events. */
+  overlay?: ReactNode;
 }) {
   const canvas = useRef<HTMLCanvasElement>(null);
   const [tool, setTool] = useState<"pen" | "eraser">("pen");
@@ -59,8 +67,8 @@ export function DrawCanvas(props: {
       const ctx = canvas.current?.getContext("2d");
       if (!ctx) return;
       ctx.clearRect(0, 0, DRAW_SIZE, DRAW_SIZE);
-      const s = Math.min(DRAW_SIZE / w, DRAW_SIZE / h);
-      ctx.drawImage(image, (DRAW_SIZE - w * s) / 2, (DRAW_SIZE - h * s) / 2, w * s, h * s);
+      const { scale, dx, dy } = fitOnCanvas(w, h);
+      ctx.drawImage(image, dx, dy, w * scale, h * scale);
       emit();
     },
   }));
@@ -91,44 +99,47 @@ export function DrawCanvas(props: {
 
   return (
     <div className="draw">
-      <canvas
-        ref={canvas}
-        width={DRAW_SIZE}
-        height={DRAW_SIZE}
-        className="draw-surface"
-        data-testid="draw-canvas"
-        aria-label="Drawing canvas: draw a digit or shape"
-        onPointerDown={(e) => {
-          if (last.current) return;
-          // Capture keeps the stroke's moves coming when a finger or the mouse leaves the canvas mid-stroke.
-          e.currentTarget.setPointerCapture(e.pointerId);
-          const p = pos(e, e.currentTarget.getBoundingClientRect());
-          last.current = { pointerId: e.pointerId, ...p };
-          stroke(p, p, e.pressure);
-          emit();
-        }}
-        onPointerMove={(e) => {
-          const from = last.current;
-          if (!from || from.pointerId !== e.pointerId) return;
-          const r = e.currentTarget.getBoundingClientRect();
-          // A fast finger or pen reports several positions per frame: draw through each of them.
-          const points = e.nativeEvent.getCoalescedEvents?.() ?? [];
-          let at: { x: number; y: number } = from;
-          for (const point of points.length ? points : [e.nativeEvent]) {
-            const p = pos(point, r);
-            stroke(at, p, point.pressure);
-            at = p;
-          }
-          last.current = { pointerId: e.pointerId, ...at };
-          emit();
-        }}
-        onPointerUp={(e) => {
-          if (last.current?.pointerId === e.pointerId) last.current = null;
-        }}
-        onPointerCancel={(e) => {
-          if (last.current?.pointerId === e.pointerId) last.current = null;
-        }}
-      />
+      <div className="draw-stack">
+        <canvas
+          ref={canvas}
+          width={DRAW_SIZE}
+          height={DRAW_SIZE}
+          className="draw-surface"
+          data-testid="draw-canvas"
+          aria-label="Drawing canvas: draw a digit or shape"
+          onPointerDown={(e) => {
+            if (last.current) return;
+            // Capture keeps the stroke's moves coming when a finger or the mouse leaves the canvas mid-stroke.
+            e.currentTarget.setPointerCapture(e.pointerId);
+            const p = pos(e, e.currentTarget.getBoundingClientRect());
+            last.current = { pointerId: e.pointerId, ...p };
+            stroke(p, p, e.pressure);
+            emit();
+          }}
+          onPointerMove={(e) => {
+            const from = last.current;
+            if (!from || from.pointerId !== e.pointerId) return;
+            const r = e.currentTarget.getBoundingClientRect();
+            // A fast finger or pen reports several positions per frame: draw through each of them.
+            const points = e.nativeEvent.getCoalescedEvents?.() ?? [];
+            let at: { x: number; y: number } = from;
+            for (const point of points.length ? points : [e.nativeEvent]) {
+              const p = pos(point, r);
+              stroke(at, p, point.pressure);
+              at = p;
+            }
+            last.current = { pointerId: e.pointerId, ...at };
+            emit();
+          }}
+          onPointerUp={(e) => {
+            if (last.current?.pointerId === e.pointerId) last.current = null;
+          }}
+          onPointerCancel={(e) => {
+            if (last.current?.pointerId === e.pointerId) last.current = null;
+          }}
+        />
+        {props.overlay}
+      </div>
       <div className="toolbar">
         <button type="button" aria-pressed={tool === "pen"} onClick={() => setTool("pen")}>
           Pen

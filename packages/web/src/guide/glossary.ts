@@ -262,7 +262,25 @@ export const GLOSSARY: readonly GlossaryEntry[] = [
     aka: ["random seed"],
     definition:
       "The starting number of the random generator. The same seed gives the same starting weights, shuffling, dropout and augmentation, so a run can be repeated exactly; change it to see how much results vary by chance.",
-    related: ["parameters"],
+    related: ["parameters", "sweep"],
+  },
+  {
+    id: "sweep",
+    term: "Sweep",
+    aka: ["hyperparameter sweep", "grid search", "controlled experiment"],
+    definition:
+      "Several runs of one model that differ only in the one or two settings you name (say learning rate 1e-4, 1e-3, 1e-2 × optimizer SGD, Adam): every combination is trained once. All runs keep the same seed, so they start from the same weights and see the same validation split and data order; a difference in their results comes from the named settings, not from luck. The sweep shows the final score against each setting, the curves overlaid, and which setting mattered most.",
+    range: "2 – 4 values per setting; learning rates a factor of 3 – 10 apart",
+    related: ["learning-rate", "optimizer", "seed", "k-fold"],
+  },
+  {
+    id: "k-fold",
+    term: "k-fold cross-validation",
+    aka: ["cross-validation", "crossValidation", "folds", "cross-validation fold"],
+    definition:
+      "A fairer estimate than one validation split: the training data is cut into k equal parts (each with the same mix of classes), and k runs are trained, each validating on a different part and training on the rest. The result is the mean of their final validation accuracies ± their standard deviation, which also tells how much the number depends on which images were held out. The training option Cross-validation fold is one of those k runs.",
+    range: "k = 5 is usual (3 for slow models, 10 for small datasets)",
+    related: ["validation", "sweep", "seed"],
   },
   {
     id: "gradient",
@@ -362,6 +380,30 @@ export const GLOSSARY: readonly GlossaryEntry[] = [
     definition:
       "Unrolls an image-shaped tensor [C,H,W] into one long list of C·H·W numbers so a dense layer can use it. It has no weights.",
     related: ["shape", "dense"],
+  },
+  {
+    id: "skip-connection",
+    term: "Skip connection",
+    aka: ["residual connection", "shortcut", "branch", "graph", "merge"],
+    definition:
+      "An edge that carries a layer's output past the next few layers to a later one, where an add or concat joins it with what those layers made. Gradients flow back along the shortcut undisturbed, so deep networks (ResNets) train where a plain stack stalls. In the builder, drag from a layer's output dot onto a later layer, or use its Connect… button.",
+    related: ["add", "concat", "gradient-flow", "shape"],
+  },
+  {
+    id: "add",
+    term: "Add (merge)",
+    aka: ["residual add", "sum", "elementwise add"],
+    definition:
+      "Sums two or more tensors element by element, so every input must have the same shape. When a shortcut's channels or size differ from the main path's, a 1×1 convolution (a dense layer for vectors) projects it to the right shape first, as ResNet does; the builder offers that fix in one click. It has no weights.",
+    related: ["skip-connection", "concat", "conv2d"],
+  },
+  {
+    id: "concat",
+    term: "Concat (merge)",
+    aka: ["concatenate", "join", "inception"],
+    definition:
+      "Joins two or more tensors side by side: images along their channels (their heights and widths must agree), vectors along their features. The result has as many channels or features as its inputs together, so branches that look at the same input in different ways (Inception, DenseNet) can be combined. It has no weights.",
+    related: ["skip-connection", "add", "shape"],
   },
   {
     id: "dropout",

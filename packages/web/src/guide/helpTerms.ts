@@ -15,8 +15,10 @@ const CONFIG_TERMS: Readonly<Record<string, string>> = {
   weightDecay: "weight-decay",
   labelSmoothing: "label-smoothing",
   validationSplit: "validation",
+  crossValidation: "k-fold",
   normalization: "normalisation",
   seed: "seed",
+  keepEpochCheckpoints: "epoch",
   augmentation: "augmentation",
   earlyStopping: "early-stopping",
   optimizer: "optimizer",
@@ -52,6 +54,8 @@ const LAYER_KIND_TERMS: Readonly<Record<LayerKind, string>> = {
   dropout: "dropout",
   flatten: "flatten",
   activation: "activation",
+  add: "add",
+  concat: "concat",
 };
 
 /** Layer parameters by name; a parameter whose meaning depends on the kind is listed as `kind.name`. */

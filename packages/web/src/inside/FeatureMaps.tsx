@@ -21,10 +21,13 @@ function MapImage(props: { values: Float32Array; width: number; height: number; 
   );
 }
 
-/** Every conv layer's channels for the current input as a grid, its filters, and one channel enlarged on click. */
+/**
+ * The channels of every layer with an image output (every node of a graph, its adds and concats too) for
+ * the current input as a grid, a conv layer's filters, and one channel enlarged on click.
+ */
 export function FeatureMaps({ layers }: { layers: FeatureMapLayer[] }) {
   const [picked, setPicked] = useState<{ layer: number; channel: number } | null>(null);
-  if (layers.length === 0) return <p className="muted">This model has no convolution layers.</p>;
+  if (layers.length === 0) return <p className="muted">No layer of this model outputs an image.</p>;
   const enlarged = picked && layers.find((l) => l.layer === picked.layer);
   return (
     <div className="feature-maps">
@@ -34,11 +37,11 @@ export function FeatureMaps({ layers }: { layers: FeatureMapLayer[] }) {
             values={enlarged.channels[picked.channel]!}
             width={enlarged.shape[2]}
             height={enlarged.shape[1]}
-            label={`layer ${picked.layer + 1}, channel ${picked.channel + 1}, enlarged`}
+            label={`${enlarged.title}, channel ${picked.channel + 1}, enlarged`}
             testId="fmap-big"
           />
           <figcaption>
-            Layer {picked.layer + 1}, channel {picked.channel + 1} ({enlarged.shape[1]}×{enlarged.shape[2]}){" "}
+            {enlarged.title}, channel {picked.channel + 1} ({enlarged.shape[1]}×{enlarged.shape[2]}){" "}
             <button type="button" className="ghost" onClick={() => setPicked(null)}>
               Close
             </button>
@@ -52,9 +55,11 @@ export function FeatureMaps({ layers }: { layers: FeatureMapLayer[] }) {
           data-testid={`fmap-layer-${l.layer}`}
           data-channels={l.shape[0]}
           data-size={`${l.shape[1]}x${l.shape[2]}`}
+          data-kind={l.kind}
         >
           <h4>
-            Conv layer {l.layer + 1}: {l.shape[0]} channels of {l.shape[1]}×{l.shape[2]}
+            {l.title}: {l.shape[0]} channels of {l.shape[1]}×{l.shape[2]}
+            {l.takes && <span className="muted fmap-takes"> — {l.takes}</span>}
           </h4>
           <div className="fmap-grid">
             {l.channels.map((values, k) => (

@@ -29,7 +29,7 @@ function Legend() {
   );
 }
 
-/** "Look inside" the model on the drawing page: the net in 3D and the conv layers' feature maps, for the current drawing. */
+/** "Look inside" the model on the drawing page: the net in 3D and every image layer's feature maps, for the current drawing. */
 export function InsidePanel(props: {
   modelName: string;
   /** Class names of the model's outputs, for the predicted-class label. */

@@ -139,6 +139,14 @@ function buildContent(key: string, blocks: readonly NetworkBlock[], maxChannels:
   lines.frustumCulled = false; // its bounding sphere would go stale as the lines change
   group.add(lines);
   disposables.push(lineGeometry, lineMaterial);
+  if (layout.links.length > 0) {
+    // A graph's merges and skips: grey lines from block to block, under the coloured connections.
+    const linkGeometry = new THREE.BufferGeometry();
+    linkGeometry.setAttribute("position", new THREE.BufferAttribute(Float32Array.from(layout.links.flat(2)), 3));
+    const linkMaterial = new THREE.LineBasicMaterial({ color: 0x8a8f98 });
+    group.add(new THREE.LineSegments(linkGeometry, linkMaterial));
+    disposables.push(linkGeometry, linkMaterial);
+  }
 
   const planes: Plane[] = [];
   const planeGeometries = new Map<number, THREE.PlaneGeometry>();

@@ -1,26 +1,56 @@
-import type { Inspection } from "../train/protocol";
+import { layerLabel } from "@layerlab/spec";
+import type { Inspection, LayerOutput } from "../train/protocol";
 
-/** One conv layer's output channels for one input, and its learned filters. */
+/** One layer's output channels for one input and, for a conv layer, its learned filters. */
 export interface FeatureMapLayer {
   layer: number;
+  kind: string;
+  /** "conv2d #1 'stem'": the layer as the builder names it. */
+  title: string;
+  /** What the layer takes when that is not the layer before it, e.g. "adds batchNorm #5 and activation #3". */
+  takes: string | null;
   /** `[channels, height, width]` of the layer's output. */
   shape: [number, number, number];
   /** One `height × width` image per channel. */
   channels: Float32Array[];
-  /** One `kh × kw` image per output channel: the filter averaged over its input channels. */
+  /** One `kh × kw` image per output channel: the filter averaged over its input channels (conv layers only). */
   filters: Float32Array[];
   filterSize: [number, number];
 }
 
-/** Every conv layer's channel images and filters from an inspection; empty for a net without convolutions. */
+/** A layer's name in the inside views: its label, and its id where it has one. */
+function titleOf(l: LayerOutput): string {
+  return l.id === undefined ? layerLabel(l.kind, l.layer) : `${layerLabel(l.kind, l.layer)} '${l.id}'`;
+}
+
+/** What a layer takes, in words, when that is not simply the layer before it (a merge, a branch). */
+function takesOf(l: LayerOutput, byIndex: ReadonlyMap<number, LayerOutput>): string | null {
+  const sources = l.sources ?? [l.layer - 1];
+  if (sources.length === 1 && sources[0] === l.layer - 1) return null;
+  const names = sources.map((s) => {
+    const from = byIndex.get(s);
+    return s < 0 || !from ? "the input" : titleOf(from);
+  });
+  const list = names.length > 2 ? `${names.slice(0, -1).join(", ")} and ${names.at(-1)}` : names.join(" and ");
+  if (l.kind === "add") return `adds ${list}`;
+  if (l.kind === "concat") return `joins the channels of ${list}`;
+  return `takes ${list}`;
+}
+
+/**
+ * The channel images of every layer whose output is an image (conv, pooling, batch norm, activations, and
+ * the adds and concats of a graph), in the spec's order, with the filters of the conv layers; empty for a
+ * net without image outputs.
+ */
 export function featureMaps(inspection: Inspection): FeatureMapLayer[] {
   const out: FeatureMapLayer[] = [];
+  const byIndex = new Map(inspection.layers.map((l) => [l.layer, l]));
   for (const l of inspection.layers) {
-    if (l.kind !== "conv2d" || l.shape.length !== 3) continue;
+    if (l.shape.length !== 3) continue;
     const [c, h, w] = l.shape as [number, number, number];
     const plane = h * w;
     const channels = Array.from({ length: c }, (_, k) => l.data.subarray(k * plane, (k + 1) * plane));
-    const weight = inspection.weights[l.layer];
+    const weight = l.kind === "conv2d" ? inspection.weights[l.layer] : undefined;
     let filters: Float32Array[] = [];
     let filterSize: [number, number] = [0, 0];
     if (weight && weight.shape.length === 4) {
@@ -36,7 +66,16 @@ export function featureMaps(inspection: Inspection): FeatureMapLayer[] {
         return img;
       });
     }
-    out.push({ layer: l.layer, shape: [c, h, w], channels, filters, filterSize });
+    out.push({
+      layer: l.layer,
+      kind: l.kind,
+      title: titleOf(l),
+      takes: takesOf(l, byIndex),
+      shape: [c, h, w],
+      channels,
+      filters,
+      filterSize,
+    });
   }
   return out;
 }

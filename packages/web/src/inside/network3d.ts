@@ -19,6 +19,8 @@ export interface NetworkBlock {
   values: Float32Array;
   /** `[channels, height, width]` for maps, `[count]` or `[height, width]` (an image input) for neurons. */
   shape: number[];
+  /** The blocks whose outputs this one takes (a merge has several); empty for the input. */
+  sources: number[];
 }
 
 /** The strongest incoming connections of one dense layer: parallel arrays of source, target and signed strength. */
@@ -42,16 +44,18 @@ const KIND_NAMES: Record<string, string> = {
   avgPool2d: "avg pool",
   globalAvgPool: "global avg pool",
   dense: "dense",
+  add: "add",
+  concat: "concat",
 };
 
 /** A shape as "28×28". */
 const dims = (shape: readonly number[]) => shape.join("×");
 
 /**
- * The blocks the 3D view shows for one inspection: the input, every conv and
- * pooling layer as a stack of maps, every dense layer as neurons (the last one
- * labelled "output"). A flatten is left out (it only reshapes), and
- * elementwise layers fold into the layer before them.
+ * The blocks the 3D view shows for one inspection: the input, every conv, pooling, add and concat layer as
+ * a stack of maps, every dense layer as neurons (the one giving the logits labelled "output"). A flatten is
+ * left out (it only reshapes), and elementwise layers fold into the block whose output they take. Each
+ * block knows the blocks it takes, so branches of a graph can stand side by side.
  */
 export function networkBlocks(inspection: Inspection): NetworkBlock[] {
   const hasMaps = inspection.layers.some((l) => l.shape.length === 3);
@@ -59,7 +63,15 @@ export function networkBlocks(inspection: Inspection): NetworkBlock[] {
   const [c = 1, h = 1, w = 1] = inShape;
   const input: NetworkBlock =
     inShape.length === 3 && hasMaps
-      ? { layer: -1, kind: "maps", role: "input", label: "", values: inspection.input.data, shape: [c, h, w] }
+      ? {
+          layer: -1,
+          kind: "maps",
+          role: "input",
+          label: "",
+          values: inspection.input.data,
+          shape: [c, h, w],
+          sources: [],
+        }
       : {
           layer: -1,
           kind: "neurons",
@@ -68,21 +80,32 @@ export function networkBlocks(inspection: Inspection): NetworkBlock[] {
           values: inspection.input.data,
           // A one-channel image keeps its rows and columns, so the drawing is recognisable.
           shape: inShape.length === 3 && c === 1 ? [h, w] : [inspection.input.data.length],
+          sources: [],
         };
   input.label = inShape.length === 3 ? `input ${dims(c === 1 ? [h, w] : inShape)}` : `input · ${inShape.join("×")}`;
   const blocks: NetworkBlock[] = [input];
+  // The block that shows each layer's output; the model's input (-1) is block 0.
+  const blockOf = new Map<number, number>([[-1, 0]]);
   const counts = new Map<string, number>();
   for (const l of inspection.layers) {
-    const last = blocks.at(-1)!;
+    const sources = l.sources ?? [l.layer - 1];
+    const from = sources.length === 1 ? blockOf.get(sources[0]!) : undefined;
     if (ELEMENTWISE.has(l.kind)) {
-      if (last.role !== "input" && last.values.length === l.data.length) last.values = l.data;
+      if (from === undefined) continue;
+      const source = blocks[from]!;
+      if (source.role !== "input" && source.values.length === l.data.length) source.values = l.data;
+      blockOf.set(l.layer, from);
       continue;
     }
-    if (l.kind === "flatten" || (l.shape.length !== 3 && l.shape.length !== 1)) continue;
+    if (l.kind === "flatten" || (l.shape.length !== 3 && l.shape.length !== 1)) {
+      if (from !== undefined) blockOf.set(l.layer, from);
+      continue;
+    }
     const name = KIND_NAMES[l.kind] ?? l.kind;
     const k = (counts.get(name) ?? 0) + 1;
     counts.set(name, k);
     const maps = l.shape.length === 3;
+    blockOf.set(l.layer, blocks.length);
     blocks.push({
       layer: l.layer,
       kind: maps ? "maps" : "neurons",
@@ -90,10 +113,13 @@ export function networkBlocks(inspection: Inspection): NetworkBlock[] {
       label: `${name} #${k} · ${dims(l.shape)}`,
       values: l.data,
       shape: [...l.shape],
+      sources: [...new Set(sources.flatMap((s) => (blockOf.has(s) ? [blockOf.get(s)!] : [])))],
     });
   }
-  const out = blocks.at(-1)!;
-  if (blocks.length > 1 && out.kind === "neurons") {
+  // The logits come from the last layer, whose block is the last one unless that layer folded into another.
+  const last = inspection.layers.at(-1);
+  const out = blocks[(last && blockOf.get(last.layer)) ?? blocks.length - 1]!;
+  if (blocks.length > 1 && out.kind === "neurons" && out.role !== "input") {
     out.role = "output";
     out.label = `output · ${out.values.length}`;
   }
@@ -102,7 +128,7 @@ export function networkBlocks(inspection: Inspection): NetworkBlock[] {
 
 /** Identifies the blocks' structure: the same key means the scene objects can be kept and only recoloured. */
 export function structureKey(blocks: readonly NetworkBlock[], maxChannels: number): string {
-  return `${maxChannels}|${blocks.map((b) => `${b.kind}:${b.role}:${b.shape.join("x")}:${b.label}`).join("|")}`;
+  return `${maxChannels}|${blocks.map((b) => `${b.kind}:${b.role}:${b.shape.join("x")}:${b.label}<${b.sources.join(",")}`).join("|")}`;
 }
 
 /** A grid about twice as tall as wide that holds `n` cells: hidden layers stand up, which suits a wide panel. */
@@ -222,6 +248,11 @@ export interface NetworkLayout {
   labelBelow: boolean[];
   /** Points the labels reach: the camera keeps them in view too. */
   labelReach: Vec3[];
+  /**
+   * Lines between blocks for the edges a left-to-right row would not show: the inputs of a merge and the
+   * edges that skip columns, each from the right edge of one block to the left edge of another.
+   */
+  links: [Vec3, Vec3][];
 }
 
 /** Space between two blocks joined by drawn connections, and between two stacks of maps. */
@@ -245,10 +276,77 @@ function planeSize(height: number): number {
   return Math.max(12, Math.min(28, height));
 }
 
+/** Space between blocks stacked in one column (branches side by side), room for their labels included. */
+const BRANCH_GAP = 16;
+
+/** A block's footprint before it is placed: its width along x and its extent along y around its own origin. */
+interface Footprint {
+  width: number;
+  low: number;
+  high: number;
+  /** For neurons: rows, columns, pitch and radius of the grid. */
+  grid?: { rows: number; cols: number; pitch: number; radius: number };
+  /** For maps: the channels shown and the side of a plane. */
+  stack?: { shown: number; size: number };
+}
+
+function footprint(block: NetworkBlock, maxChannels: number): Footprint {
+  if (block.kind === "neurons") {
+    const n = block.values.length;
+    const [rows, cols] =
+      block.role === "output" ? [n, 1] : block.shape.length === 2 ? [block.shape[0]!, block.shape[1]!] : tallGrid(n);
+    const pitch = pitchOf(block);
+    const radius = block.role === "input" ? pitch * 0.45 : Math.min(1.5, pitch * 0.36);
+    const half = ((rows - 1) / 2) * pitch + radius;
+    return { width: (cols - 1) * pitch, low: -half, high: half, grid: { rows, cols, pitch, radius } };
+  }
+  const [channels = 1, height = 1] = block.shape;
+  const shown = Math.min(channels, maxChannels);
+  const size = planeSize(height);
+  return {
+    width: size * (1 + (shown - 1) * CASCADE[0]),
+    low: -size / 2,
+    high: (shown - 1) * CASCADE[1] * size + size / 2,
+    stack: { shown, size },
+  };
+}
+
 /**
- * Lays the blocks out left to right. A neurons block is a grid facing the
- * viewer (the output a single column, one neuron per class); a maps block is
- * at most `maxChannels` planes cascading back in depth.
+ * Where the blocks stand: a block's column is one past the furthest of the blocks it takes, so a chain runs
+ * left to right and the branches of a graph share a column, stacked top to bottom in the spec's order.
+ * Returns each block's left x and vertical offset.
+ */
+function placeBlocks(blocks: readonly NetworkBlock[], prints: readonly Footprint[]): { x: number[]; dy: number[] } {
+  const column: number[] = [];
+  blocks.forEach((block, b) => {
+    column.push(b === 0 ? 0 : 1 + Math.max(-1, ...block.sources.map((s) => column[s] ?? 0)));
+  });
+  const columns = Math.max(...column) + 1;
+  const members = Array.from({ length: columns }, (_, c) => column.flatMap((k, b) => (k === c ? [b] : [])));
+  const x: number[] = new Array(blocks.length).fill(0);
+  const dy: number[] = new Array(blocks.length).fill(0);
+  let left = 0;
+  members.forEach((inColumn, c) => {
+    if (c > 0) {
+      const maps = (k: number) => members[k]!.some((b) => blocks[b]!.kind === "maps");
+      left += maps(c) || maps(c - 1) ? STACK_GAP : LINKED_GAP;
+    }
+    const height = inColumn.reduce((sum, b) => sum + prints[b]!.high - prints[b]!.low, 0);
+    let top = inColumn.length === 1 ? prints[inColumn[0]!]!.high : (height + BRANCH_GAP * (inColumn.length - 1)) / 2;
+    for (const b of inColumn) {
+      x[b] = left;
+      dy[b] = top - prints[b]!.high;
+      top -= prints[b]!.high - prints[b]!.low + BRANCH_GAP;
+    }
+    if (inColumn.length > 0) left += Math.max(...inColumn.map((b) => prints[b]!.width));
+  });
+  return { x, dy };
+}
+
+/**
+ * Lays the blocks out left to right, branches of a graph side by side. A neurons block is a grid facing
+ * the viewer (the output a single column, one neuron per class); a maps block is at most `maxChannels`
+ * planes cascading back in depth.
  */
 export function layoutNetwork(blocks: readonly NetworkBlock[], maxChannels: number): NetworkLayout {
   const neuronCount = blocks.reduce((s, b) => s + (b.kind === "neurons" ? b.values.length : 0), 0);
@@ -258,56 +356,63 @@ export function layoutNetwork(blocks: readonly NetworkBlock[], maxChannels: numb
   const planes: PlaneSpot[] = [];
   const shownChannels: number[] = [];
   const labelAnchors: Vec3[] = [];
-  let x = 0;
-  let at = 0;
-  let mapsSeen = 0;
   const labelBelow: boolean[] = [];
   const labelReach: Vec3[] = [];
+  const prints = blocks.map((block) => footprint(block, maxChannels));
+  const { x: lefts, dy: offsets } = placeBlocks(blocks, prints);
+  let at = 0;
+  let mapsSeen = 0;
   blocks.forEach((block, b) => {
-    if (b > 0) x += block.kind === "maps" || blocks[b - 1]!.kind === "maps" ? STACK_GAP : LINKED_GAP;
-    if (block.kind === "neurons") {
-      const n = block.values.length;
-      const [rows, cols] =
-        block.role === "output" ? [n, 1] : block.shape.length === 2 ? [block.shape[0]!, block.shape[1]!] : tallGrid(n);
-      const pitch = pitchOf(block);
-      const radius = block.role === "input" ? pitch * 0.45 : Math.min(1.5, pitch * 0.36);
+    const x = lefts[b]!;
+    const dy = offsets[b]!;
+    const print = prints[b]!;
+    if (print.grid) {
+      const { rows, cols, pitch, radius } = print.grid;
       neuronStart.push(at);
       shownChannels.push(1);
-      for (let i = 0; i < n; i++, at++) {
+      for (let i = 0; i < block.values.length; i++, at++) {
         const px = x + (i % cols) * pitch;
-        const py = ((rows - 1) / 2 - Math.floor(i / cols)) * pitch;
+        const py = dy + ((rows - 1) / 2 - Math.floor(i / cols)) * pitch;
         neuronPositions.set([px, py, 0], at * 3);
         neuronRadii[at] = radius;
       }
       const width = (cols - 1) * pitch;
-      const top = ((rows - 1) / 2) * pitch + radius + 1.5;
+      const top = dy + ((rows - 1) / 2) * pitch + radius + 1.5;
       labelAnchors.push([x + width / 2, top, 0]);
       labelBelow.push(false);
       labelReach.push([x + width / 2, top + 3, 0]);
       // The class names stand to the right of the output neurons.
-      if (block.role === "output") labelReach.push([x + 24, top, 0], [x + 24, -top, 0]);
-      x += width;
+      if (block.role === "output") labelReach.push([x + 24, top, 0], [x + 24, 2 * dy - top, 0]);
       return;
     }
-    const [channels = 1, height = 1] = block.shape;
-    const shown = Math.min(channels, maxChannels);
-    const size = planeSize(height);
+    const { shown, size } = print.stack!;
     neuronStart.push(-1);
     shownChannels.push(shown);
     for (let ch = 0; ch < shown; ch++) {
-      const center: Vec3 = [x + size / 2 + ch * CASCADE[0] * size, ch * CASCADE[1] * size, ch * CASCADE[2] * size];
+      const center: Vec3 = [x + size / 2 + ch * CASCADE[0] * size, dy + ch * CASCADE[1] * size, ch * CASCADE[2] * size];
       planes.push({ block: b, channel: ch, center, size });
     }
-    const width = size * (1 + (shown - 1) * CASCADE[0]);
     // Neighbouring stacks are close: every other one has its label underneath, so long labels do not collide.
     mapsSeen++;
     const below = mapsSeen % 2 === 0;
-    const top = (shown - 1) * CASCADE[1] * size + size / 2 + 1.5;
+    const top = dy + (shown - 1) * CASCADE[1] * size + size / 2 + 1.5;
     const back = (shown - 1) * CASCADE[2] * size;
-    labelAnchors.push(below ? [x + size / 2, -size / 2 - 1.5, 0] : [x + size / 2, top, back]);
-    labelReach.push(below ? [x + size / 2, -size / 2 - 6, 0] : [x + size / 2, top + 5, back]);
+    labelAnchors.push(below ? [x + size / 2, dy - size / 2 - 1.5, 0] : [x + size / 2, top, back]);
+    labelReach.push(below ? [x + size / 2, dy - size / 2 - 6, 0] : [x + size / 2, top + 5, back]);
     labelBelow.push(below);
-    x += width;
+  });
+  // The edges a row of blocks does not show by itself: into a merge, or past a column.
+  const column = (b: number) => lefts[b]!;
+  const links: [Vec3, Vec3][] = [];
+  blocks.forEach((block, b) => {
+    for (const s of block.sources) {
+      const skips = blocks.some((_, k) => k !== s && k !== b && column(k) > column(s) && column(k) < column(b));
+      if (block.sources.length < 2 && !skips) continue;
+      links.push([
+        [lefts[s]! + prints[s]!.width, offsets[s]!, 0],
+        [lefts[b]!, offsets[b]!, 0],
+      ]);
+    }
   });
   return {
     neuronPositions,
@@ -318,6 +423,7 @@ export function layoutNetwork(blocks: readonly NetworkBlock[], maxChannels: numb
     labelAnchors,
     labelBelow,
     labelReach,
+    links,
   };
 }
 
@@ -340,17 +446,24 @@ export interface ConnectionLines {
   count: number;
 }
 
+/** The one block that block `b` takes, or undefined for a merge or the input. */
+function singleSource(blocks: readonly NetworkBlock[], b: number): NetworkBlock | undefined {
+  const sources = blocks[b]!.sources;
+  return sources.length === 1 ? blocks[sources[0]!] : undefined;
+}
+
 /** The most segments `connectionLines` can give for `blocks` with at most `maxN` connections per neuron. */
 export function connectionCapacity(blocks: readonly NetworkBlock[], maxN: number): number {
   let total = 0;
   for (let b = 1; b < blocks.length; b++) {
-    if (blocks[b]!.kind === "neurons" && blocks[b - 1]!.kind === "neurons") total += blocks[b]!.values.length * maxN;
+    const src = singleSource(blocks, b);
+    if (blocks[b]!.kind === "neurons" && src?.kind === "neurons") total += blocks[b]!.values.length * maxN;
   }
   return total;
 }
 
 /**
- * The `n` strongest incoming connections of every neuron whose layer follows
+ * The `n` strongest incoming connections of every neuron whose layer takes
  * another neurons block (dense after dense, or after a flat input), as line
  * segments coloured by the sign and size of weight × input (scaled per layer).
  * Writes into `out` when given (sized by `connectionCapacity`).
@@ -367,10 +480,11 @@ export function connectionLines(
   const colors = out?.colors ?? new Float32Array(capacity * 6);
   let e = 0;
   for (let b = 1; b < blocks.length; b++) {
-    const src = blocks[b - 1]!;
+    const src = singleSource(blocks, b);
     const dst = blocks[b]!;
     const w = weights[dst.layer];
     if (
+      src === undefined ||
       src.kind !== "neurons" ||
       dst.kind !== "neurons" ||
       !w ||
@@ -379,7 +493,7 @@ export function connectionLines(
       continue;
     const link = topIncoming(w.data, dst.values.length, src.values, n);
     const scale = maxAbs(link.strength);
-    const s0 = layout.neuronStart[b - 1]!;
+    const s0 = layout.neuronStart[dst.sources[0]!]!;
     const d0 = layout.neuronStart[b]!;
     for (let i = 0; i < link.from.length; i++, e++) {
       const a = (s0 + link.from[i]!) * 3;

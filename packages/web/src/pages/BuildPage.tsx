@@ -9,6 +9,8 @@ import {
   type TemplateId,
 } from "@layerlab/spec";
 import { useMemo, useRef, useState } from "react";
+import { ConnectProvider, ModelInputRow } from "../builder/ConnectHandle";
+import { CostPanel } from "../builder/CostPanel";
 import { DRAG_KIND, LayerRow, ProblemLine } from "../builder/LayerRow";
 import { TemplateSettingsNote } from "../builder/TemplateSettingsNote";
 import { datasetFacts, datasetLabel } from "../data/datasets";
@@ -139,29 +141,32 @@ export function BuildPage({ api }: { api: StudioApi }) {
             {outputFollows}
           </p>
         )}
-        <ol
-          className="layers"
-          onDragOver={(e) => e.preventDefault()}
-          onDrop={(e) => {
-            const kind = e.dataTransfer.getData(DRAG_KIND);
-            if (kind) api.run("addLayer", { kind: kind as never });
-          }}
-        >
-          {layers.map((layer, i) => (
-            <LayerRow
-              // biome-ignore lint/suspicious/noArrayIndexKey: a layer's identity is its position in the spec.
-              key={i}
-              index={i}
-              count={layers.length}
-              layer={layer}
-              info={analysis.layers.find((l) => l.index === i)}
-              problems={analysis.problems.filter((p) => p.layer === i)}
-              api={api}
-              onHover={setHover}
-            />
-          ))}
-          {layers.length === 0 && <li className="empty">No layers yet: pick a template or click a chip.</li>}
-        </ol>
+        <ConnectProvider layers={layers} api={api}>
+          <ModelInputRow shape={inputShape} api={api} />
+          <ol
+            className="layers"
+            onDragOver={(e) => e.preventDefault()}
+            onDrop={(e) => {
+              const kind = e.dataTransfer.getData(DRAG_KIND);
+              if (kind) api.run("addLayer", { kind: kind as never });
+            }}
+          >
+            {layers.map((layer, i) => (
+              <LayerRow
+                // biome-ignore lint/suspicious/noArrayIndexKey: a layer's identity is its position in the spec.
+                key={i}
+                index={i}
+                count={layers.length}
+                layer={layer}
+                info={analysis.layers.find((l) => l.index === i)}
+                problems={analysis.problems.filter((p) => p.layer === i)}
+                api={api}
+                onHover={setHover}
+              />
+            ))}
+            {layers.length === 0 && <li className="empty">No layers yet: pick a template or click a chip.</li>}
+          </ol>
+        </ConnectProvider>
         {modelProblems.map((p) => (
           <ProblemLine key={p.message} problem={p} api={api} />
         ))}
@@ -216,6 +221,8 @@ export function BuildPage({ api }: { api: StudioApi }) {
         <h2 id="diagram-h">Architecture</h2>
         <Diagram analysis={analysis} inputShape={inputShape} highlight={hover} />
       </section>
+
+      <CostPanel analysis={analysis} spec={studio.spec} batchSize={studio.config.batchSize ?? 64} />
     </div>
   );
 }

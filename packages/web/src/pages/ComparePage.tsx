@@ -1,6 +1,8 @@
 import { analyzeSpec, defaultTrainingConfig } from "@layerlab/spec";
 import { useState } from "react";
 import { LineChart } from "../charts/LineChart";
+import { DisagreementSection } from "../compare/DisagreementSection";
+import { useComparedRuns } from "../compare/useComparedRuns";
 import { datasetLabel } from "../data/datasets";
 import { diffSetups } from "../state/configDiff";
 import { runLabels } from "../state/runLabels";
@@ -12,7 +14,12 @@ const COLORS = ["#e4572e", "#2e86de", "#27ae60", "#8e44ad", "#f39c12", "#16a085"
 function modelSummary(spec: unknown): string {
   const a = analyzeSpec(spec);
   return (a.spec?.layers ?? [])
-    .map((l) => (l.kind === "dense" ? `dense${l.units}` : l.kind === "conv2d" ? `conv${l.filters}` : l.kind))
+    .map((l) => {
+      if (l.kind === "dense") return `dense${l.units}`;
+      if (l.kind === "conv2d") return `conv${l.filters}`;
+      // A merge names what it joins, so two graphs wired differently read differently.
+      return l.inputs && (l.kind === "add" || l.kind === "concat") ? `${l.kind}(${l.inputs.join(",")})` : l.kind;
+    })
     .join("-");
 }
 
@@ -20,7 +27,9 @@ function modelSummary(spec: unknown): string {
 export function ComparePage() {
   const state = useTrainer();
   const runs = state.runs.filter((r) => r.series.start);
-  const [picked, setPicked] = useState<string[]>([]);
+  // The runs the address names (opened into the page after a reload), else the latest two.
+  const compared = useComparedRuns();
+  const picked = compared.ids;
   const [zoom, setZoom] = useState(false);
   const chosen = (picked.length ? picked : runs.slice(-2).map((r) => r.id))
     .map((id) => runs.find((r) => r.id === id))
@@ -33,11 +42,33 @@ export function ComparePage() {
   // The same 16 test images for every run, spread over the split.
   const sample = Array.from({ length: Math.min(16, testCount) }, (_, i) => Math.floor((i * testCount) / 16));
 
-  if (runs.length < 2) {
+  const problems = compared.problems.length > 0 && (
+    <div className="problem error" role="alert">
+      {compared.problems.map((p) => (
+        <p key={p}>{p}</p>
+      ))}
+      <p>Pick the runs to compare again on the Runs page.</p>
+    </div>
+  );
+  // A named run is open once its events have come (a queued run has none to come).
+  const awaitingEvents = (id: string) =>
+    state.runs.some((r) => r.id === id && !r.series.start && r.registryStatus !== "queued");
+  const stillOpening = compared.opening > 0 || picked.some(awaitingEvents);
+  if (runs.length < 2 || (stillOpening && chosen.length < 2)) {
+    if (stillOpening)
+      return (
+        <div className="page">
+          <section className="panel">
+            <h2>Compare</h2>
+            <p role="status">Opening the runs to compare…</p>
+          </section>
+        </div>
+      );
     return (
       <div className="page">
         <section className="panel">
           <h2>Compare</h2>
+          {problems}
           <p>
             Compare needs two runs. Train two configurations (change one setting between them), or open runs from the
             Runs page.
@@ -64,6 +95,7 @@ export function ComparePage() {
     <div className="page compare">
       <section className="panel wide">
         <h2>Compare runs</h2>
+        {problems}
         <fieldset className="chips">
           <legend className="muted">Runs to compare</legend>
           {runs.map((r, i) => (
@@ -71,12 +103,10 @@ export function ComparePage() {
               <input
                 type="checkbox"
                 checked={chosen.some((c) => c.id === r.id)}
-                onChange={(e) =>
-                  setPicked((p) => {
-                    const base = p.length ? p : chosen.map((c) => c.id);
-                    return e.target.checked ? [...base, r.id] : base.filter((id) => id !== r.id);
-                  })
-                }
+                onChange={(e) => {
+                  const base = chosen.map((c) => c.id);
+                  compared.choose(e.target.checked ? [...base, r.id] : base.filter((id) => id !== r.id));
+                }}
               />{" "}
               {choiceLabels[i]}
             </label>
@@ -161,11 +191,21 @@ export function ComparePage() {
             )}
           </tbody>
         </table>
+        {chosen.length >= 2 && (
+          <DisagreementSection
+            runs={chosen.map((run, i) => ({ run, label: labels[i]!, color: COLORS[i % COLORS.length]! }))}
+          />
+        )}
         <div className="side-by-side">
           {chosen.map((r, i) => (
             <div key={r.id}>
               <h3>{labels[i]}</h3>
-              {r.results ? <ConfusionMatrix results={r.results} /> : <p className="muted">No test results yet.</p>}
+              {/* Two runs' matrices are in "Where they disagree", beside their difference. */}
+              {r.results ? (
+                chosen.length !== 2 && <ConfusionMatrix results={r.results} />
+              ) : (
+                <p className="muted">No test results yet.</p>
+              )}
               {sameTest && r.results && <PredictionGrid results={r.results} indices={sample} />}
             </div>
           ))}

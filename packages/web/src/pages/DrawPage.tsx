@@ -2,13 +2,17 @@ import { type DecodedImage, framesDrawingsAsDigits } from "@layerlab/data-core";
 import type { ModelSpecInput } from "@layerlab/spec";
 import { useEffect, useMemo, useRef, useState } from "react";
 import { getRun, predictWithRun, type RunSummary } from "../api/client";
-import { DrawCanvas, type DrawCanvasHandle } from "../draw/DrawCanvas";
+import { DRAW_SIZE, DrawCanvas, type DrawCanvasHandle, fitOnCanvas } from "../draw/DrawCanvas";
 import { latestOnly } from "../draw/liveInference";
 import { decodeUpload, drawingImage, modelInput } from "../draw/preprocess";
 import { RegistryPicker } from "../draw/RegistryPicker";
 import { loadServerModel, softmax } from "../draw/serverModel";
 import { type RegistryModel, useRegistryModels } from "../draw/useRegistryModels";
 import { InsidePanel } from "../inside/InsidePanel";
+import { DrawSaliencyPanel } from "../saliency/DrawSaliencyPanel";
+import { AS_DRAWN, type ImagePlacement } from "../saliency/heatmap";
+import { SaliencyOverlay } from "../saliency/SaliencyOverlay";
+import { useDrawSaliency } from "../saliency/useDrawSaliency";
 import type { StudioApi } from "../state/useStudio";
 import type { Inspection } from "../train/protocol";
 import { trainer } from "../train/trainer";
@@ -27,6 +31,8 @@ interface Sample {
   image: DecodedImage;
   /** The image as a data: URL for the server's predict endpoint. */
   dataUrl: () => string;
+  /** Where the image lies on the drawing canvas (an upload is fitted into it), for the saliency overlay. */
+  placement: ImagePlacement;
 }
 
 /** A model's answer for the latest sample, or why there is none. */
@@ -249,15 +255,35 @@ export function DrawPage({ api }: { api: StudioApi }) {
     const timer = setInterval(() => lastSample.current && inspector(lastSample.current), 1000);
     return () => clearInterval(timer);
   }, [inspector, insideTraining]);
+  // "What did it look at": saliency maps of the inside model, computed by the same copy the inside views use.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the model is the same while its id and spec are.
+  const explained = useMemo(
+    () =>
+      insideModel && insideSpec
+        ? { id: insideModel.id, spec: insideSpec, digits: readsDigits(insideModel), load: insideModel.load }
+        : null,
+    [insideModel?.id, insideSpec],
+  );
+  const saliency = useDrawSaliency(explained, blank);
+  useEffect(() => {
+    if (saliency.explain && lastSample.current) saliency.explain(lastSample.current);
+  }, [saliency.explain]);
+  useEffect(() => {
+    const explain = saliency.explain;
+    if (!explain || !insideTraining) return;
+    const timer = setInterval(() => lastSample.current && explain(lastSample.current), 1000);
+    return () => clearInterval(timer);
+  }, [saliency.explain, insideTraining]);
   const ask = (sample: Sample) => {
     blank.current = false;
     lastSample.current = sample;
     for (const m of selected) predictors[m.id]?.(sample);
     inspector?.(sample);
+    saliency.explain?.(sample);
   };
   const onInk = (data: Float32Array, size: number) => {
     if (paintingUpload.current) return;
-    ask({ image: drawingImage(data, size), dataUrl: () => canvas.current!.toDataUrl() });
+    ask({ image: drawingImage(data, size), dataUrl: () => canvas.current!.toDataUrl(), placement: AS_DRAWN });
   };
   const clear = () => {
     canvas.current?.clear();
@@ -266,6 +292,7 @@ export function DrawPage({ api }: { api: StudioApi }) {
     setAnswers({});
     setUploadError(null);
     setInside({ modelId: "", inspection: null, error: null });
+    saliency.clear();
   };
   // The models get the file's own pixels (the server the file itself): the canvas only shows it.
   const upload = async (file: File) => {
@@ -286,7 +313,7 @@ export function DrawPage({ api }: { api: StudioApi }) {
       paintingUpload.current = false;
       bitmap.close();
     }
-    ask({ image, dataUrl: () => dataUrl });
+    ask({ image, dataUrl: () => dataUrl, placement: fitOnCanvas(image.width, image.height) });
   };
   const pickServer = (run: RunSummary) => {
     setPicked((p) => [
@@ -306,7 +333,20 @@ export function DrawPage({ api }: { api: StudioApi }) {
     <div className="page draw-page">
       <section className="panel">
         <h2>Draw</h2>
-        <DrawCanvas ref={canvas} onInk={onInk} />
+        <DrawCanvas
+          ref={canvas}
+          onInk={onInk}
+          overlay={
+            saliency.on && (
+              <SaliencyOverlay
+                map={saliency.shown?.map ?? null}
+                placement={saliency.shown?.placement ?? null}
+                size={DRAW_SIZE}
+                label="Heat map over the drawing: brighter pixels drove the prediction more"
+              />
+            )
+          }
+        />
         <div className="toolbar">
           <button type="button" onClick={clear}>
             Clear
@@ -325,8 +365,28 @@ export function DrawPage({ api }: { api: StudioApi }) {
               }}
             />
           </label>
+          {insideModel && (
+            <button type="button" aria-pressed={saliency.on} onClick={() => saliency.setOn(!saliency.on)}>
+              Show what it looked at
+            </button>
+          )}
           {uploadError && <span className="problem error">{uploadError}</span>}
         </div>
+        {saliency.on && insideModel && (
+          <DrawSaliencyPanel
+            saliency={saliency}
+            classes={insideModel.classes}
+            note={
+              insideCopy?.status === "loading"
+                ? "Loading the model into this page…"
+                : insideCopy?.status === "failed"
+                  ? insideCopy.error
+                  : insideSpec
+                    ? null
+                    : "Waiting for the model's details…"
+            }
+          />
+        )}
       </section>
       <section className="panel">
         <h2>Models</h2>

@@ -1,6 +1,7 @@
-import { analyzeSpec } from "@layerlab/spec";
+import { analyzeSpec, layerLabel, type ModelSpec } from "@layerlab/spec";
 import { useEffect, useMemo, useState } from "react";
 import { abortRun } from "../api/client";
+import { EpochScrubber } from "../epochs/EpochScrubber";
 import { type OpenedRun, openRun } from "../registry/openRun";
 import type { StudioApi } from "../state/useStudio";
 import { Dashboard, STOPPED } from "../train/Dashboard";
@@ -34,6 +35,17 @@ function layerText(layer: Record<string, unknown>): string {
     .filter(([k, v]) => k !== "kind" && v !== undefined && typeof v !== "object")
     .map(([k, v]) => `${k} ${String(v)}`);
   return [String(layer.kind), ...settings].join(" · ");
+}
+
+/** " ← batchNorm #5 'b1' + activation #3 's1'": what a graph's layer takes, when that is not the layer above. */
+function takesText(spec: ModelSpec, sources: readonly number[] | undefined, index: number): string {
+  if (!sources || (sources.length === 1 && sources[0] === index - 1)) return "";
+  const name = (s: number) => {
+    const layer = spec.layers[s];
+    if (s < 0 || !layer) return "input";
+    return layer.id === undefined ? layerLabel(layer.kind, s) : `${layerLabel(layer.kind, s)} '${layer.id}'`;
+  };
+  return ` ← ${sources.map(name).join(" + ")}`;
 }
 
 /** A config as label/value rows, nested settings flattened ("optimizer.name"). */
@@ -157,6 +169,7 @@ export function RunPage({ api, runId }: { api: StudioApi; runId: string }) {
               name={run.name}
               spec={run.results.weights ? run.studio.spec : undefined}
               run={run.where === "browser" ? run : undefined}
+              explain={run}
               epochs={run.series.epoch}
               seconds={seconds}
               downloads={
@@ -171,6 +184,9 @@ export function RunPage({ api, runId }: { api: StudioApi; runId: string }) {
             <p className="muted" data-testid="server-results-loading">
               Loading the test images and predictions…
             </p>
+          )}
+          {executor !== "import" && (
+            <EpochScrubber run={run} spec={opened.studio.spec} config={opened.studio.config} local={opened.local} />
           )}
           <Dashboard run={run} />
         </div>
@@ -192,6 +208,9 @@ export function RunPage({ api, runId }: { api: StudioApi; runId: string }) {
                 // biome-ignore lint/suspicious/noArrayIndexKey: the layers of a finished run never change.
                 <li key={i}>
                   {layerText(l as Record<string, unknown>)}
+                  {analysis?.spec && (
+                    <span className="muted">{takesText(analysis.spec, analysis.layers[i]?.sources, i)}</span>
+                  )}
                   {analysis?.layers[i]?.outShape && (
                     <span className="muted"> → {analysis.layers[i]!.outShape!.join("×")}</span>
                   )}

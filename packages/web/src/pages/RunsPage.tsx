@@ -1,10 +1,12 @@
 import { formatLearningRate, learningRateRangeOf, splitTags } from "@layerlab/spec";
 import { Fragment, useEffect, useMemo, useState } from "react";
 import { deleteRun, getRun, listDatasets, type RunSummary, resumeServerRun, updateRun } from "../api/client";
+import { compareHash } from "../compare/compareAddress";
 import { deleteStoredRun } from "../registry/localRunStore";
 import { isLocalRunId, openRun, studioOfServerRun } from "../registry/openRun";
 import { useStoredRuns } from "../registry/useStoredRuns";
 import type { StudioApi } from "../state/useStudio";
+import { SweepsSection } from "../sweeps/SweepsSection";
 import { settleOrphanedRuns } from "../train/orphanedRuns";
 import { resumeBrowserRun } from "../train/resumeBrowserRun";
 import { attachServerRun, forgetServerRun } from "../train/serverRuns";
@@ -186,7 +188,7 @@ export function RunsPage(_props: { api: StudioApi }) {
     for (const row of [...checked.values()].filter((r) => r.server)) {
       attachServerRun(row.id, row.name, studioOfServerRun(await getRun(row.id)));
     }
-    window.location.hash = "#/compare";
+    window.location.hash = compareHash([...checked.keys()]);
   };
   const toggle = (row: Row, on: boolean) =>
     setChecked((c) => {
@@ -323,6 +325,13 @@ export function RunsPage(_props: { api: StudioApi }) {
           </>
         )}
       </section>
+      <SweepsSection
+        serverUp={serverUp}
+        onDeleted={() => {
+          reload();
+          setStoreVersion((v) => v + 1);
+        }}
+      />
       {serverUp && <ImportModel />}
     </div>
   );

@@ -3,6 +3,7 @@ import { useEffect, useMemo, useRef, useState } from "react";
 import { fetchDatasetData, type IfExists, type RunSummary } from "../api/client";
 import { DataPanel } from "../data/DataPanel";
 import type { StudioApi } from "../state/useStudio";
+import { SweepForm } from "../sweeps/SweepForm";
 import { startBrowserRun } from "../train/browserRuns";
 import { ConfigFormView } from "../train/ConfigFormView";
 import { Dashboard, STOPPED } from "../train/Dashboard";
@@ -30,6 +31,7 @@ export function TrainPage({ api }: { api: StudioApi }) {
     active && !active.series.end && !(active.registryStatus && STOPPED.includes(active.registryStatus)),
   );
   const [duplicate, setDuplicate] = useState<RunSummary | null>(null);
+  const [sweepOpen, setSweepOpen] = useState(false);
   const dashboard = useRef<HTMLElement>(null);
   // Set by Start: the dashboard sits below the forms, so the run it opens is scrolled into view.
   const revealNextRun = useRef(false);
@@ -157,6 +159,13 @@ export function TrainPage({ api }: { api: StudioApi }) {
           <button type="button" className="danger" onClick={abort} disabled={!running} data-testid="abort">
             Abort
           </button>
+          <button
+            type="button"
+            onClick={() => setSweepOpen(true)}
+            title="Train this setup several times, changing only one or two settings (or k-fold cross-validation)"
+          >
+            Sweep…
+          </button>
           {blocked && <span className="problem error">Cannot start: {blocked}.</span>}
           {state.engineError && <span className="problem error">{state.engineError}</span>}
           {error && <span className="problem error">{error}</span>}
@@ -176,6 +185,7 @@ export function TrainPage({ api }: { api: StudioApi }) {
           </div>
         )}
       </section>
+      {sweepOpen && <SweepForm api={api} serverUp={serverUp} limit={limit} onClose={() => setSweepOpen(false)} />}
       {active && (
         <section className="panel wide" aria-labelledby="dash-h" ref={dashboard}>
           <div className="toolbar">
@@ -204,6 +214,7 @@ export function TrainPage({ api }: { api: StudioApi }) {
               name={active.name}
               spec={active.where === "browser" ? active.studio.spec : undefined}
               run={active.where === "browser" ? active : undefined}
+              explain={active}
               epochs={active.series.epoch}
               seconds={active.series.end?.type === "done" ? active.series.end.seconds : null}
               downloads={

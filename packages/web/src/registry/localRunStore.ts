@@ -1,5 +1,6 @@
 import type { TrainEvent } from "@layerlab/spec";
 import type { RunSummary } from "../api/client";
+import { deleteLocalEpochs } from "../epochs/localEpochStore";
 import type { Studio } from "../state/studio";
 import type { RunResults } from "../train/trainer";
 
@@ -92,9 +93,10 @@ export function getStoredRun(id: string): Promise<StoredRun | undefined> {
   return request("readonly", (s) => s.get(id));
 }
 
-/** Deletes run `id`. */
+/** Deletes run `id` (and the epoch checkpoints this browser keeps of it). */
 export async function deleteStoredRun(id: string): Promise<void> {
   await request("readwrite", (s) => s.delete(id));
+  await deleteLocalEpochs(id);
   changed(id, null);
 }
 

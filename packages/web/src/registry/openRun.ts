@@ -1,3 +1,4 @@
+import { upgradeSpecFormat } from "@layerlab/spec";
 import { getRun, type RunDetail, type RunSummary } from "../api/client";
 import { type DatasetChoice, DEFAULT_DATASET } from "../data/datasets";
 import type { Studio } from "../state/studio";
@@ -47,7 +48,8 @@ export async function openRun(id: string): Promise<OpenedRun> {
 /** The studio a server run was made from; its results view downloads the test split by the server's dataset id. */
 export function studioOfServerRun(detail: RunDetail): Studio {
   return {
-    spec: detail.spec,
+    // A run created before graphs stored "layerlab.model/1": opened as today's format.
+    spec: upgradeSpecFormat(detail.spec),
     config: detail.config,
     dataset: {
       kind: "server",
@@ -90,7 +92,7 @@ async function openStoredRun(id: string): Promise<OpenedRun> {
   }
   const summary = storedRunSummary(stored);
   if (!held && UNFINISHED.includes(stored.status)) summary.status = "interrupted";
-  return { summary, studio: stored.studio, local: true };
+  return { summary, studio: { ...stored.studio, spec: upgradeSpecFormat(stored.studio.spec) }, local: true };
 }
 
 /** Loads stored run `stored`'s model into the page's engine worker, so that drawing and the inside views answer for it. */

@@ -1,3 +1,4 @@
+import { upgradeSpecFormat } from "@layerlab/spec";
 import { isDatasetChoice } from "../data/datasets";
 import type { Studio } from "./studio";
 
@@ -53,7 +54,12 @@ export function decodeSetup(token: string): DecodedSetup {
     return { ok: false, error: "the shared link names a dataset this studio cannot read" };
   return {
     ok: true,
-    studio: { spec: v.spec as Studio["spec"], config: v.config as Studio["config"], dataset: v.dataset },
+    // Links from before graphs say "layerlab.model/1": read as today's format, so edits save as that.
+    studio: {
+      spec: upgradeSpecFormat(v.spec as Studio["spec"]),
+      config: v.config as Studio["config"],
+      dataset: v.dataset,
+    },
   };
 }
 

@@ -32,6 +32,9 @@ export const NEW_LAYER: { [K in LayerKind]: LayerInput } = {
   dropout: { kind: "dropout", rate: 0.3 },
   flatten: { kind: "flatten" },
   activation: { kind: "activation", fn: "relu" },
+  // A merge from the palette takes the layer before it; connecting another layer's output gives its second input.
+  add: { kind: "add" },
+  concat: { kind: "concat" },
 };
 
 /** The studio a first visit opens: the MLP template on the synthetic shapes. */
@@ -79,6 +82,12 @@ function withOutputUnits(spec: ModelSpecInput, classes: number): ModelSpecInput 
   return { ...spec, layers };
 }
 
+/** `s` with `edit` applied to its spec; `s` itself when the edit changes nothing, so no undo step is recorded. */
+function withSpecEdit(s: Studio, edit: SpecEdit): Studio {
+  const spec = applyEdit(s.spec, edit);
+  return JSON.stringify(spec.layers) === JSON.stringify(s.spec.layers) ? s : { ...s, spec };
+}
+
 /** Every command of the builder, keyed by name. */
 export const COMMANDS = {
   addLayer: {
@@ -105,6 +114,18 @@ export const COMMANDS = {
       layers.splice(to, 0, moved!);
       return { ...s, spec: { ...s.spec, layers } };
     },
+  } satisfies Command<{ from: number; to: number }>,
+  connect: {
+    name: "connect",
+    label: ({ from, to, merge }) =>
+      `connect ${from < 0 ? "the input" : `layer ${from + 1}`} to layer ${to + 1}${merge ? ` (${merge})` : ""}`,
+    perform: (s, { from, to, merge }) =>
+      withSpecEdit(s, merge ? { op: "connect", from, to, merge } : { op: "connect", from, to }),
+  } satisfies Command<{ from: number; to: number; merge?: "add" | "concat" }>,
+  disconnect: {
+    name: "disconnect",
+    label: ({ from, to }) => `disconnect ${from < 0 ? "the input" : `layer ${from + 1}`} from layer ${to + 1}`,
+    perform: (s, { from, to }) => withSpecEdit(s, { op: "disconnect", from, to }),
   } satisfies Command<{ from: number; to: number }>,
   setParam: {
     name: "setParam",

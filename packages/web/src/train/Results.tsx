@@ -1,6 +1,7 @@
 import type { ModelSpecInput } from "@layerlab/spec";
 import { type ReactNode, useMemo, useState } from "react";
 import { ImageCanvas, toRgb } from "../data/ImageCanvas";
+import { TestImageSaliency } from "../saliency/TestImageSaliency";
 import { BrowserExports } from "./Exports";
 import { PerClassTable } from "./PerClassTable";
 import type { LocalRun, RunResults } from "./trainer";
@@ -94,10 +95,15 @@ export function PredictionGrid({
   results,
   indices,
   limit = 48,
+  onPick,
+  picked,
 }: {
   results: RunResults;
   indices: number[];
   limit?: number;
+  /** Makes each image a button that picks it (to show what the model looked at in it). */
+  onPick?: (index: number) => void;
+  picked?: number | null;
 }) {
   const { test } = results;
   return (
@@ -106,15 +112,30 @@ export function PredictionGrid({
         const predicted = results.predictions[i]!;
         const actual = test.labels[i]!;
         const ok = predicted === actual;
+        const image = (
+          <ImageCanvas
+            width={test.shape[2]}
+            height={test.shape[1]}
+            rgb={toRgb(test.images, i, test.shape)}
+            scale={2}
+            label={`test image ${i}`}
+          />
+        );
         return (
-          <figure key={i} className={ok ? "correct" : "wrong"}>
-            <ImageCanvas
-              width={test.shape[2]}
-              height={test.shape[1]}
-              rgb={toRgb(test.images, i, test.shape)}
-              scale={2}
-              label={`test image ${i}`}
-            />
+          <figure key={i} className={`${ok ? "correct" : "wrong"}${picked === i ? " picked" : ""}`}>
+            {onPick ? (
+              <button
+                type="button"
+                className="pred-pick"
+                aria-pressed={picked === i}
+                aria-label={`Show what the model looked at in test image ${i}`}
+                onClick={() => onPick(i)}
+              >
+                {image}
+              </button>
+            ) : (
+              image
+            )}
             <figcaption>
               {ok ? test.classes[predicted] : `${test.classes[predicted]} (is ${test.classes[actual]})`}
             </figcaption>
@@ -161,6 +182,7 @@ export function Results({
   spec,
   downloads,
   run,
+  explain,
 }: {
   results: RunResults;
   seconds: number | null;
@@ -172,8 +194,12 @@ export function Results({
   downloads?: ReactNode;
   /** The browser run these results are of; with it the page builds the run report. */
   run?: LocalRun;
+  /** The run whose model explains a clicked test image (a saliency map); without it images are not clickable. */
+  explain?: LocalRun;
 }) {
   const [cell, setCell] = useState<[number, number] | null>(null);
+  const [picked, setPicked] = useState<number | null>(null);
+  const pick = explain && results.test.images.length > 0 ? setPicked : undefined;
   const n = results.test.count;
   const all = useMemo(() => Array.from({ length: n }, (_, i) => i), [n]);
   const wrong = useMemo(() => all.filter((i) => results.predictions[i] !== results.test.labels[i]), [all, results]);
@@ -231,6 +257,12 @@ export function Results({
           )}
         </div>
         <div>
+          {explain && picked !== null && picked < n && (
+            <TestImageSaliency run={explain} results={results} index={picked} onClose={() => setPicked(null)} />
+          )}
+          {pick && picked === null && (
+            <p className="muted">Click a test image to see which of its pixels drove the prediction.</p>
+          )}
           {inCell && cell ? (
             <>
               <h3>
@@ -239,14 +271,14 @@ export function Results({
                   show all
                 </button>
               </h3>
-              <PredictionGrid results={results} indices={inCell} />
+              <PredictionGrid results={results} indices={inCell} onPick={pick} picked={picked} />
             </>
           ) : (
             <>
               <h3>Misclassified ({wrong.length})</h3>
-              <PredictionGrid results={results} indices={wrong} limit={24} />
+              <PredictionGrid results={results} indices={wrong} limit={24} onPick={pick} picked={picked} />
               <h3>Test images</h3>
-              <PredictionGrid results={results} indices={all} limit={32} />
+              <PredictionGrid results={results} indices={all} limit={32} onPick={pick} picked={picked} />
             </>
           )}
         </div>

@@ -14,6 +14,7 @@ import {
   type RunSummary,
   uploadRunArtifact,
 } from "../api/client";
+import { keepLocalEpoch } from "../epochs/keepLocalEpoch";
 import {
   deleteStoredRun,
   putStoredRun,
@@ -93,7 +94,7 @@ function trainOpts(opts: BrowserStart) {
 }
 
 /** The fingerprint a local run of `studio` is found by; null when the setup does not validate. */
-function localFingerprint(studio: Studio, limit?: number): string | null {
+export function localFingerprint(studio: Studio, limit?: number): string | null {
   const d = studio.dataset;
   const dataset = d.kind === "server" ? d.id : `shapes:${d.shapes.join("/")}@${d.size}`;
   try {
@@ -260,6 +261,13 @@ export function recordLocally(stored: StoredRun): void {
     }
     if (change.type === "resumePoint") {
       save({ resumePoint: change.point });
+      keepLocalEpoch(record.id, record.studio.config, change.point).catch((err: unknown) =>
+        trainer.note(
+          record.id,
+          "warn",
+          `this browser could not keep epoch ${change.epochsDone}'s weights: ${err instanceof Error ? err.message : String(err)}`,
+        ),
+      );
       return;
     }
     const e = change.event;

@@ -2,6 +2,7 @@
 import { type Dataset, generateShapes, normalizeInput } from "@layerlab/data-core";
 import {
   buildModel,
+  createSaliencyExplainer,
   disposeVars,
   initBackend,
   loadWeights,
@@ -14,6 +15,8 @@ import {
 } from "@layerlab/engine";
 import type { Backend, TrainEvent, TrainingConfig } from "@layerlab/spec";
 import { decodeDatasetPayload } from "../data/payload";
+import { epochViewInWorker } from "../epochs/epochViewInWorker";
+import { measureCostInWorker } from "./measureCost";
 import { PredictorCache } from "./predictorCache";
 import type { FromWorker, Inspection, RunNormalization, ToWorker, WasmMode } from "./protocol";
 import { type BrowserResumeState, decodeBrowserResumePoint, encodeBrowserResumePoint } from "./resumePoint";
@@ -37,6 +40,14 @@ const runs = new Map<string, WorkerRun>();
 const loadedModels = new Map<string, { model: Model; vars: ModelVars; normalization: RunNormalization }>();
 /** Each run's compiled prediction passes, reused by every prediction until the run's model changes or goes. */
 const predictors = new PredictorCache();
+/** Each run's compiled saliency passes, kept and dropped with its prediction passes. */
+const explainers = new PredictorCache(createSaliencyExplainer);
+
+/** Releases run `runId`'s compiled passes (its model changed or went). */
+function dropCompiled(runId: string) {
+  predictors.drop(runId);
+  explainers.drop(runId);
+}
 
 // On one Wasm thread every kernel runs synchronously and the train loop only
 // awaits resolved promises: without a real task boundary an abort, prediction
@@ -59,7 +70,7 @@ async function startTraining(msg: Extract<ToWorker, { type: "train" }>) {
   while (runs.size >= KEEP_RUNS) {
     const [oldest, kept] = runs.entries().next().value!;
     runs.delete(oldest);
-    predictors.drop(oldest);
+    dropCompiled(oldest);
     // A run still training frees itself when its loop ends (below); disposing mid-step would pull arrays from under it.
     if (kept.finished) kept.run.dispose();
     else kept.controller.abort("too many runs in this page: the oldest was stopped");
@@ -112,10 +123,11 @@ async function startTraining(msg: Extract<ToWorker, { type: "train" }>) {
     });
     return;
   }
+  progress.normalization = { mean: [...run.normalization.mean], std: [...run.normalization.std] };
   const entry: WorkerRun = { run, controller, finished: false };
   runs.set(msg.runId, entry);
   // Compiled for the model this id named before; the next prediction builds this run's.
-  predictors.drop(msg.runId);
+  dropCompiled(msg.runId);
   post({ type: "started", runId: msg.runId, engine: await engineInfo });
   // A resumed run's events continue the seqs recorded so far, and its time is the whole run's.
   const firstSeq = msg.resume?.firstSeq ?? 0;
@@ -238,7 +250,11 @@ async function inspectNow(msg: Extract<ToWorker, { type: "inspect" }>) {
     }
     const inspection: Inspection = {
       input: { shape: [...model.spec.input.shape], data: x },
-      layers: outputs.map((o) => ({ layer: o.layer, kind: o.kind, shape: o.shape.slice(1), data: o.data })),
+      layers: outputs.map((o) => {
+        const id = model.spec.layers[o.layer]?.id;
+        const sources = model.sources[o.layer] ?? [o.layer - 1];
+        return { layer: o.layer, kind: o.kind, shape: o.shape.slice(1), data: o.data, sources, ...(id && { id }) };
+      }),
       weights,
     };
     const transfer = [
@@ -247,6 +263,25 @@ async function inspectNow(msg: Extract<ToWorker, { type: "inspect" }>) {
       ...Object.values(weights).map((w) => w.data.buffer),
     ];
     post({ type: "inspection", id: msg.id, inspection }, [...new Set(transfer)] as ArrayBuffer[]);
+  } finally {
+    disposeVars(vars);
+  }
+}
+
+async function saliencyNow(msg: Extract<ToWorker, { type: "saliency" }>) {
+  const got = latestVars(msg.runId);
+  if (typeof got === "string") {
+    post({ type: "saliency", id: msg.id, saliency: null, error: got });
+    return;
+  }
+  const { model, normalization, vars } = got;
+  try {
+    const x = normalise(model, normalization, msg.pixels);
+    const saliency = await explainers.with(msg.runId, model, (e) => e.explain(vars, x, msg.request));
+    post({ type: "saliency", id: msg.id, saliency }, [
+      saliency.values.buffer,
+      saliency.probabilities.buffer,
+    ] as ArrayBuffer[]);
   } finally {
     disposeVars(vars);
   }
@@ -271,7 +306,7 @@ async function loadModel(msg: Extract<ToWorker, { type: "load" }>) {
 function unloadModel(runId: string) {
   const held = loadedModels.get(runId);
   loadedModels.delete(runId);
-  predictors.drop(runId);
+  dropCompiled(runId);
   if (held) disposeVars(held.vars);
 }
 
@@ -300,11 +335,17 @@ function handle(msg: ToWorker) {
     );
   else if (msg.type === "inspect")
     inspectNow(msg).catch((err) => post({ type: "inspection", id: msg.id, inspection: null, error: String(err) }));
+  else if (msg.type === "saliency")
+    saliencyNow(msg).catch((err) =>
+      post({ type: "saliency", id: msg.id, saliency: null, error: err instanceof Error ? err.message : String(err) }),
+    );
   else if (msg.type === "load")
     loadModel(msg).catch((err) =>
       post({ type: "loaded", runId: msg.runId, error: err instanceof Error ? err.message : String(err) }),
     );
   else if (msg.type === "unload") unloadModel(msg.runId);
+  else if (msg.type === "measureCost") void measureCostInWorker(msg, engineInfo, post);
+  else if (msg.type === "epochView") void epochViewInWorker(msg, latestVars(msg.runId), post);
 }
 
 /**

@@ -1,9 +1,9 @@
 import { createPredictor, type Model, type Predictor } from "@layerlab/engine";
 import type { PredictorCounts } from "./protocol";
 
-interface Entry {
+interface Entry<P> {
   model: Model;
-  predictor: Predictor;
+  predictor: P;
   /** Calls in flight; a dropped entry is disposed when the last one ends. */
   users: number;
   dropped: boolean;
@@ -15,21 +15,27 @@ interface Entry {
  * newly loaded checkpoint under the same id) or the run is dropped. Holds
  * compiled programs only: the weights stay with their run.
  */
-export class PredictorCache {
-  readonly #entries = new Map<string, Entry>();
+export class PredictorCache<P extends { dispose(): void } = Predictor> {
+  readonly #entries = new Map<string, Entry<P>>();
   #built = 0;
   #live = 0;
+  readonly #build: (model: Model) => P;
+
+  /** `build` compiles a model's passes: the eval passes by default, or others (the saliency passes). */
+  constructor(build: (model: Model) => P = createPredictor as unknown as (model: Model) => P) {
+    this.#build = build;
+  }
 
   /**
    * Calls `use` with run `runId`'s predictor for `model`, building it when the
    * run has none or one of another model (that one is released). The
    * predictor stays alive until `use` settles, even if the run is dropped meanwhile.
    */
-  async with<T>(runId: string, model: Model, use: (predictor: Predictor) => Promise<T>): Promise<T> {
+  async with<T>(runId: string, model: Model, use: (predictor: P) => Promise<T>): Promise<T> {
     let entry = this.#entries.get(runId);
     if (entry?.model !== model) {
       this.drop(runId);
-      entry = { model, predictor: createPredictor(model), users: 0, dropped: false };
+      entry = { model, predictor: this.#build(model), users: 0, dropped: false };
       this.#built++;
       this.#live++;
       this.#entries.set(runId, entry);
@@ -52,7 +58,7 @@ export class PredictorCache {
     if (entry.users === 0) this.#dispose(entry);
   }
 
-  #dispose(entry: Entry): void {
+  #dispose(entry: Entry<P>): void {
     entry.predictor.dispose();
     this.#live--;
   }

@@ -1,5 +1,5 @@
-import type { Evaluation } from "@layerlab/engine";
-import type { Backend, ModelSpecInput, TrainEvent, TrainingConfigInput } from "@layerlab/spec";
+import type { Evaluation, SaliencyMap, SaliencyRequest } from "@layerlab/engine";
+import type { Backend, LayerCost, ModelSpecInput, TrainEvent, TrainingConfigInput } from "@layerlab/spec";
 import type { DatasetChoice } from "../data/datasets";
 
 /** A dataset's test split as the results views need it (uint8 images, channels-first). */
@@ -46,13 +46,38 @@ export type ToWorker =
   | { type: "predict"; id: number; runId: string; pixels: Float32Array }
   /** Same input as `predict`; answers every layer's output and the weighted layers' weights. */
   | { type: "inspect"; id: number; runId: string; pixels: Float32Array }
+  /** Same input as `predict`; answers which pixels drove the requested class's score (engine/saliency.ts). */
+  | { type: "saliency"; id: number; runId: string; pixels: Float32Array; request: SaliencyRequest }
   /**
    * Holds a finished run's model (trained elsewhere, e.g. on the server) so that `predict` and
    * `inspect` answer for `runId`; `weights` is its safetensors file. Loading a held run again is a no-op.
    */
   | { type: "load"; runId: string; spec: ModelSpecInput; weights: Uint8Array; normalization: RunNormalization }
   /** Frees a model held by `load`. */
-  | { type: "unload"; runId: string };
+  | { type: "unload"; runId: string }
+  /** Times each layer of `spec` and its inference latency on this device (engine/layer-cost.ts): `costProgress`, then `cost`. */
+  | { type: "measureCost"; id: number; spec: ModelSpecInput; batchSize: number }
+  /**
+   * Runs the model held for `runId` over `set` (uint8 images): the probabilities of the images at
+   * `sampleIndices` and the metrics on the first `limit` (engine/epoch-view.ts), answered by `epochView`.
+   */
+  | { type: "epochView"; id: number; runId: string; set: EpochViewSet; sampleIndices: number[]; limit: number };
+
+/** Test images as `epochView` takes them: `count` uint8 images, channels first, and their labels. */
+export interface EpochViewSet {
+  images: Uint8Array;
+  labels: Uint8Array;
+  count: number;
+}
+
+/** What a model answered for `epochView`: the followed images' probabilities `[samples · classes]` and the metrics. */
+export interface EpochViewAnswer {
+  sampleProbabilities: Float32Array;
+  confusion: number[][];
+  count: number;
+  accuracy: number;
+  loss: number;
+}
 
 /** One layer's output for one input (batch dimension dropped), as the inside views need it. */
 export interface LayerOutput {
@@ -60,6 +85,10 @@ export interface LayerOutput {
   kind: string;
   shape: number[];
   data: Float32Array;
+  /** The layers whose outputs this one takes (-1 is the model's input); absent: the layer before it. */
+  sources?: number[];
+  /** The layer's id in the spec, where it has one. */
+  id?: string;
 }
 
 /** What the model does with one input: every layer's output, and each weighted layer's `weight` ([out, in] or [out, in, kh, kw]). */
@@ -95,6 +124,12 @@ export type FromWorker =
   /** `predictors` lets the page see that predictions reuse the compiled passes (one build per model). */
   | { type: "prediction"; id: number; probabilities: Float32Array | null; error?: string; predictors: PredictorCounts }
   | { type: "inspection"; id: number; inspection: Inspection | null; error?: string }
+  | { type: "saliency"; id: number; saliency: SaliencyMap | null; error?: string }
+  /** How far `measureCost` `id` has got: `done` of `total` measurements (layers, then inference batch sizes). */
+  | { type: "costProgress"; id: number; done: number; total: number }
+  /** Answers `measureCost`: the measurement and where it ran, or why there is none. */
+  | { type: "cost"; id: number; cost: LayerCost | null; engine?: { backend: Backend; threads: number }; error?: string }
+  | { type: "epochView"; id: number; view: EpochViewAnswer | null; error?: string }
   /** Answers `load`: the model is held (`error` absent) or could not be built from the weights. */
   | { type: "loaded"; runId: string; error?: string }
   | { type: "failed"; runId?: string; message: string };

@@ -24,6 +24,11 @@ export interface BrowserResumeState {
   seconds: number;
   /** The run's sample limit (first N training samples), null for all. */
   limit: number | null;
+  /**
+   * How the run normalises pixels: a server keeping the epoch's weights from this file runs them with it
+   * before the run has uploaded its normalization.json (absent in resume points from before it was recorded).
+   */
+  normalization?: { mean: number[]; std: number[] };
 }
 
 /** A decoded browser resume point: weights and optimizer state as the engine saves them, and the progress. */
@@ -54,6 +59,7 @@ function checkBrowserResumeState(raw: unknown): BrowserResumeState {
     bestEpoch: state.bestEpoch ?? null,
     seconds: typeof state.seconds === "number" && Number.isFinite(state.seconds) ? state.seconds : 0,
     limit: state.limit ?? null,
+    ...(state.normalization && { normalization: state.normalization }),
   };
 }
 

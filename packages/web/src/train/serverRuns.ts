@@ -13,6 +13,8 @@ import { fetchServerResults } from "./serverResults";
 import { trainer } from "./trainer";
 
 const ATTACHED_KEY = "layerlab.attachedRun";
+/** How a run's log line starts when its test results failed to load (the Compare page reads it). */
+export const RESULTS_FAILED_PREFIX = "the test results could not be loaded: ";
 const closers = new Map<string, () => void>();
 const loadingResults = new Set<string>();
 
@@ -87,8 +89,7 @@ function loadResults(id: string, studio: Studio, warn: (message: string) => void
   fetchServerResults(id, serverDatasetId(studio))
     .then(
       (results) => trainer.setResults(id, results),
-      (err: unknown) =>
-        warn(`the test results could not be loaded: ${err instanceof Error ? err.message : String(err)}`),
+      (err: unknown) => warn(`${RESULTS_FAILED_PREFIX}${err instanceof Error ? err.message : String(err)}`),
     )
     .finally(() => loadingResults.delete(id));
 }

@@ -1,9 +1,20 @@
+import type { SaliencyMap, SaliencyRequest } from "@layerlab/engine";
 import { prefersWasmThreads } from "@layerlab/engine/threads";
-import type { Backend, DeadUnits, ModelSpecInput, TrainEvent } from "@layerlab/spec";
+import type { Backend, DeadUnits, LayerCost, ModelSpecInput, TrainEvent } from "@layerlab/spec";
 import { TERMINAL_EVENT_TYPES } from "@layerlab/spec";
 import { appendEvent, emptySeries, type RunSeries } from "../charts/series";
 import type { Studio } from "../state/studio";
-import type { FromWorker, Inspection, ResumeFrom, RunNormalization, TestImages, ToWorker, WasmMode } from "./protocol";
+import type {
+  EpochViewAnswer,
+  EpochViewSet,
+  FromWorker,
+  Inspection,
+  ResumeFrom,
+  RunNormalization,
+  TestImages,
+  ToWorker,
+  WasmMode,
+} from "./protocol";
 
 /** Test metrics and images of a finished run, for the results views. */
 export interface RunResults {
@@ -18,6 +29,8 @@ export interface RunResults {
   normalization?: RunNormalization;
   /** Share of each ReLU layer's units that never fired on the first test images (the doctor reads it). */
   deadUnits?: DeadUnits[];
+  /** Why `predictions` is empty, when the run has none per test image (an old run without weights). */
+  predictionsMissing?: string;
 }
 
 /** Where a browser run's kernels run: the backend and, on Wasm, how many threads. */
@@ -77,6 +90,13 @@ export type RunChange =
   | { type: "resumePoint"; point: Uint8Array; epochsDone: number }
   | { type: "results"; results: RunResults };
 
+/** A cost measurement and where it ran, or why there is none. */
+export interface CostAnswer {
+  cost: LayerCost | null;
+  engine?: RunEngine;
+  error?: string;
+}
+
 /** What the training views subscribe to. */
 export interface TrainerState {
   backend: Backend | null;
@@ -102,6 +122,12 @@ export class Trainer {
   #runWorker = new Map<string, WasmMode>();
   #pending = new Map<number, (p: { probabilities: Float32Array | null; error?: string }) => void>();
   #pendingInspections = new Map<number, (p: { inspection: Inspection | null; error?: string }) => void>();
+  #pendingSaliency = new Map<number, (p: { saliency: SaliencyMap | null; error?: string }) => void>();
+  #pendingEpochViews = new Map<number, (p: { view: EpochViewAnswer | null; error?: string }) => void>();
+  #pendingCosts = new Map<
+    number,
+    { answer: (a: CostAnswer) => void; progress?: (done: number, total: number) => void }
+  >();
   /** Runs loaded (or loading) into a worker by `loadModel`, oldest first; `settled` once the worker answered. */
   #loads = new Map<string, { done: Promise<void>; settled: boolean }>();
   #pendingLoads = new Map<string, (error?: string) => void>();
@@ -228,6 +254,21 @@ export class Trainer {
         this.#pendingInspections.get(msg.id)?.(msg);
         this.#pendingInspections.delete(msg.id);
         break;
+      case "saliency":
+        this.#pendingSaliency.get(msg.id)?.(msg);
+        this.#pendingSaliency.delete(msg.id);
+        break;
+      case "epochView":
+        this.#pendingEpochViews.get(msg.id)?.(msg);
+        this.#pendingEpochViews.delete(msg.id);
+        break;
+      case "costProgress":
+        this.#pendingCosts.get(msg.id)?.progress?.(msg.done, msg.total);
+        break;
+      case "cost":
+        this.#pendingCosts.get(msg.id)?.answer(msg);
+        this.#pendingCosts.delete(msg.id);
+        break;
       case "loaded":
         this.#pendingLoads.get(msg.runId)?.(msg.error);
         this.#pendingLoads.delete(msg.runId);
@@ -252,10 +293,12 @@ export class Trainer {
     }
   }
 
-  /** Shows an engine failure; loads waiting for an answer get it as their error. */
+  /** Shows an engine failure; loads and cost measurements waiting for an answer get it as their error. */
   #engineFailed(message: string) {
     for (const fail of this.#pendingLoads.values()) fail(message);
     this.#pendingLoads.clear();
+    for (const pending of this.#pendingCosts.values()) pending.answer({ cost: null, error: message });
+    this.#pendingCosts.clear();
     this.#emit({ engineError: message });
   }
 
@@ -371,6 +414,55 @@ export class Trainer {
     return new Promise((resolve) => {
       this.#pendingInspections.set(id, resolve);
       this.#send({ type: "inspect", id, runId, pixels }, this.#modeOf(runId));
+    });
+  }
+
+  /** Which pixels of raw `pixels` in [0, 1] drove the in-page model's score for a class; null with a reason when it cannot say. */
+  saliency(
+    runId: string,
+    pixels: Float32Array,
+    request: SaliencyRequest,
+  ): Promise<{ saliency: SaliencyMap | null; error?: string }> {
+    const id = this.#nextId++;
+    return new Promise((resolve) => {
+      this.#pendingSaliency.set(id, resolve);
+      this.#send({ type: "saliency", id, runId, pixels, request }, this.#modeOf(runId));
+    });
+  }
+
+  /**
+   * Runs the model held for `runId` (see `loadModel`) over the uint8 images of `set`: the probabilities of
+   * those at `sampleIndices` and the loss, accuracy and confusion matrix of the first `limit`; null with a reason when it cannot.
+   */
+  epochView(
+    runId: string,
+    set: EpochViewSet,
+    sampleIndices: number[],
+    limit: number,
+  ): Promise<{ view: EpochViewAnswer | null; error?: string }> {
+    const id = this.#nextId++;
+    return new Promise((resolve) => {
+      this.#pendingEpochViews.set(id, resolve);
+      this.#send({ type: "epochView", id, runId, set, sampleIndices, limit }, this.#modeOf(runId));
+    });
+  }
+
+  /**
+   * Measures each layer of `spec` (forward and backward times at `batchSize`, inference latency) on this device,
+   * in the worker that would train it, so the page stays responsive; `onProgress` hears each finished measurement.
+   */
+  measureCost(
+    spec: ModelSpecInput,
+    batchSize: number,
+    onProgress?: (done: number, total: number) => void,
+  ): Promise<CostAnswer> {
+    const id = this.#nextId++;
+    return new Promise((answer) => {
+      this.#pendingCosts.set(id, { answer, ...(onProgress && { progress: onProgress }) });
+      this.#send(
+        { type: "measureCost", id, spec, batchSize },
+        wasmModeFor(spec, globalThis.crossOriginIsolated === true),
+      );
     });
   }
 
