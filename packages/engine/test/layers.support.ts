@@ -57,28 +57,39 @@ export function fromPlain(p: Plain): np.Array {
 const ORACLE = fileURLToPath(new URL("./fixtures/torch_layers.py", import.meta.url));
 const PYTHON = "/usr/bin/python3";
 
-/** True when the PyTorch oracle can run; tests fail loudly (not skip) when it cannot. */
-export function requireTorch(): void {
-  const r = spawnSync(PYTHON, ["-c", "import torch"], { encoding: "utf8" });
-  if (r.status !== 0) {
-    throw new Error(`PyTorch is required for the parity tests: '${PYTHON} -c "import torch"' failed: ${r.stderr}`);
-  }
+/** One pass for the PyTorch oracle: `layers` in sequence on `x`, with each layer's vars. */
+export interface TorchForwardRequest {
+  layers: Layer[];
+  vars: { params: Record<string, Plain>; state: Record<string, Plain> }[];
+  x: Plain;
+  mode: "train" | "eval";
 }
 
-/** Runs `layers` in sequence in PyTorch (float64) on the same vars and input. */
-export function torchForward(
-  layers: Layer[],
-  vars: { params: Record<string, Plain>; state: Record<string, Plain> }[],
-  x: Plain,
-  mode: "train" | "eval",
-): { y: Plain; state: Record<string, Plain>[] } {
+/** The oracle's output of a pass, and each layer's state after it (batch-norm running stats). */
+export interface TorchForwardAnswer {
+  y: Plain;
+  state: Record<string, Plain>[];
+}
+
+/**
+ * Runs every request in PyTorch (float64), in one Python process: importing
+ * torch costs more than all the passes together. Fails loudly (never skips)
+ * when PyTorch cannot run.
+ */
+export function torchForwardAll(requests: TorchForwardRequest[]): TorchForwardAnswer[] {
   const r = spawnSync(PYTHON, [ORACLE], {
-    input: JSON.stringify({ layers, vars, x, mode }),
+    input: JSON.stringify(requests),
     encoding: "utf8",
-    maxBuffer: 64 << 20,
+    maxBuffer: 256 << 20,
   });
-  if (r.status !== 0) throw new Error(`PyTorch oracle failed: ${r.stderr}`);
-  return JSON.parse(r.stdout);
+  if (r.status !== 0) {
+    throw new Error(`the PyTorch oracle (${PYTHON} with torch, required for the parity tests) failed: ${r.stderr}`);
+  }
+  const answers = JSON.parse(r.stdout) as TorchForwardAnswer[];
+  if (answers.length !== requests.length) {
+    throw new Error(`the PyTorch oracle answered ${answers.length} of ${requests.length} passes`);
+  }
+  return answers;
 }
 
 /** Largest |a − b| / (1 + |b|) over two equal-shaped plain arrays; throws on a shape mismatch. */

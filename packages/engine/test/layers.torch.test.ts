@@ -8,24 +8,21 @@ import { beforeAll, describe, expect, it } from "vitest";
 import type { ArrayMap } from "../src/layers/types";
 import {
   applyLayer,
+  fromPlain,
   implOf,
   initWasm,
   layerOf,
   mapToPlain,
   maxRelDiff,
   type Plain,
-  requireTorch,
+  type TorchForwardAnswer,
+  type TorchForwardRequest,
   toPlain,
-  torchForward,
+  torchForwardAll,
   uniform,
 } from "./layers.support";
 
 const TOLERANCE = 1e-5;
-
-beforeAll(async () => {
-  requireTorch();
-  await initWasm();
-});
 
 /** Random (non-default) vars for a layer: params U(−1, 1), batch-norm running stats away from 0/1. */
 function randomVars(
@@ -46,26 +43,56 @@ function randomVars(
   return { params: redraw(vars.params, -1, 1), state: redraw(vars.state, 0.5, 1.5) };
 }
 
-/** Runs layers in sequence in the engine and in PyTorch; returns both outputs and final states. */
-function compare(inputs: LayerInput[], inShape: Shape, mode: "train" | "eval", batch = 3, seed = 5) {
+/** Layers to run in sequence in the engine and in PyTorch, on a random batch of `batch` (default 3) inputs. */
+interface Comparison {
+  layers: LayerInput[];
+  inShape: Shape;
+  mode: "train" | "eval";
+  batch?: number;
+}
+
+/** A comparison's layers, random vars and input batch, as plain JSON: what both sides run on. */
+function prepare({ layers: inputs, inShape, mode, batch = 3 }: Comparison, seed = 5): TorchForwardRequest {
   const layers = inputs.map(layerOf);
   const shapes: Shape[] = [inShape];
   for (const l of layers) shapes.push(implOf(l).outShape(l as never, shapes[shapes.length - 1]!));
   const vars = layers.map((l, i) => randomVars(l, shapes[i]!, seed + 10 * i));
   const x = uniform(seed + 1000, [batch, ...inShape], -2, 2);
-  const plainVars = vars.map((v) => ({ params: mapToPlain(tree(v.params)), state: mapToPlain(tree(v.state)) }));
-  const want = torchForward(layers, plainVars, toPlain(x.ref), mode);
-  let h = x;
-  const states: Record<string, Plain>[] = [];
-  layers.forEach((l, i) => {
-    const out = applyLayer(l, vars[i]!, h, { mode });
-    h = out.y;
-    states.push(mapToPlain(out.state));
-  });
-  return { got: toPlain(h), want: want.y, states, wantStates: want.state };
+  return {
+    layers,
+    vars: vars.map((v) => ({ params: mapToPlain(v.params), state: mapToPlain(v.state) })),
+    x: toPlain(x),
+    mode,
+  };
 }
-/** A map of fresh references to the same arrays. */
-const tree = (m: ArrayMap): ArrayMap => Object.fromEntries(Object.entries(m).map(([k, a]) => [k, a.ref]));
+
+const mapFromPlain = (m: Record<string, Plain>): ArrayMap =>
+  Object.fromEntries(Object.entries(m).map(([k, p]) => [k, fromPlain(p)]));
+
+/** Runs a prepared pass in the engine (float32, the same values PyTorch got): its output and each layer's state. */
+function engineForward(req: TorchForwardRequest): TorchForwardAnswer {
+  let h = fromPlain(req.x);
+  const state = req.layers.map((l, i) => {
+    const vars = req.vars[i]!;
+    const out = applyLayer(l, { params: mapFromPlain(vars.params), state: mapFromPlain(vars.state) }, h, {
+      mode: req.mode,
+    });
+    h = out.y;
+    return mapToPlain(out.state);
+  });
+  return { y: toPlain(h), state };
+}
+
+/** PyTorch's answer to every comparison of this file, from one oracle process started before the tests. */
+const oracle = new Map<Comparison, { request: TorchForwardRequest; want: TorchForwardAnswer }>();
+
+/** The engine's output and states beside PyTorch's, for a comparison declared in this file. */
+function compare(comparison: Comparison) {
+  const prepared = oracle.get(comparison);
+  if (!prepared) throw new Error("comparison not prepared: list it in COMPARISONS");
+  const got = engineForward(prepared.request);
+  return { got: got.y, want: prepared.want.y, states: got.state, wantStates: prepared.want.state };
+}
 
 type Case = { name: string; layers: LayerInput[]; inShape: Shape };
 const CASES: Case[] = [
@@ -113,28 +140,43 @@ const CASES: Case[] = [
   { name: "dense + gelu", layers: [{ kind: "dense", units: 6, activation: "gelu" }], inShape: [5] },
 ];
 
+const FORWARD: (Comparison & { name: string })[] = CASES.map((c) => ({ ...c, mode: "eval" }));
+const BATCH_NORM_TRAIN: (Comparison & { name: string; momentum: number })[] = [
+  { name: "2-D", inShape: [6], momentum: 0.1 },
+  { name: "4-D", inShape: [3, 4, 5], momentum: 0.25 },
+].map((c) => ({ ...c, layers: [{ kind: "batchNorm", momentum: c.momentum }], mode: "train", batch: 4 }));
+const BATCH_NORM_EVAL: (Comparison & { name: string })[] = [
+  { name: "2-D", inShape: [6] },
+  { name: "4-D", inShape: [3, 4, 5] },
+].map((c) => ({ ...c, layers: [{ kind: "batchNorm", epsilon: 1e-3 }], mode: "eval" }));
+const COMPARISONS: Comparison[] = [...FORWARD, ...BATCH_NORM_TRAIN, ...BATCH_NORM_EVAL];
+
+beforeAll(async () => {
+  await initWasm();
+  const requests = COMPARISONS.map((c) => prepare(c));
+  const answers = torchForwardAll(requests);
+  for (const [i, c] of COMPARISONS.entries()) oracle.set(c, { request: requests[i]!, want: answers[i]! });
+});
+
 describe("forward parity with PyTorch", () => {
-  it.each(CASES)("$name", ({ layers, inShape }) => {
-    const { got, want } = compare(layers, inShape, "eval");
+  it.each(FORWARD)("$name", (comparison) => {
+    const { got, want } = compare(comparison);
     expect(maxRelDiff(got, want)).toBeLessThan(TOLERANCE);
   });
 
-  it.each([
-    { name: "2-D", inShape: [6], momentum: 0.1 },
-    { name: "4-D", inShape: [3, 4, 5], momentum: 0.25 },
-  ])("batchNorm train mode on $name input: output and running stats", ({ inShape, momentum }) => {
-    const { got, want, states, wantStates } = compare([{ kind: "batchNorm", momentum }], inShape, "train", 4);
+  it.each(BATCH_NORM_TRAIN)("batchNorm train mode on $name input: output and running stats", (comparison) => {
+    const { got, want, states, wantStates } = compare(comparison);
     expect(maxRelDiff(got, want)).toBeLessThan(TOLERANCE);
     expect(maxRelDiff(states[0]!.running_mean!, wantStates[0]!.running_mean!)).toBeLessThan(TOLERANCE);
     expect(maxRelDiff(states[0]!.running_var!, wantStates[0]!.running_var!)).toBeLessThan(TOLERANCE);
   });
 
-  it.each([
-    { name: "2-D", inShape: [6] },
-    { name: "4-D", inShape: [3, 4, 5] },
-  ])("batchNorm eval mode on $name input uses the running stats and returns them unchanged", ({ inShape }) => {
-    const { got, want, states, wantStates } = compare([{ kind: "batchNorm", epsilon: 1e-3 }], inShape, "eval");
-    expect(maxRelDiff(got, want)).toBeLessThan(TOLERANCE);
-    expect(maxRelDiff(states[0]!.running_var!, wantStates[0]!.running_var!)).toBe(0);
-  });
+  it.each(BATCH_NORM_EVAL)(
+    "batchNorm eval mode on $name input uses the running stats and returns them unchanged",
+    (comparison) => {
+      const { got, want, states, wantStates } = compare(comparison);
+      expect(maxRelDiff(got, want)).toBeLessThan(TOLERANCE);
+      expect(maxRelDiff(states[0]!.running_var!, wantStates[0]!.running_var!)).toBe(0);
+    },
+  );
 });

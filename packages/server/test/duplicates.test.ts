@@ -105,6 +105,8 @@ describe("a registry written before the fingerprint slot", () => {
       job: _job,
       lease: _lease,
       stop_reason: _stop,
+      sweep_id: _sweep,
+      sweep_cell: _cell,
       ...row
     } = (await server.app.registry.getRun(made.body.id))!;
 

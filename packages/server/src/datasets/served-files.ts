@@ -1,4 +1,4 @@
-import { mkdir, rename, stat } from "node:fs/promises";
+import { stat } from "node:fs/promises";
 import { join } from "node:path";
 import {
   BUILTIN_DATASETS,
@@ -6,8 +6,8 @@ import {
   DatasetUnavailableError,
   loadBuiltinDataset,
   readDatasetFile,
-  saveDataset,
   savedDatasetPath,
+  writeDatasetFile,
 } from "@layerlab/data-node";
 import type { Registry } from "../db/registry";
 import { found, HttpError } from "../http-error";
@@ -32,6 +32,20 @@ const exists = (path: string) =>
     () => false,
   );
 
+/** Files being written now, by path: a page asks for a dataset and its test split at once, and both must wait for one write. */
+const writing = new Map<string, Promise<void>>();
+
+/** Makes the file at `path` with `write` unless it exists; concurrent callers share one write (each write is atomic on its own). */
+async function ensureFile(path: string, write: () => Promise<void>): Promise<void> {
+  if (await exists(path)) return;
+  let pending = writing.get(path);
+  if (!pending) {
+    pending = write().finally(() => writing.delete(path));
+    writing.set(path, pending);
+  }
+  await pending;
+}
+
 /** Folder caching built-in datasets in the served binary form. */
 function servedCacheDir(dataDir: string): string {
   return join(dataDir, "cache", "served");
@@ -46,7 +60,7 @@ export async function servedDatasetFile(ctx: ServedDatasets, id: string): Promis
     return savedDatasetPath(dataDir, id);
   }
   const path = join(servedCacheDir(dataDir), `${id}.lldata`);
-  if (!(await exists(path))) {
+  await ensureFile(path, async () => {
     const dataset = await loadBuiltinDataset(id as BuiltinDatasetName, {
       dataDir,
       ...(cifar10Url && { cifar10Url }),
@@ -55,10 +69,8 @@ export async function servedDatasetFile(ctx: ServedDatasets, id: string): Promis
       if (err instanceof DatasetUnavailableError) throw new HttpError(503, err.message);
       throw err;
     });
-    await saveDataset(join(dataDir, "cache", "served-root"), id, dataset);
-    await mkdir(servedCacheDir(dataDir), { recursive: true });
-    await rename(savedDatasetPath(join(dataDir, "cache", "served-root"), id), path);
-  }
+    await writeDatasetFile(path, dataset);
+  });
   return path;
 }
 
@@ -67,10 +79,10 @@ export async function servedTestFile(ctx: ServedDatasets, id: string): Promise<s
   const source = await servedDatasetFile(ctx, id);
   const root = join(ctx.dataDir, "cache", "served-test");
   const path = savedDatasetPath(root, id);
-  if (!(await exists(path))) {
+  await ensureFile(path, async () => {
     const dataset = await readDatasetFile(source);
     const noTrain = { images: new Uint8Array(0), labels: new Uint8Array(0), count: 0 };
-    await saveDataset(root, id, { ...dataset, train: noTrain });
-  }
+    await writeDatasetFile(path, { ...dataset, train: noTrain });
+  });
   return path;
 }
