@@ -1,5 +1,5 @@
 import type { RunMetrics } from "@layerlab/runner";
-import type { DoctorFinding, LayerInfo, SpecAnalysis, TestReport } from "@layerlab/spec";
+import { configSummary, type DoctorFinding, type LayerInfo, type SpecAnalysis, type TestReport } from "@layerlab/spec";
 import { graphFigure } from "./graph-figure";
 import { bytes, count, esc, fmt, percent, section, table } from "./html";
 
@@ -137,12 +137,9 @@ export function specSection(analysis: SpecAnalysis): string {
   );
 }
 
-/** The training config, one row per field (nested objects as JSON). */
+/** The training config, one row per setting (the optimizer, schedule and augmentation each on one line). */
 export function hyperparameterSection(config: Record<string, unknown>): string {
-  const rows = Object.entries(config).map(([k, v]) => [
-    esc(k),
-    esc(typeof v === "object" ? JSON.stringify(v) : String(v)),
-  ]);
+  const rows = configSummary(config).map(([k, v]) => [esc(k), esc(v)]);
   return section("hyperparameters", "Hyperparameters", table(["field", "value"], rows, "kv"));
 }
 

@@ -60,7 +60,13 @@ function browserParts(name: string): ReportParts {
       createdAt: "2025-01-02T03:04:05.000Z",
     },
     spec: buildTemplate("simple-nn", { inputShape: [1, 12, 12], classes }, { hidden: [16] }),
-    config: { epochs: 2, batchSize: 16, learningRate: 0.01, optimizer: "adam", schedule: { kind: "constant" } },
+    config: {
+      epochs: 2,
+      batchSize: 16,
+      learningRate: 0.01,
+      optimizer: "adam",
+      schedule: { name: "constant", warmupEpochs: 0 },
+    },
     metrics: {
       epoch: [1, 2],
       train_loss: [1.0, 0.5],
@@ -114,7 +120,7 @@ describe("reportHtml", () => {
     // simple-nn on 1×12×12 with 16 hidden units: 144·16+16 + 16·3+3 parameters.
     expect(sectionOf(html, "model")).toContain(`<b>${(144 * 16 + 16 + 16 * 3 + 3).toLocaleString("en-US")}</b>`);
     expect(sectionOf(html, "curves")).toContain("<svg");
-    expect(sectionOf(html, "hyperparameters")).toContain("{&#34;kind&#34;:&#34;constant&#34;}");
+    expect(sectionOf(html, "hyperparameters")).toContain("<td>schedule</td><td>constant · warmupEpochs 0</td>");
   });
 
   it("says what a browser could not record instead of inventing it", () => {

@@ -1,6 +1,7 @@
 export * from "./analyze";
 export * from "./builder";
 export * from "./config";
+export * from "./config-summary";
 export * from "./doctor";
 export * from "./edits";
 export * from "./epoch-checkpoints";

@@ -192,6 +192,7 @@ describe("the registry from the page", () => {
     const accuracy = page.getByTestId("test-accuracy");
     await expect.poll(() => accuracy.count(), { timeout: 30_000 }).toBe(1);
     const config = page.getByRole("complementary", { name: "Model and configuration" });
+    await shot(page, "7-run-opened");
     for (const part of [accuracy, page.getByTestId("run-config"), page.getByTestId("run-model")]) {
       const box = (await part.boundingBox())!;
       expect(box.y).toBeGreaterThanOrEqual(0);
@@ -200,7 +201,6 @@ describe("the registry from the page", () => {
     }
     expect(await config.textContent()).toContain("epochs25");
     expect(await page.getByRole("button", { name: "Copy to builder" }).count()).toBe(1);
-    await shot(page, "7-run-opened");
     await page.getByRole("button", { name: "Copy to builder" }).click();
     await expect.poll(() => new URL(page.url()).hash).toBe("#/build");
   });

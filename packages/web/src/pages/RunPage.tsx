@@ -1,4 +1,4 @@
-import { analyzeSpec, layerLabel, type ModelSpec } from "@layerlab/spec";
+import { analyzeSpec, configSummary, layerLabel, type ModelSpec } from "@layerlab/spec";
 import { useEffect, useMemo, useState } from "react";
 import { abortRun } from "../api/client";
 import { EpochScrubber } from "../epochs/EpochScrubber";
@@ -7,6 +7,7 @@ import type { StudioApi } from "../state/useStudio";
 import { Dashboard, STOPPED } from "../train/Dashboard";
 import { ServerDownloads } from "../train/Exports";
 import { Results } from "../train/Results";
+import { ResultsPending } from "../train/ResultsPending";
 import { resumeBrowserRun } from "../train/resumeBrowserRun";
 import { resumeAndFollow } from "../train/serverRuns";
 import { type LocalRun, trainer } from "../train/trainer";
@@ -46,18 +47,6 @@ function takesText(spec: ModelSpec, sources: readonly number[] | undefined, inde
     return layer.id === undefined ? layerLabel(layer.kind, s) : `${layerLabel(layer.kind, s)} '${layer.id}'`;
   };
   return ` ← ${sources.map(name).join(" + ")}`;
-}
-
-/** A config as label/value rows, nested settings flattened ("optimizer.name"). */
-function configRows(config: unknown, prefix = ""): [string, string][] {
-  if (config === null || typeof config !== "object") return [[prefix, String(config)]];
-  return Object.entries(config as Record<string, unknown>).flatMap(([k, v]) => {
-    const key = prefix ? `${prefix}.${k}` : k;
-    if (v !== null && typeof v === "object" && !Array.isArray(v)) return configRows(v, key);
-    // A setting left unset (null: no early stopping, no augmentation) reads as "off", not as a programmer's null.
-    const text = v === null ? "off" : Array.isArray(v) ? v.join(", ") : String(v);
-    return [[key, text] as [string, string]];
-  });
 }
 
 /** One run: its results or live dashboard at the top, its model and config beside them (read-only), and its actions. */
@@ -180,11 +169,7 @@ export function RunPage({ api, runId }: { api: StudioApi; runId: string }) {
               }
             />
           )}
-          {!run.results && status === "succeeded" && (
-            <p className="muted" data-testid="server-results-loading">
-              Loading the test images and predictions…
-            </p>
-          )}
+          {status === "succeeded" && <ResultsPending run={run} />}
           {executor !== "import" && (
             <EpochScrubber run={run} spec={opened.studio.spec} config={opened.studio.config} local={opened.local} />
           )}
@@ -221,7 +206,7 @@ export function RunPage({ api, runId }: { api: StudioApi; runId: string }) {
           <section className="panel" data-testid="run-config">
             <h3>Training configuration</h3>
             <dl className="run-config">
-              {configRows(opened.studio.config).map(([k, v]) => (
+              {configSummary(opened.studio.config as Record<string, unknown>).map(([k, v]) => (
                 <div key={k} className="config-pair">
                   <dt>{k}</dt>
                   <dd>{v}</dd>
