@@ -52,4 +52,6 @@ th{background:#f4f4f4}td:first-child,th:first-child{text-align:left}
 .finding code{background:#eee;padding:0 .2rem}
 svg{max-width:100%;height:auto}
 .share{display:inline-block;width:60px;height:.6rem;background:#eee;vertical-align:middle}.share span{display:block;height:100%;background:#1f77b4}
+.kv thead:has(th:empty){display:none}
+@media (max-width:720px){body{padding:1rem}figure{margin:.5rem 0}table{display:block;max-width:100%;overflow-x:auto}}
 `;

@@ -89,7 +89,9 @@ export function layerGraph(layers: readonly (Layer | null)[]): LayerGraph {
           layer: i,
           field: "inputs",
           what: `${labelOf(layer, i)} has ${count === 0 ? "no inputs" : "one input"}; ${layer.kind} joins two or more`,
-          fix: "connect another layer's output to it (drag from that layer's output), or remove it",
+          hint: "connect another layer's output to it (drag from that layer's output), or remove it",
+          // The button says what its click does: the one edit there is, the removal.
+          fix: `remove ${layerLabel(layer.kind, i)}`,
           autofix: { op: "removeLayer", at: i },
         }),
       );
@@ -109,7 +111,8 @@ export function layerGraph(layers: readonly (Layer | null)[]): LayerGraph {
           layer: i,
           field: null,
           what: `${labelOf(layer, i)}: its output goes nowhere (no layer takes it), so it cannot learn`,
-          fix: `connect it to a later layer, or remove ${layerLabel(layer.kind, i)}`,
+          hint: `connect it to a later layer, or remove ${layerLabel(layer.kind, i)}`,
+          fix: `remove ${layerLabel(layer.kind, i)}`,
           autofix: { op: "removeLayer", at: i },
         }),
       );

@@ -126,6 +126,7 @@ describe("layerGraph", () => {
       { kind: "dense", units: 2, inputs: ["f", "h"] },
     ]);
     const found = errors(graph.problems).map((p) => [p.layer, p.message, p.autofix]);
+    expect(errors(graph.problems)[0]?.fix).toBe("remove add #3");
     expect(found).toEqual([
       [
         2,
@@ -152,6 +153,8 @@ describe("layerGraph", () => {
     expect(warning?.severity).toBe("warning");
     expect(warning?.message).toMatch(/^dense #2: its output goes nowhere/);
     expect(warning?.autofix).toEqual({ op: "removeLayer", at: 1 });
+    // The fix's words (the builder's button) say what the click does; the message also says the other way.
+    expect(warning?.fix).toBe("remove dense #2");
     expect(analyzeSpec(applyEdit(specOf(layers), warning!.autofix!)).problems).toEqual([]);
   });
 });

@@ -17,8 +17,8 @@ import { serveStudio } from "./harness";
 const SHOTS = "/tmp/shots/resume";
 const VIEWPORT = { width: 1440, height: 900 };
 const EPOCHS = 3;
-const LIMIT = 600;
-/** Small batches: many steps an epoch, so an abort or a reload lands inside the run, not after it. */
+const LIMIT = 400;
+/** Small batches: many steps an epoch (200), so an abort or a reload lands inside the run, not after it. */
 const BATCH = 2;
 const studio = serveStudio("browser-resume", { server: true });
 let page: Page;

@@ -243,6 +243,42 @@ describe("skip connections in the builder", () => {
     await context.close();
   });
 
+  it("on a phone, a finger held at the screen's edge scrolls to a layer out of sight", async () => {
+    const context = await studio.browser.newContext({
+      viewport: { width: 375, height: 740 },
+      isMobile: true,
+      hasTouch: true,
+    });
+    await context.addInitScript((key) => localStorage.setItem(key, "dismissed by the test"), TOUR_SEEN_KEY);
+    const phone = await context.newPage();
+    await phone.goto(`${studio.url}#/build`);
+    await phone.click("[data-testid=template-cnn]");
+    const rows = phone.locator("ol.layers > li[data-testid^=layer-]");
+    await expect.poll(() => rows.count()).toBe(7);
+    const handle = phone.locator("[data-testid=output-handle-0]");
+    await handle.scrollIntoViewIfNeeded();
+    // flatten #5 lies far below: a conv card alone is about half the screen's height here.
+    const target = phone.locator("[data-testid=layer-4]");
+    expect((await target.boundingBox())!.y).toBeGreaterThan(740);
+    const from = (await handle.boundingBox())!;
+    const start = { x: from.x + from.width / 2, y: from.y + from.height / 2 };
+    const cdp = await context.newCDPSession(phone);
+    const touch = (type: "touchStart" | "touchMove" | "touchEnd", p?: { x: number; y: number }) =>
+      cdp.send("Input.dispatchTouchEvent", { type, touchPoints: p ? [{ x: p.x, y: p.y }] : [] });
+    await touch("touchStart", start);
+    await touch("touchMove", { x: start.x, y: 736 });
+    // The finger rests; the page scrolls until the target is in sight.
+    await expect.poll(async () => (await target.boundingBox())!.y, { timeout: 20_000 }).toBeLessThan(600);
+    const box = (await target.boundingBox())!;
+    await touch("touchMove", { x: box.x + box.width / 2, y: box.y + box.height / 2 });
+    await touch("touchEnd");
+    await expect.poll(() => rows.count()).toBe(8);
+    // The add goes right before flatten #5 and takes conv2d #1's output.
+    expect(await rows.nth(4).locator(".layer-kind").textContent()).toBe("add");
+    expect(await phone.textContent("[data-testid=layer-4] [data-testid=layer-inputs]")).toContain("conv2d #1");
+    await context.close();
+  });
+
   it("trains the graph model for a few steps", async () => {
     await page.click('nav a[href="#/train"]');
     await page.fill("#cfg-epochs", "1");

@@ -141,6 +141,24 @@ describe("the 3D view of a graph", () => {
     expect(layout.links.some(([from]) => Math.abs(from[0] - stem.right) < 1e-6)).toBe(true);
   });
 
+  it("alternates labels from column to column, hangs a lower branch's label below, and the output's too", () => {
+    const blocks = networkBlocks(graphInspection());
+    const { labelBelow, labelAnchors } = layoutNetwork(blocks, 8);
+    // Columns: input | conv #1 over conv #3 | conv #2 | add #1 | concat #1 | pool | output.
+    expect(blocks.map((b, k) => [b.label, labelBelow[k]])).toEqual([
+      ["input 6×6", false],
+      ["conv #1 · 4×6×6", false],
+      ["conv #2 · 4×6×6", false],
+      ["add #1 · 4×6×6", true],
+      ["conv #3 · 2×6×6", true],
+      ["concat #1 · 6×6×6", false],
+      ["global avg pool #1 · 6", false],
+      ["output · 3", true],
+    ]);
+    // The lower branch's label hangs under it, below the upper branch's.
+    expect(labelAnchors[4]![1]).toBeLessThan(labelAnchors[1]![1]);
+  });
+
   it("joins the output neurons to the pooled features they take", () => {
     const insp = graphInspection();
     const blocks = networkBlocks(insp);

@@ -171,7 +171,11 @@ describe("look inside the model", () => {
     expect(await lrFinding.first().locator(".evidence").textContent()).toBeTruthy();
     // No server, so no LLM: the doctor offers no AI explanation.
     expect(await page.locator("[data-testid=llm-explanation]").count()).toBe(0);
+    const applied = page.getByTestId((await lrFinding.first().getAttribute("data-testid"))!);
     await lrFinding.first().locator("button.fix").click();
+    // The applied fix says where its change went instead of offering itself again.
+    expect(await applied.getByRole("status").textContent()).toContain("Applied to the training settings");
+    expect(await applied.locator("button.fix").count()).toBe(0);
     const lr = Number(await page.inputValue("#cfg-learningRate"));
     expect(lr).toBeLessThan(5);
     expect(lr).toBeGreaterThan(0);

@@ -209,7 +209,13 @@ describe("the studio on a phone", () => {
 
   it("draws by touch without scrolling the page, and predicts the drawing", { timeout: 60_000 }, async () => {
     await phone.setViewportSize(PHONE);
+    // Arriving from far down another page ("Test this model →" sits under the dashboard), the page opens at
+    // its top, where the canvas is: a hash change alone would keep the old scroll.
+    await PAGES.find((p) => p.name === "train")!.open(phone);
+    await phone.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
+    expect(await phone.evaluate(() => window.scrollY)).toBeGreaterThan(500);
     await PAGES.find((p) => p.name === "draw")!.open(phone);
+    expect(await phone.evaluate(() => window.scrollY)).toBe(0);
     const canvas = phone.getByTestId("draw-canvas");
     await canvas.scrollIntoViewIfNeeded();
     expect(await canvas.evaluate((c) => getComputedStyle(c).touchAction)).toBe("none");

@@ -29,7 +29,9 @@ describe("studio against the LayerLab server", () => {
     const serverChoice = page.locator('input[name="where"]').nth(1);
     await expect.poll(() => serverChoice.isEnabled(), { timeout: 20_000 }).toBe(true);
     await serverChoice.check();
+    // Thirty short epochs (600 samples each): still training when the page reloads, and done soon after.
     await page.fill("#cfg-epochs", "30");
+    await page.fill("#limit", "600");
     await page.click("[data-testid=start]");
     const points = () => page.getAttribute("[data-testid=chart-batch-loss]", "data-points").then(Number);
     await expect.poll(points, { timeout: 120_000 }).toBeGreaterThan(0);

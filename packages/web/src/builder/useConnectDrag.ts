@@ -22,15 +22,36 @@ function targetAt(x: number, y: number, from: number): number | null {
   return card && Number.isInteger(index) && index > from ? index : null;
 }
 
+/** How close to the window's top or bottom edge (px) a dragged connection scrolls the page. */
+const EDGE_ZONE_PX = 56;
+/** The fastest that scrolling goes (px per frame), with the pointer at the very edge. */
+const EDGE_SCROLL_MAX_PX = 18;
+
+/**
+ * How far to scroll the window this frame for a pointer at viewport height `y`: towards the edge it is near,
+ * faster the closer it is, else 0. On a phone a layer card is taller than half the screen, so a later layer
+ * is often out of sight, and a finger that is dragging cannot also scroll.
+ */
+export function edgeScrollStep(y: number, viewportHeight: number): number {
+  if (y < EDGE_ZONE_PX) return -Math.ceil((EDGE_SCROLL_MAX_PX * (EDGE_ZONE_PX - Math.max(0, y))) / EDGE_ZONE_PX);
+  const fromBottom = viewportHeight - y;
+  if (fromBottom < EDGE_ZONE_PX)
+    return Math.ceil((EDGE_SCROLL_MAX_PX * (EDGE_ZONE_PX - Math.max(0, fromBottom))) / EDGE_ZONE_PX);
+  return 0;
+}
+
 /**
  * Dragging a connection from a layer's output handle onto a later layer, with pointer events so mouse, pen
- * and touch all work. `onConnect(from, to)` runs when the pointer is let go over a later layer.
+ * and touch all work; held near the window's top or bottom edge it scrolls the page. `onConnect(from, to)`
+ * runs when the pointer is let go over a later layer.
  */
 export function useConnectDrag(onConnect: (from: number, to: number) => void) {
   const [drag, setDrag] = useState<ConnectDrag | null>(null);
   // Read by the row's native dragstart, which fires before React re-renders: a connection is not a row move.
   const active = useRef(false);
   const origin = useRef<number | null>(null);
+  // Where the pointer is, for the frame loop that scrolls near the window's edges.
+  const pointerY = useRef(0);
   const connect = useRef(onConnect);
   connect.current = onConnect;
 
@@ -41,6 +62,7 @@ export function useConnectDrag(onConnect: (from: number, to: number) => void) {
     const box = e.currentTarget.getBoundingClientRect();
     active.current = true;
     origin.current = from;
+    pointerY.current = e.clientY;
     setDrag({
       from,
       startX: box.left + box.width / 2,
@@ -56,6 +78,7 @@ export function useConnectDrag(onConnect: (from: number, to: number) => void) {
     if (!dragging) return;
     const move = (e: PointerEvent) => {
       e.preventDefault();
+      pointerY.current = e.clientY;
       setDrag((d) => d && { ...d, x: e.clientX, y: e.clientY, over: targetAt(e.clientX, e.clientY, d.from) });
     };
     const finish = (e: PointerEvent, commit: boolean) => {
@@ -74,11 +97,28 @@ export function useConnectDrag(onConnect: (from: number, to: number) => void) {
       origin.current = null;
       setDrag(null);
     };
+    // While the pointer rests near an edge, scroll a little every frame.
+    let frame = requestAnimationFrame(function scrollNearEdge() {
+      const step = edgeScrollStep(pointerY.current, window.innerHeight);
+      if (step !== 0) window.scrollBy(0, step);
+      frame = requestAnimationFrame(scrollNearEdge);
+    });
+    // However the page scrolls (that loop, a mouse wheel), the line's start moves with it and the card under
+    // the still pointer may change.
+    let scrolledTo = window.scrollY;
+    const scrolled = () => {
+      const moved = window.scrollY - scrolledTo;
+      scrolledTo = window.scrollY;
+      if (moved !== 0) setDrag((d) => d && { ...d, startY: d.startY - moved, over: targetAt(d.x, d.y, d.from) });
+    };
+    window.addEventListener("scroll", scrolled, { passive: true });
     window.addEventListener("pointermove", move, { passive: false });
     window.addEventListener("pointerup", up);
     window.addEventListener("pointercancel", cancel);
     window.addEventListener("keydown", onKey);
     return () => {
+      cancelAnimationFrame(frame);
+      window.removeEventListener("scroll", scrolled);
       window.removeEventListener("pointermove", move);
       window.removeEventListener("pointerup", up);
       window.removeEventListener("pointercancel", cancel);

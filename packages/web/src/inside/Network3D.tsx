@@ -48,6 +48,8 @@ interface Content {
   planes: Plane[];
   /** One label per output neuron (empty when the net has no output block). */
   classLabels: HTMLElement[];
+  /** One label per block, in the blocks' order. */
+  layerLabels: HTMLElement[];
   outputBlock: number;
   winnerRing: THREE.Mesh | null;
   disposables: { dispose(): void }[];
@@ -77,12 +79,27 @@ function softwareGl(): boolean {
   return /swiftshader|llvmpipe|software/i.test(name);
 }
 
-/** Points the camera at the network from just far enough that all of it is in view, centred. */
+/** Pixels kept free right of the network for the output's class names ("triangle · 97%"), at most. */
+const CLASS_NAMES_PX = 120;
+
+/**
+ * Points the camera at the network from just far enough that all of it is in view, centred in the panel
+ * less a strip on the right for the class names: they are HTML of a fixed pixel size, so the wider the
+ * network, the more of the scene they would cover (or run past the panel's edge) if framed with the rest.
+ */
 function fitCamera(s: Stage) {
   if (!s.content) return;
-  const { target, distance } = fitView(s.content.outline, VIEW_DIRECTION, s.camera.fov, s.camera.aspect);
-  s.controls.target.set(...target);
-  s.camera.position.set(...target).addScaledVector(new THREE.Vector3(...VIEW_DIRECTION), distance);
+  const width = s.renderer.domElement.clientWidth || 1;
+  const strip = s.content.classLabels.length > 0 ? Math.min(CLASS_NAMES_PX, width * 0.3) : 0;
+  const fit = fitView(s.content.outline, VIEW_DIRECTION, s.camera.fov, s.camera.aspect * (1 - strip / width));
+  // Move the view right by half the strip (world units per pixel at the target's depth): the network keeps
+  // the panel's left part and the strip stays free.
+  const worldPerPixel = (2 * fit.distance * Math.tan((s.camera.fov * Math.PI) / 360) * s.camera.aspect) / width;
+  const right = new THREE.Vector3(VIEW_DIRECTION[2], 0, -VIEW_DIRECTION[0]).normalize();
+  const target = new THREE.Vector3(...fit.target).addScaledVector(right, (worldPerPixel * strip) / 2);
+  const { distance } = fit;
+  s.controls.target.copy(target);
+  s.camera.position.copy(target).addScaledVector(new THREE.Vector3(...VIEW_DIRECTION), distance);
   s.camera.near = distance / 100;
   s.camera.far = distance * 20;
   s.camera.updateProjectionMatrix();
@@ -171,8 +188,10 @@ function buildContent(key: string, blocks: readonly NetworkBlock[], maxChannels:
     planes.push({ block: spot.block, channel: spot.channel, texture, pixels, height, width });
   }
 
+  const layerLabels: HTMLElement[] = [];
   blocks.forEach((block, b) => {
     const { el, obj } = label(block.label, "n3d-label", layout.labelAnchors[b]!, [0.5, layout.labelBelow[b] ? 0 : 1]);
+    layerLabels.push(el);
     const channels = block.kind === "maps" ? (block.shape[0] ?? 1) : 1;
     const shown = layout.shownChannels[b]!;
     if (shown < channels) {
@@ -212,10 +231,41 @@ function buildContent(key: string, blocks: readonly NetworkBlock[], maxChannels:
     lines,
     planes,
     classLabels,
+    layerLabels,
     outputBlock,
     winnerRing,
     disposables,
   };
+}
+
+/**
+ * Keeps the labels readable: one that would stick out of the panel at the side is moved in, and one that
+ * would cover a label already shown is hidden, the most telling first: the predicted class, the output's
+ * and the input's labels, the layers from left to right, then the other class names. A deep network in a
+ * phone-wide panel has more labels than room, and a pile of overlapping text reads as none.
+ */
+function declutterLabels(c: Content, panel: DOMRect) {
+  const winner = c.classLabels.filter((el) => el.classList.contains("winner"));
+  const otherClasses = c.classLabels.filter((el) => !el.classList.contains("winner"));
+  const output = c.outputBlock >= 0 ? [c.layerLabels[c.outputBlock]!] : [];
+  const layers = c.layerLabels.filter((_, b) => b !== c.outputBlock);
+  const ordered = [...winner, ...output, ...layers, ...otherClasses];
+  // The renderer places labels with `transform`; `translate` moves them on top of that. Measured unmoved.
+  for (const el of ordered) el.style.translate = "";
+  const shown: { left: number; right: number; top: number; bottom: number }[] = [];
+  for (const el of ordered) {
+    const r = el.getBoundingClientRect();
+    // Out of the camera's view (the renderer took it off the page): nothing to cover.
+    if (r.width === 0) continue;
+    const shift = r.left < panel.left ? panel.left - r.left : r.right > panel.right ? panel.right - r.right : 0;
+    const box = { left: r.left + shift, right: r.right + shift, top: r.top, bottom: r.bottom };
+    const covers = shown.some(
+      (k) => box.left < k.right && k.left < box.right && box.top < k.bottom && k.top < box.bottom,
+    );
+    el.style.translate = shift === 0 ? "" : `${shift}px 0`;
+    el.style.visibility = covers ? "hidden" : "";
+    if (!covers) shown.push(box);
+  }
 }
 
 /** Frees a structure's GPU buffers and textures and takes its labels off the page. */
@@ -363,6 +413,7 @@ export default function Network3D(props: {
       const start = performance.now();
       renderer.render(s.scene, camera);
       labels.render(s.scene, camera);
+      if (s.content) declutterLabels(s.content, labels.domElement.getBoundingClientRect());
       s.frames++;
       el.dataset.frames = String(s.frames);
       el.dataset.renderMs = (performance.now() - start).toFixed(2);

@@ -311,12 +311,22 @@ function footprint(block: NetworkBlock, maxChannels: number): Footprint {
   };
 }
 
+/** Where placeBlocks puts each block: its left x, vertical offset, column, and place among its column's blocks. */
+interface Placement {
+  x: number[];
+  dy: number[];
+  column: number[];
+  /** 0 for the top block of its column. */
+  row: number[];
+  /** How many blocks share each block's column. */
+  rows: number[];
+}
+
 /**
  * Where the blocks stand: a block's column is one past the furthest of the blocks it takes, so a chain runs
  * left to right and the branches of a graph share a column, stacked top to bottom in the spec's order.
- * Returns each block's left x and vertical offset.
  */
-function placeBlocks(blocks: readonly NetworkBlock[], prints: readonly Footprint[]): { x: number[]; dy: number[] } {
+function placeBlocks(blocks: readonly NetworkBlock[], prints: readonly Footprint[]): Placement {
   const column: number[] = [];
   blocks.forEach((block, b) => {
     column.push(b === 0 ? 0 : 1 + Math.max(-1, ...block.sources.map((s) => column[s] ?? 0)));
@@ -325,6 +335,8 @@ function placeBlocks(blocks: readonly NetworkBlock[], prints: readonly Footprint
   const members = Array.from({ length: columns }, (_, c) => column.flatMap((k, b) => (k === c ? [b] : [])));
   const x: number[] = new Array(blocks.length).fill(0);
   const dy: number[] = new Array(blocks.length).fill(0);
+  const row: number[] = new Array(blocks.length).fill(0);
+  const rows: number[] = new Array(blocks.length).fill(1);
   let left = 0;
   members.forEach((inColumn, c) => {
     if (c > 0) {
@@ -333,14 +345,33 @@ function placeBlocks(blocks: readonly NetworkBlock[], prints: readonly Footprint
     }
     const height = inColumn.reduce((sum, b) => sum + prints[b]!.high - prints[b]!.low, 0);
     let top = inColumn.length === 1 ? prints[inColumn[0]!]!.high : (height + BRANCH_GAP * (inColumn.length - 1)) / 2;
-    for (const b of inColumn) {
+    inColumn.forEach((b, r) => {
       x[b] = left;
       dy[b] = top - prints[b]!.high;
+      row[b] = r;
+      rows[b] = inColumn.length;
       top -= prints[b]!.high - prints[b]!.low + BRANCH_GAP;
-    }
+    });
     if (inColumn.length > 0) left += Math.max(...inColumn.map((b) => prints[b]!.width));
   });
-  return { x, dy };
+  return { x, dy, column, row, rows };
+}
+
+/**
+ * Whether each block's label hangs below it rather than standing on top. Neighbouring stacks of maps are
+ * close, so their labels alternate from column to column (counted over the columns that hold maps, as a
+ * chain counts its stacks); where branches share a column, the top one's label stands on it and the others'
+ * hang below, away from it. The output's label hangs below its classes, clear of the layer before it.
+ */
+function labelsBelow(blocks: readonly NetworkBlock[], place: Placement): boolean[] {
+  const mapsColumns = [...new Set(blocks.flatMap((b, k) => (b.kind === "maps" ? [place.column[k]!] : [])))].sort(
+    (a, b) => a - b,
+  );
+  return blocks.map((block, k) => {
+    if (block.kind !== "maps") return block.role === "output";
+    if (place.rows[k]! > 1) return place.row[k]! > 0;
+    return mapsColumns.indexOf(place.column[k]!) % 2 === 1;
+  });
 }
 
 /**
@@ -359,9 +390,10 @@ export function layoutNetwork(blocks: readonly NetworkBlock[], maxChannels: numb
   const labelBelow: boolean[] = [];
   const labelReach: Vec3[] = [];
   const prints = blocks.map((block) => footprint(block, maxChannels));
-  const { x: lefts, dy: offsets } = placeBlocks(blocks, prints);
+  const place = placeBlocks(blocks, prints);
+  const { x: lefts, dy: offsets } = place;
+  const below = labelsBelow(blocks, place);
   let at = 0;
-  let mapsSeen = 0;
   blocks.forEach((block, b) => {
     const x = lefts[b]!;
     const dy = offsets[b]!;
@@ -378,11 +410,12 @@ export function layoutNetwork(blocks: readonly NetworkBlock[], maxChannels: numb
       }
       const width = (cols - 1) * pitch;
       const top = dy + ((rows - 1) / 2) * pitch + radius + 1.5;
-      labelAnchors.push([x + width / 2, top, 0]);
-      labelBelow.push(false);
-      labelReach.push([x + width / 2, top + 3, 0]);
+      const bottom = 2 * dy - top;
+      labelAnchors.push(below[b] ? [x + width / 2, bottom, 0] : [x + width / 2, top, 0]);
+      labelBelow.push(below[b]!);
+      labelReach.push(below[b] ? [x + width / 2, bottom - 3, 0] : [x + width / 2, top + 3, 0]);
       // The class names stand to the right of the output neurons.
-      if (block.role === "output") labelReach.push([x + 24, top, 0], [x + 24, 2 * dy - top, 0]);
+      if (block.role === "output") labelReach.push([x + 24, top, 0], [x + 24, bottom, 0]);
       return;
     }
     const { shown, size } = print.stack!;
@@ -392,14 +425,11 @@ export function layoutNetwork(blocks: readonly NetworkBlock[], maxChannels: numb
       const center: Vec3 = [x + size / 2 + ch * CASCADE[0] * size, dy + ch * CASCADE[1] * size, ch * CASCADE[2] * size];
       planes.push({ block: b, channel: ch, center, size });
     }
-    // Neighbouring stacks are close: every other one has its label underneath, so long labels do not collide.
-    mapsSeen++;
-    const below = mapsSeen % 2 === 0;
     const top = dy + (shown - 1) * CASCADE[1] * size + size / 2 + 1.5;
     const back = (shown - 1) * CASCADE[2] * size;
-    labelAnchors.push(below ? [x + size / 2, dy - size / 2 - 1.5, 0] : [x + size / 2, top, back]);
-    labelReach.push(below ? [x + size / 2, dy - size / 2 - 6, 0] : [x + size / 2, top + 5, back]);
-    labelBelow.push(below);
+    labelAnchors.push(below[b] ? [x + size / 2, dy - size / 2 - 1.5, 0] : [x + size / 2, top, back]);
+    labelReach.push(below[b] ? [x + size / 2, dy - size / 2 - 6, 0] : [x + size / 2, top + 5, back]);
+    labelBelow.push(below[b]!);
   });
   // The edges a row of blocks does not show by itself: into a merge, or past a column.
   const column = (b: number) => lefts[b]!;

@@ -11,7 +11,7 @@ import { settleOrphanedRuns } from "../train/orphanedRuns";
 import { resumeBrowserRun } from "../train/resumeBrowserRun";
 import { attachServerRun, forgetServerRun } from "../train/serverRuns";
 import { trainer } from "../train/trainer";
-import { useServerAvailable, useTrainer } from "../train/useTrainer";
+import { useServerCheck, useTrainer } from "../train/useTrainer";
 import { ImportModel } from "./ImportModel";
 import { Pager } from "./runs/Pager";
 import { RunFilters } from "./runs/RunFilters";
@@ -86,7 +86,10 @@ function serverRow(r: RunSummary): Row {
 
 /** The registry as a filterable, sortable, paged table with open, rename, tag, delete and compare. */
 export function RunsPage(_props: { api: StudioApi }) {
-  const serverUp = useServerAvailable();
+  const server = useServerCheck();
+  const serverUp = server === "up";
+  // Only once no server answered are this browser's runs the whole registry (not while still asking).
+  const serverDown = server === "down";
   const local = useTrainer();
   const [filters, setFilters] = useState<RunFilterValues>(NO_FILTERS);
   const [sort, setSort] = useState<{ key: RunSortKey; desc: boolean }>({ key: "createdAt", desc: true });
@@ -300,7 +303,8 @@ export function RunsPage(_props: { api: StudioApi }) {
         </div>
         {serverUp && <WorkersStrip />}
         {serverUp && <RunFilters value={filters} datasets={datasets} onChange={changeFilters} />}
-        {!serverUp && (
+        {server === "checking" && <p className="muted">Looking for the server…</p>}
+        {serverDown && (
           <p className="muted">
             No server answers here: the runs listed are kept in this browser only (another browser or profile does not
             see them). Start `layerlab serve` for the shared registry.
@@ -314,7 +318,7 @@ export function RunsPage(_props: { api: StudioApi }) {
             {pager}
           </>
         )}
-        {(pageRuns.length > 0 || !serverUp) && (
+        {(pageRuns.length > 0 || serverDown) && (
           <>
             {serverUp && <h3>Trained in this tab, not in the registry</h3>}
             {table(

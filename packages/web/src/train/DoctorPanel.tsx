@@ -54,8 +54,13 @@ function LlmExplanation({ findings }: { findings: DoctorFinding[] }) {
 export function DoctorPanel({ run, api }: { run: LocalRun; api: StudioApi }) {
   const findings = useMemo(() => diagnose(doctorInput(run)), [run, run.version]);
   const current = sameSetup(api.studio.spec, run.studio.spec) && sameSetup(api.studio.config, run.studio.config);
+  // Fixes applied from this panel (run id and finding id): each says where its change went instead of
+  // offering itself again, as a second click would apply it twice.
+  const [applied, setApplied] = useState<ReadonlySet<string>>(new Set());
+  const appliedKey = (f: DoctorFinding) => `${run.id}:${f.id}`;
   const apply = (f: DoctorFinding) => {
     const fix = f.fix!;
+    setApplied((done) => new Set(done).add(appliedKey(f)));
     if (current) {
       if (isConfigEdit(fix)) api.run("setConfigField", { field: fix.field, value: fix.value });
       else api.run("applyFix", { edit: fix, fix: f.suggestion });
@@ -82,7 +87,18 @@ export function DoctorPanel({ run, api }: { run: LocalRun; api: StudioApi }) {
             <strong>{f.title}</strong>
             <p className="evidence">{f.evidence}</p>
             <p>{f.suggestion}</p>
-            {f.fix && (
+            {f.fix && applied.has(appliedKey(f)) && (
+              <p className="applied" role="status">
+                {isConfigEdit(f.fix) ? (
+                  "Applied to the training settings; Undo on the Build page takes it back."
+                ) : (
+                  <>
+                    Applied to the model. <a href="#/build">See it in the builder →</a>
+                  </>
+                )}
+              </p>
+            )}
+            {f.fix && !applied.has(appliedKey(f)) && (
               <button type="button" className="fix" onClick={() => apply(f)}>
                 Apply{current ? "" : " to this run's setup"}
               </button>
