@@ -22,7 +22,10 @@ function filesUnder(dir: string): string[] {
 }
 
 describe("crash safety", () => {
-  it("survives SIGKILL mid-training: the run is interrupted, its folder valid and resumable to success", async () => {
+  // Two server starts and a run trained across them: on a loaded machine that takes more than the default minute.
+  it("survives SIGKILL mid-training: the run is interrupted, its folder valid and resumable to success", {
+    timeout: 240_000,
+  }, async () => {
     const databaseUrl = await databaseUrlFor(dataDir);
     const env = {
       DATA_DIR: dataDir,

@@ -13,6 +13,9 @@ import pg from "pg";
 import { type ChildServer, spawnServer } from "./child-server";
 import { type PostgresCluster, startPostgresCluster } from "./postgres/cluster";
 
+/** How long a server may take to start: minutes on a machine that many test processes share. */
+const SERVER_START_MS = 180_000;
+
 /** The `layerlab` bin, as a user runs it. */
 const LAYERLAB_BIN = fileURLToPath(new URL("../../cli/bin/layerlab.js", import.meta.url));
 
@@ -94,7 +97,7 @@ export async function startFleet(opts: { leaseSeconds: number }): Promise<Fleet>
       MAX_CONCURRENT_JOBS: "0",
       WORKER_LEASE_S: String(opts.leaseSeconds),
     };
-    let server = await spawnServer(env);
+    let server = await spawnServer(env, SERVER_START_MS);
     const port = new URL(server.url).port;
     const workers = new Map<string, WorkerProcess>();
     const clusterOf = cluster;
@@ -147,7 +150,7 @@ export async function startFleet(opts: { leaseSeconds: number }): Promise<Fleet>
       },
       restartServer: async () => {
         await server.stop("SIGKILL");
-        server = await spawnServer({ ...env, PORT: port });
+        server = await spawnServer({ ...env, PORT: port }, SERVER_START_MS);
       },
       close: async () => {
         await Promise.all([...workers.values()].map((w) => w.stop("SIGKILL")));

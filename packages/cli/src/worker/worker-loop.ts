@@ -43,6 +43,7 @@ export async function runWorker(opts: WorkerOptions): Promise<void> {
   };
 
   let leaseMs: number;
+  let beatAt = Date.now();
   try {
     leaseMs = await heartbeat();
   } catch (err) {
@@ -55,8 +56,12 @@ export async function runWorker(opts: WorkerOptions): Promise<void> {
 
   const beats = (async () => {
     while (!signal.aborted) {
-      await sleep(Math.max(250, leaseMs / 4), signal).catch(() => {});
+      // A quarter lease after the last heartbeat was sent, not answered: a server slow to answer
+      // must not see longer gaps between heartbeats than the worker meant to leave.
+      const wait = Math.max(250, leaseMs / 4) - (Date.now() - beatAt);
+      if (wait > 0) await sleep(wait, signal).catch(() => {});
       if (signal.aborted) return;
+      beatAt = Date.now();
       try {
         leaseMs = await heartbeat();
       } catch (err) {
