@@ -26,6 +26,14 @@ export interface ShapesOptions {
   seed?: number;
 }
 
+/** The defaults of the options a person usually changes: the built-in "shapes" dataset is the generator with these. */
+export const SHAPES_DEFAULTS = {
+  shapes: ["circle", "square", "triangle"] as readonly ShapeKind[],
+  size: 28,
+  countPerClass: 1000,
+  seed: 0,
+} as const;
+
 type Point = readonly [number, number];
 
 function regularPolygon(sides: number, radius: number, angle: number, inner = 0): Point[] {
@@ -161,7 +169,7 @@ function shapeSplit(
   const bytes = channels * size * size;
   const images = new Uint8Array(count * bytes);
   const labels = new Uint8Array(count);
-  const seed = opts.seed ?? 0;
+  const seed = opts.seed ?? SHAPES_DEFAULTS.seed;
   // Classes interleave (image i has class i mod K), so any prefix of the set is balanced.
   for (let i = 0; i < count; i++) {
     const label = i % kinds.length;
@@ -180,10 +188,10 @@ function shapeSplit(
 
 /** Checks shapes options and names the field and the fix when one is out of range. */
 export function validateShapesOptions(opts: ShapesOptions): void {
-  const size = opts.size ?? 28;
+  const size = opts.size ?? SHAPES_DEFAULTS.size;
   if (!Number.isInteger(size) || size < 8 || size > 256)
     throw new Error(`shapes: size must be an integer from 8 to 256, got ${size}`);
-  const per = opts.countPerClass ?? 1000;
+  const per = opts.countPerClass ?? SHAPES_DEFAULTS.countPerClass;
   if (!Number.isInteger(per) || per < 2 || per > 100_000) {
     throw new Error(`shapes: countPerClass must be an integer from 2 to 100000, got ${per}`);
   }
@@ -191,7 +199,7 @@ export function validateShapesOptions(opts: ShapesOptions): void {
   if (!(tf > 0 && tf < 1)) throw new Error(`shapes: testFraction must be between 0 and 1 (exclusive), got ${tf}`);
   const noise = opts.noise ?? 0.05;
   if (!(noise >= 0 && noise <= 1)) throw new Error(`shapes: noise must be between 0 and 1, got ${noise}`);
-  const kinds = opts.shapes ?? ["circle", "square", "triangle"];
+  const kinds = opts.shapes ?? SHAPES_DEFAULTS.shapes;
   if (kinds.length < 2) throw new Error("shapes: pick at least 2 shapes, e.g. circle, square, triangle");
   const unknown = kinds.filter((k) => !(SHAPE_KINDS as readonly string[]).includes(k));
   if (unknown.length)
@@ -202,10 +210,10 @@ export function validateShapesOptions(opts: ShapesOptions): void {
 /** The synthetic shapes dataset (deterministic under its seed), generated in memory. */
 export function generateShapes(opts: ShapesOptions = {}): Dataset {
   validateShapesOptions(opts);
-  const kinds = opts.shapes ?? ["circle", "square", "triangle"];
-  const size = opts.size ?? 28;
+  const kinds = opts.shapes ?? SHAPES_DEFAULTS.shapes;
+  const size = opts.size ?? SHAPES_DEFAULTS.size;
   const channels = opts.color ? 3 : 1;
-  const perClass = opts.countPerClass ?? 1000;
+  const perClass = opts.countPerClass ?? SHAPES_DEFAULTS.countPerClass;
   const testPerClass = Math.max(1, Math.round(perClass * (opts.testFraction ?? 0.2)));
   return {
     name: "shapes",
@@ -214,6 +222,6 @@ export function generateShapes(opts: ShapesOptions = {}): Dataset {
     train: shapeSplit(kinds, perClass - testPerClass, 0, size, channels, opts),
     test: shapeSplit(kinds, testPerClass, 1, size, channels, opts),
     allowsHorizontalFlip: true,
-    description: `Synthetic shapes: ${kinds.join(", ")} drawn at random sizes, positions${opts.rotation === false ? "" : " and angles"} on ${size}×${size} ${channels === 3 ? "colour" : "greyscale"} images with Gaussian noise, ${perClass} per class (${testPerClass} of them for testing), generated from seed ${opts.seed ?? 0}, so training starts without any download.`,
+    description: `Synthetic shapes: ${kinds.join(", ")} drawn at random sizes, positions${opts.rotation === false ? "" : " and angles"} on ${size}×${size} ${channels === 3 ? "colour" : "greyscale"} images with Gaussian noise, ${perClass} per class (${testPerClass} of them for testing), generated from seed ${opts.seed ?? SHAPES_DEFAULTS.seed}, so training starts without any download.`,
   };
 }

@@ -106,6 +106,13 @@ describe("the registry from the page", () => {
       await expect.poll(() => prediction.count(), { timeout: 30_000 }).toBe(1);
       expect(["circle", "square", "triangle"]).toContain(await prediction.textContent());
       await shot(other.page, "3-other-browser-draws");
+      // Its results in the other browser: the predictions it uploaded over the server's own shapes test
+      // images, which are the page's (the default shapes are the built-in's bytes).
+      await other.page.goto(`${url}/#/run/${registered!.id}`);
+      const results = other.page.getByTestId("results");
+      await expect.poll(() => results.count(), { timeout: 30_000 }).toBe(1);
+      const cells = (await results.locator(".confusion td").allTextContents()).map(Number);
+      expect(cells.reduce((a, b) => a + b, 0)).toBe(600);
       expect(other.errors).toEqual([]);
     } finally {
       await other.page.context().close();

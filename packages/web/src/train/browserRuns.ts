@@ -96,7 +96,7 @@ function trainOpts(opts: BrowserStart) {
 /** The fingerprint a local run of `studio` is found by; null when the setup does not validate. */
 export function localFingerprint(studio: Studio, limit?: number): string | null {
   const d = studio.dataset;
-  const dataset = d.kind === "server" ? d.id : `shapes:${d.shapes.join("/")}@${d.size}`;
+  const dataset = d.kind === "server" ? d.id : `shapes:${d.shapes.join("/")}@${d.size}×${d.countPerClass}#${d.seed}`;
   try {
     return configFingerprint(studio.spec, studio.config, { dataset: limit ? `${dataset}[:${limit}]` : dataset });
   } catch {

@@ -6,7 +6,7 @@ import {
   type IfExists,
   resumeServerRun,
 } from "../api/client";
-import { DEFAULT_DATASET } from "../data/datasets";
+import { differencesFromBuiltinShapes } from "../data/datasets";
 import type { Studio } from "../state/studio";
 import type { StartOutcome } from "./browserRuns";
 import { fetchServerResults } from "./serverResults";
@@ -112,9 +112,10 @@ export function reattachServerRun(): boolean {
 export function serverDatasetId(studio: Studio): string {
   const d = studio.dataset;
   if (d.kind === "server") return d.id;
-  if (d.size !== DEFAULT_DATASET.size || d.shapes.join() !== DEFAULT_DATASET.shapes.join()) {
+  const differences = differencesFromBuiltinShapes(d);
+  if (differences.length > 0) {
     throw new Error(
-      `the server's shapes dataset is ${DEFAULT_DATASET.shapes.join("/")} at ${DEFAULT_DATASET.size}px — pick those shapes, or train this variant in the browser`,
+      `the server's shapes dataset is not this one: ${differences.join(", ")} — reset the shapes options to the server's, or train this variant in the browser`,
     );
   }
   return "shapes";
