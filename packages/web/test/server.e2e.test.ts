@@ -67,6 +67,12 @@ describe("studio against the LayerLab server", () => {
     const prediction = page.locator("[data-testid=prediction]").first();
     await expect.poll(() => prediction.count(), { timeout: 30_000 }).toBe(1);
     expect(["circle", "square", "triangle"]).toContain(await prediction.textContent());
+    // The registry filter starts at the run just trained here (the MLP, 30 epochs, on the shapes), not at MNIST.
+    const picker = page.getByRole("group", { name: "Model from the registry" });
+    await expect.poll(() => picker.getByLabel("Dataset").inputValue(), { timeout: 20_000 }).toBe("shapes");
+    expect(await picker.getByLabel("Epochs").inputValue()).toBe("30");
+    expect(await picker.getByLabel("Hidden layers").inputValue()).toBe("128,64");
+    expect(await picker.getByLabel("Type").inputValue()).toBe("mlp");
   });
 
   it("looks inside the server model through a copy loaded into the page, which predicts as the server does", {
@@ -137,6 +143,16 @@ describe("studio against the LayerLab server", () => {
       await fresh.page.goto(`${url}/#/draw`);
       const option = fresh.page.locator(`#by-name option[value="${runId}"]`);
       await expect.poll(() => option.count(), { timeout: 20_000 }).toBe(1);
+      // Nothing trained in this page: the filter starts at the registry's newest finished run, and finds it.
+      const picker = fresh.page.getByRole("group", { name: "Model from the registry" });
+      await expect.poll(() => picker.getByLabel("Epochs").inputValue(), { timeout: 20_000 }).toBe("30");
+      expect(await picker.getByLabel("Dataset").inputValue()).toBe("shapes");
+      const lookup = fresh.page.waitForResponse(
+        (r) => r.url().includes("/api/runs?") && r.url().includes("sort=testAccuracy"),
+      );
+      await picker.getByRole("button", { name: "Find model" }).click();
+      const best = (await (await lookup).json()) as { runs: { id: string }[] };
+      expect(best.runs.map((r) => r.id)).toEqual([runId]);
       await fresh.page.selectOption("#by-name", runId);
       await drawSquare(fresh.page);
       const view = fresh.page.locator("[data-testid=network-3d]");

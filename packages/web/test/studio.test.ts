@@ -1,8 +1,9 @@
 import { analyzeSpec, TrainingConfig } from "@layerlab/spec";
 import { describe, expect, it } from "vitest";
+import type { RunSummary } from "../src/api/client";
 import { LAYER_FIELDS, parseFieldInput } from "../src/builder/layerFields";
 import { DEFAULT_DATASET } from "../src/data/datasets";
-import { registryParams, studioForQuery } from "../src/draw/registryLookup";
+import { defaultQuery, queryForStudio, registryParams, studioForQuery } from "../src/draw/registryLookup";
 import { diffSetups } from "../src/state/configDiff";
 import { decodeSetup, encodeSetup, setupFromUrl, shareLink } from "../src/state/share";
 import { dispatch, fromTemplate, initialStudio, outputLayerIndex, redo, startHistory, undo } from "../src/state/studio";
@@ -200,5 +201,105 @@ describe("registry lookup (seed 001)", () => {
     expect(studio.config.learningRate).toBeGreaterThanOrEqual(1e-4);
     expect(studio.config.learningRate).toBeLessThanOrEqual(5e-4);
     expect(analyzeSpec(studio.spec).ok).toBe(true);
+  });
+
+  /** A finished registry run with these filter columns. */
+  const finishedRun = (id: string, createdAt: number, columns: Partial<RunSummary>): RunSummary => ({
+    id,
+    name: id,
+    status: "succeeded",
+    executor: "server",
+    tags: [],
+    notes: "",
+    dataset: "shapes",
+    fingerprint: id,
+    modelKind: "mlp",
+    optimizer: "adam",
+    batchSize: 64,
+    epochs: 1,
+    learningRate: 1e-3,
+    dropout: 0,
+    hiddenUnits: "128",
+    epochsDone: 1,
+    createdAt,
+    startedAt: createdAt,
+    finishedAt: createdAt,
+    trainSeconds: 1,
+    metrics: {
+      trainLoss: null,
+      trainAccuracy: null,
+      valLoss: null,
+      valAccuracy: null,
+      testLoss: null,
+      testAccuracy: null,
+    },
+    error: null,
+    queuePosition: null,
+    worker: null,
+    ...columns,
+  });
+
+  it("starts the filter at the studio's own setup when nothing was trained: the shapes, not MNIST", () => {
+    expect(defaultQuery({ trainedHere: null, finished: [], studio: initialStudio() })).toEqual({
+      modelKind: "mlp",
+      optimizer: "adam",
+      batchSize: 64,
+      hidden: [128, 64],
+      epochs: 5,
+      dropout: false,
+      learningRate: "high",
+      dataset: "shapes",
+    });
+  });
+
+  it("starts the filter at the newest finished run of the registry, whatever order the list came in", () => {
+    const older = finishedRun("older", 1_000, { dataset: "mnist", epochs: 3 });
+    const newest = finishedRun("newest", 2_000, {
+      modelKind: "cnn",
+      optimizer: "sgd",
+      batchSize: 32,
+      epochs: 7,
+      learningRate: 0.05,
+      dropout: 0.25,
+      hiddenUnits: "",
+      dataset: "cifar10",
+    });
+    expect(defaultQuery({ trainedHere: null, finished: [older, newest], studio: initialStudio() })).toEqual({
+      modelKind: "cnn",
+      optimizer: "sgd",
+      batchSize: 32,
+      hidden: [],
+      epochs: 7,
+      dropout: true,
+      learningRate: "very-high",
+      dataset: "cifar10",
+    });
+  });
+
+  it("starts the filter at the run trained last in this tab over the registry's newest", () => {
+    const mnist = {
+      kind: "server" as const,
+      id: "mnist",
+      shape: [1, 28, 28] as [number, number, number],
+      classes: ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"],
+    };
+    const trained = fromTemplate("cnn", mnist);
+    trained.config = { ...trained.config, epochs: 2, batchSize: 128, learningRate: 3e-4 };
+    const q = defaultQuery({
+      trainedHere: trained,
+      finished: [finishedRun("newest", 2_000, { epochs: 9 })],
+      studio: initialStudio(),
+    });
+    expect(q).toEqual({
+      modelKind: "cnn",
+      optimizer: "adam",
+      batchSize: 128,
+      hidden: [128],
+      epochs: 2,
+      dropout: false,
+      learningRate: "medium-low",
+      dataset: "mnist",
+    });
+    expect(queryForStudio(trained)).toEqual(q);
   });
 });

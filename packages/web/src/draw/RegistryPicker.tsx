@@ -2,20 +2,10 @@ import { LEARNING_RATE_RANGES, type LearningRateRangeName, OPTIMIZER_NAMES, type
 import { useEffect, useState } from "react";
 import { type DatasetSummary, findRuns, listDatasets, listRuns, type RunSummary } from "../api/client";
 import { type DatasetChoice, DEFAULT_DATASET } from "../data/datasets";
+import type { Studio } from "../state/studio";
 import type { StudioApi } from "../state/useStudio";
 import { pickerLabels } from "./pickerLabels";
-import { type RegistryQuery, registryParams, studioForQuery } from "./registryLookup";
-
-const INITIAL_QUERY: RegistryQuery = {
-  modelKind: "mlp",
-  optimizer: "adam",
-  batchSize: 64,
-  hidden: [128],
-  epochs: 1,
-  dropout: false,
-  learningRate: "high",
-  dataset: "mnist",
-};
+import { defaultQuery, type RegistryQuery, registryParams, studioForQuery } from "./registryLookup";
 
 function choiceFor(id: string, datasets: DatasetSummary[]): DatasetChoice {
   const d = datasets.find((x) => x.id === id);
@@ -23,10 +13,23 @@ function choiceFor(id: string, datasets: DatasetSummary[]): DatasetChoice {
   return { kind: "server", id: d.id, shape: d.shape, classes: d.classes };
 }
 
-/** Finds a server model by name or by seed 001's config filter; offers to train the configuration when none exists. */
-export function RegistryPicker({ api, onPick }: { api: StudioApi; onPick: (run: RunSummary) => void }) {
-  const [q, setQ] = useState(INITIAL_QUERY);
+/**
+ * Finds a server model by name or by seed 001's config filter; offers to train the configuration when none exists.
+ * `trainedHere` is the setup of the run trained last in this tab, which the filter starts at.
+ */
+export function RegistryPicker({
+  api,
+  trainedHere,
+  onPick,
+}: {
+  api: StudioApi;
+  trainedHere: Studio | null;
+  onPick: (run: RunSummary) => void;
+}) {
   const [runs, setRuns] = useState<RunSummary[]>([]);
+  // Until the person edits the filter it follows the likeliest setup, which may arrive with the run list.
+  const [edited, setEdited] = useState<RegistryQuery | null>(null);
+  const q = edited ?? defaultQuery({ trainedHere, finished: runs, studio: api.studio });
   const [datasets, setDatasets] = useState<DatasetSummary[]>([]);
   const [outcome, setOutcome] = useState<"idle" | "missing" | "found" | string>("idle");
   useEffect(() => {
@@ -38,7 +41,9 @@ export function RegistryPicker({ api, onPick }: { api: StudioApi; onPick: (run: 
   }, []);
   // Two runs with the same name, dataset and accuracy are told apart by their settings.
   const labels = pickerLabels(runs);
-  const set = (patch: Partial<RegistryQuery>) => setQ((old) => ({ ...old, ...patch }));
+  const set = (patch: Partial<RegistryQuery>) => setEdited({ ...q, ...patch });
+  const datasetIds = datasets.map((d) => d.id);
+  if (!datasetIds.includes(q.dataset)) datasetIds.unshift(q.dataset);
   const find = async () => {
     try {
       const [best] = await findRuns(registryParams(q));
@@ -145,7 +150,7 @@ export function RegistryPicker({ api, onPick }: { api: StudioApi; onPick: (run: 
         <div className="cfg-field">
           <label htmlFor="q-ds">Dataset</label>
           <select id="q-ds" value={q.dataset} onChange={(e) => set({ dataset: e.target.value })}>
-            {(datasets.length ? datasets.map((d) => d.id) : ["mnist"]).map((d) => (
+            {datasetIds.map((d) => (
               <option key={d}>{d}</option>
             ))}
           </select>

@@ -139,6 +139,8 @@ export function DrawPage({ api }: { api: StudioApi }) {
   const [chosen, setChosen] = useState<string[]>([]);
   // Until the user picks, the run the Train page shows (its "Test this model" leads here), else the newest.
   const shownOnTrain = models.find((m) => m.id === state.activeId);
+  // The run the Train page shows, else the last one this tab started: the registry filter starts at its setup.
+  const trainedHere = (state.runs.find((r) => r.id === state.activeId) ?? state.runs.at(-1))?.studio ?? null;
   const selected = (chosen.length ? chosen : [(shownOnTrain ?? models.at(-1))?.id ?? ""])
     .map((id) => models.find((m) => m.id === id))
     .filter((m): m is DrawModel => Boolean(m));
@@ -418,7 +420,7 @@ export function DrawPage({ api }: { api: StudioApi }) {
             ))}
           </fieldset>
         )}
-        {serverUp && <RegistryPicker api={api} onPick={pickServer} />}
+        {serverUp && <RegistryPicker api={api} trainedHere={trainedHere} onPick={pickServer} />}
         <div className="side-by-side">
           {selected.map((m) => (
             <Probabilities key={m.id} model={m} answer={answers[m.id] ?? null} />
