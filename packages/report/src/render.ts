@@ -114,6 +114,8 @@ export function runFindings(
   extra: Pick<DiagnoseInput, "classCounts" | "deadUnits"> = {},
 ): DoctorFinding[] {
   const batches = events.flatMap((e) => (e.type === "batch" ? [e.loss] : [])).slice(-50);
+  // Every epoch's last step is a logged batch, so the last one counts the steps taken.
+  const steps = events.findLast((e): e is TrainEventOf<"batch"> => e.type === "batch")?.step;
   const gradients = events.filter((e): e is TrainEventOf<"gradients"> => e.type === "gradients").slice(-10);
   // The test evaluation's dead units (in `extra`) win over the last epoch's (a run that stopped early has only those).
   const epochDeadUnits = events.findLast(
@@ -125,6 +127,7 @@ export function runFindings(
     history: historyFromMetrics(metrics),
     batches,
     gradients,
+    ...(steps !== undefined && { steps }),
     ...(epochDeadUnits && { deadUnits: epochDeadUnits }),
     ...extra,
     final: { testAccuracy: metrics.test_acc, testLoss: metrics.test_loss },

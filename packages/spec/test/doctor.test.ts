@@ -8,6 +8,7 @@ import {
   type EpochMetrics,
   historyFromMetrics,
   isConfigEdit,
+  MIN_STEPS_TO_JUDGE_LEARNING,
 } from "../src/doctor";
 import { scaleLearningRate } from "../src/doctor/fixes";
 import { OPTIMIZER_LEARNING_RATES } from "../src/doctor/learning-rates";
@@ -322,6 +323,25 @@ describe("diagnose", () => {
       expect(only({ spec: shapes, config, history: two }, "learned-nothing").evidence).toContain(
         "validation accuracy in epoch 2 is 35.0%",
       );
+    });
+
+    it(`judges a run only after ${MIN_STEPS_TO_JUDGE_LEARNING} steps: at chance after 4 steps is too early to tell`, () => {
+      // One epoch of 4 steps at Adam's usual rate, still at chance: what any model scores that early.
+      const fourSteps: DiagnoseInput = {
+        spec: shapes,
+        config,
+        history: history([[1.1, 0.33, 1.1, 0.33]]),
+        final: { testAccuracy: 0.33, testLoss: 1.1 },
+        steps: 4,
+      };
+      expect(ids(fourSteps)).toEqual([]);
+      expect(ids({ ...fourSteps, steps: MIN_STEPS_TO_JUDGE_LEARNING - 1 })).toEqual([]);
+      expect(only({ ...fourSteps, steps: MIN_STEPS_TO_JUDGE_LEARNING }, "learned-nothing").evidence).toContain(
+        "test accuracy is 33.0%, no better than guessing among 3 classes",
+      );
+      // The 2-epoch run at 0.5 is too short as well when it took 4 steps; the config check still warns.
+      expect(ids({ ...report, steps: 4 })).toEqual(["lr-out-of-range"]);
+      expect(ids({ ...report, steps: 200 })[0]).toBe("learned-nothing");
     });
 
     it("the config check warns before training and sets Adam's usual 1e-3", () => {

@@ -69,3 +69,46 @@ describe("doctorInput", () => {
     expect(doctorInput(done).deadUnits).toEqual([{ layer, fraction: 0.1 }]);
   });
 });
+
+describe("doctorInput's step count", () => {
+  /** A one-epoch run at chance on the three shapes, done after `steps` steps (each logged). */
+  function atChance(steps: number): LocalRun {
+    const series = emptySeries();
+    let seq = 0;
+    for (let step = 1; step <= steps; step++) {
+      appendEvent(series, {
+        seq: seq++,
+        time: 1000 + seq,
+        type: "batch",
+        epoch: 1,
+        step,
+        loss: 1.1,
+        accuracy: 0.33,
+        learningRate: 1e-3,
+        samplesPerSec: 100,
+      });
+    }
+    appendEvent(series, { ...epoch(seq++, 1), trainLoss: 1.1, trainAccuracy: 0.33, valLoss: 1.1, valAccuracy: 0.33 });
+    appendEvent(series, {
+      seq: seq++,
+      time: 2000,
+      type: "done",
+      epochs: 1,
+      stoppedEarly: false,
+      testLoss: 1.1,
+      testAccuracy: 0.33,
+      seconds: 1,
+      artifacts: [],
+    });
+    return { id: "r", name: "r", where: "browser", studio: initialStudio(), series, results: null, version: 0 };
+  }
+
+  it("is the last logged step, so a 4-step run at chance is not called one that learned nothing", () => {
+    const short = doctorInput(atChance(4));
+    expect(short.steps).toBe(4);
+    expect(diagnose(short).map((f) => f.id)).not.toContain("learned-nothing");
+    const long = doctorInput(atChance(60));
+    expect(long.steps).toBe(60);
+    expect(diagnose(long).map((f) => f.id)).toContain("learned-nothing");
+  });
+});

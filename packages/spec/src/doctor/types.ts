@@ -30,6 +30,8 @@ export interface DiagnoseInput {
   history: readonly EpochMetrics[];
   /** Recent batch losses (the `batch` events' `loss`), oldest first. */
   batches?: readonly number[];
+  /** Optimizer steps taken so far (the last `batch` event's `step`); rules that judge learning want enough of them. */
+  steps?: number;
   /** `gradients` events (or just their layers), oldest first. */
   gradients?: readonly { layers: readonly LayerGradientStats[] }[];
   /** Training images per class, in class order. */

@@ -22,6 +22,8 @@ export function doctorInput(run: LocalRun): DiagnoseInput {
     batches: s.batch.loss.slice(-RECENT_BATCHES),
     gradients: s.gradients.recent,
   };
+  // Every epoch's last step is a logged batch, so the last one counts the steps taken.
+  if (s.lastBatch) input.steps = s.lastBatch.step;
   if (run.results) input.classCounts = run.results.perClass.map((c) => c.support);
   // The test evaluation's measurement once there is one, else the latest epoch's.
   const deadUnits = run.results?.deadUnits ?? s.deadUnits;
