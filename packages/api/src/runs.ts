@@ -116,7 +116,8 @@ export const CreateRunBody = z.object({
   tags: z.array(z.string().max(64)).max(32).optional(),
   notes: z.string().max(10_000).optional(),
   ifExists: IfExists.optional().meta({
-    description: "Without it a duplicate is answered 409 with the existing run under `run`",
+    description:
+      'Without it a duplicate is answered 409 with the existing run under `run`; "reuse" answers that run (200) and creates nothing',
   }),
   limit: z.number().int().min(1).optional().meta({ description: "Train on the first N training samples only" }),
 });

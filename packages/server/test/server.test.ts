@@ -81,9 +81,13 @@ describe("runs", () => {
     const dup = await api(base, "POST", "/api/runs", SMALL_RUN);
     expect(dup.status).toBe(409);
     expect(dup.body.run.id).toBe(firstRun.id);
+    const total = async () => (await api(base, "GET", "/api/runs")).body.total as number;
+    const before = await total();
+    // The studio asks this way, so that a duplicate is an answer rather than a refusal: it creates nothing.
     const reuse = await api(base, "POST", "/api/runs", { ...SMALL_RUN, ifExists: "reuse" });
     expect(reuse.status).toBe(200);
     expect(reuse.body.id).toBe(firstRun.id);
+    expect(await total()).toBe(before);
     const fresh = await api(base, "POST", "/api/runs", { ...SMALL_RUN, ifExists: "new", executor: "browser" });
     expect(fresh.status).toBe(201);
     expect(fresh.body.id).not.toBe(firstRun.id);

@@ -43,7 +43,9 @@ async function refuseOversizedBody(req: FastifyRequest): Promise<void> {
 
 /** Answers of create: the run, or (409) the duplicate it would be. */
 const createResponses = {
-  200: RunView.meta({ description: "An existing run reused (ifExists: reuse)" }),
+  200: RunView.meta({
+    description: "The run this configuration has already (ifExists: reuse); nothing is created",
+  }),
   201: RunView,
   409: z.object({ error: z.string(), run: RunView.optional() }).meta({
     description: "A run with the same model, config and dataset exists (under `run`), or it is busy",

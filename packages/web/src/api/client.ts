@@ -101,9 +101,6 @@ function errorOf(body: unknown): string | null {
   return parsed.success ? parsed.data.error : null;
 }
 
-/** 409 of POST /api/runs: the duplicate run when there is one. */
-const CreateConflict = ErrorBody.extend({ run: RunView.optional() });
-
 /** Any JSON, for files whose format is not the API's. */
 const anyJson = z.unknown();
 
@@ -328,16 +325,16 @@ export async function predictWithRun(id: string, image: string): Promise<Predict
 // ─── Run registration, duplicates and resume (browser runs in the registry) ───
 // Kept in one block so the contract conversion can move it as a whole.
 
-/** How POST /api/runs settled a create: a new run, an existing one reused, or a duplicate the caller must decide on (409). */
+/** How POST /api/runs settled a create: a new run, an existing one reused, or a duplicate the caller must decide on. */
 export type CreateOutcome =
   | { kind: "created"; run: RunView }
   | { kind: "reused"; run: RunView }
-  | { kind: "duplicate"; run: RunView; message: string };
+  | { kind: "duplicate"; run: RunView };
 
 /**
  * Creates a run for the server's queue (`executor: "server"`) or for this
  * browser to train and report (`executor: "browser"`). Without `ifExists`
- * a duplicate configuration comes back as `{kind: "duplicate", run}` instead of an error.
+ * a duplicate configuration comes back as `{kind: "duplicate", run}` and nothing is created.
  */
 export async function createRunOrFindDuplicate(input: {
   spec: unknown;
@@ -348,24 +345,15 @@ export async function createRunOrFindDuplicate(input: {
   name?: string;
   ifExists?: IfExists;
 }): Promise<CreateOutcome> {
-  let res: Response;
-  try {
-    res = await fetch(`${BASE}/runs`, {
-      method: "POST",
-      headers: { ...authHeaders(), "content-type": "application/json" },
-      body: JSON.stringify(input),
-    });
-  } catch {
-    throw new ApiError("the server cannot be reached — is `layerlab serve` running?", 0);
-  }
-  const body: unknown = await res.json().catch(() => ({}));
-  const what = `POST ${BASE}/runs`;
-  if (res.status === 409) {
-    const conflict = parseAnswer(CreateConflict, body, what);
-    if (conflict.run) return { kind: "duplicate", run: conflict.run, message: conflict.error };
-  }
-  if (!res.ok) throw new ApiError(errorOf(body) ?? `${res.status} ${res.statusText}`, res.status);
-  return { kind: res.status === 200 ? "reused" : "created", run: parseAnswer(RunView, body, what) };
+  // Without a choice the server is asked to answer the run the configuration has (reuse: 200, nothing created),
+  // not to refuse with a 409: a duplicate is an expected answer here, and browsers log a refusal as a failed request.
+  const res = await request("/runs", {
+    method: "POST",
+    body: JSON.stringify({ ...input, ifExists: input.ifExists ?? "reuse" }),
+  });
+  const run = parseAnswer(RunView, await res.json(), `POST ${BASE}/runs`);
+  if (res.status !== 200) return { kind: "created", run };
+  return { kind: input.ifExists ? "reused" : "duplicate", run };
 }
 
 /**
