@@ -376,12 +376,14 @@ function RunRow({
         </label>
       </td>
       <td className="run-name">
-        {/* Lines break between the " · " parts only, never inside "1e-3". */}
+        {/* Lines break between the " · " parts, never inside "adam 1e-3". The first part, the architecture, may be
+            longer than a line ("CNN conv16-conv16-…-conv64 (9 add)"): it wraps as text does, at its spaces and after
+            a hyphen before a letter, never inside a number such as "784-128". */}
         {r.name.split(" · ").map((part, i) => (
           // biome-ignore lint/suspicious/noArrayIndexKey: a name's parts may repeat; their order is their identity.
           <Fragment key={i}>
             {i > 0 && " · "}
-            <span className="name-part">{part}</span>
+            <span className={i === 0 ? "name-head" : "name-part"}>{part}</span>
           </Fragment>
         ))}
         {r.tags.map((t) => (
