@@ -301,7 +301,7 @@ export const TrainingConfig = z
       .meta({
         title: "Epoch checkpoints kept",
         description:
-          "How many epochs keep their weights, to scrub back through training on the run's page: every epoch when the run has no more than this, else this many spread evenly from the first epoch to the last (both always kept; 5 epochs, 3 kept: 1, 3, 5); a run that stops early keeps its last epoch too. 0 keeps none. Each costs the size of the weights on disk.",
+          "Epochs whose weights are kept, spread from the first to the last, to scrub back through training on the run's page; 0 keeps none.",
         recommended: "10 – 50",
       }),
   })

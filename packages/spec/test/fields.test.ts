@@ -46,6 +46,15 @@ describe("fieldsOf(TrainingConfig)", () => {
     expect(missing).toEqual([]);
   });
 
+  it("keeps every help text short enough to read under its field in the form (at most 200 characters)", () => {
+    // The form shows the help in a narrow column: 200 characters are about five lines there.
+    const long = allFields(fields)
+      .filter((f) => f.help.length > 200)
+      .map((f) => `${f.path.join(".")} (${f.help.length})`);
+    expect(long).toEqual([]);
+    expect(byKey(fields, "keepEpochCheckpoints").recommended).toBe("10 – 50");
+  });
+
   it("says what is usual for every optimizer and schedule option", () => {
     for (const key of ["optimizer", "schedule"]) {
       for (const [name, variant] of Object.entries(byKey(fields, key).variants!)) {
