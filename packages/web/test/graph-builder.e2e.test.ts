@@ -210,7 +210,9 @@ describe("skip connections in the builder", () => {
     await phone.page.context().close();
   });
 
-  it("connects by touch on a phone", async () => {
+  /** A phone (375×740, touch) on the builder with `template` loaded and its layer cards counted; `touch` sends
+   * real touch events through the DevTools protocol, as a finger gives them (Playwright only taps). */
+  async function phoneBuilder(template: string, layers: number) {
     const context = await studio.browser.newContext({
       viewport: { width: 375, height: 740 },
       isMobile: true,
@@ -219,18 +221,22 @@ describe("skip connections in the builder", () => {
     await context.addInitScript((key) => localStorage.setItem(key, "dismissed by the test"), TOUR_SEEN_KEY);
     const phone = await context.newPage();
     await phone.goto(`${studio.url}#/build`);
-    await phone.click("[data-testid=template-mlp]");
+    await phone.click(`[data-testid=template-${template}]`);
     const rows = phone.locator("ol.layers > li[data-testid^=layer-]");
-    await expect.poll(() => rows.count()).toBe(4);
+    await expect.poll(() => rows.count()).toBe(layers);
+    const cdp = await context.newCDPSession(phone);
+    const touch = (type: "touchStart" | "touchMove" | "touchEnd", p?: { x: number; y: number }) =>
+      cdp.send("Input.dispatchTouchEvent", { type, touchPoints: p ? [{ x: p.x, y: p.y }] : [] });
+    return { context, phone, rows, touch };
+  }
+
+  it("connects by touch on a phone", async () => {
+    const { context, phone, rows, touch } = await phoneBuilder("mlp", 4);
     await phone.locator("ol.layers").scrollIntoViewIfNeeded();
     const from = (await phone.locator("[data-testid=output-handle-0]").boundingBox())!;
     const to = (await phone.locator("[data-testid=layer-3]").boundingBox())!;
     const start = { x: from.x + from.width / 2, y: from.y + from.height / 2 };
     const end = { x: to.x + to.width / 2, y: to.y + to.height / 2 };
-    // Real touch events through the DevTools protocol, as a finger gives them (Playwright only taps).
-    const cdp = await context.newCDPSession(phone);
-    const touch = (type: "touchStart" | "touchMove" | "touchEnd", p?: { x: number; y: number }) =>
-      cdp.send("Input.dispatchTouchEvent", { type, touchPoints: p ? [{ x: p.x, y: p.y }] : [] });
     await touch("touchStart", start);
     for (let k = 1; k <= 6; k++) {
       await touch("touchMove", { x: start.x + ((end.x - start.x) * k) / 6, y: start.y + ((end.y - start.y) * k) / 6 });
@@ -244,17 +250,7 @@ describe("skip connections in the builder", () => {
   });
 
   it("on a phone, a finger held at the screen's edge scrolls to a layer out of sight", async () => {
-    const context = await studio.browser.newContext({
-      viewport: { width: 375, height: 740 },
-      isMobile: true,
-      hasTouch: true,
-    });
-    await context.addInitScript((key) => localStorage.setItem(key, "dismissed by the test"), TOUR_SEEN_KEY);
-    const phone = await context.newPage();
-    await phone.goto(`${studio.url}#/build`);
-    await phone.click("[data-testid=template-cnn]");
-    const rows = phone.locator("ol.layers > li[data-testid^=layer-]");
-    await expect.poll(() => rows.count()).toBe(7);
+    const { context, phone, rows, touch } = await phoneBuilder("cnn", 7);
     const handle = phone.locator("[data-testid=output-handle-0]");
     await handle.scrollIntoViewIfNeeded();
     // flatten #5 lies far below: a conv card alone is about half the screen's height here.
@@ -262,9 +258,6 @@ describe("skip connections in the builder", () => {
     expect((await target.boundingBox())!.y).toBeGreaterThan(740);
     const from = (await handle.boundingBox())!;
     const start = { x: from.x + from.width / 2, y: from.y + from.height / 2 };
-    const cdp = await context.newCDPSession(phone);
-    const touch = (type: "touchStart" | "touchMove" | "touchEnd", p?: { x: number; y: number }) =>
-      cdp.send("Input.dispatchTouchEvent", { type, touchPoints: p ? [{ x: p.x, y: p.y }] : [] });
     await touch("touchStart", start);
     await touch("touchMove", { x: start.x, y: 736 });
     // The finger rests; the page scrolls until the target is in sight.
