@@ -114,7 +114,7 @@ describe("look inside a graph model", () => {
     // In 3D: the merges are blocks of their own, labelled like the layers.
     const view = page.locator("[data-testid=network-3d]");
     await expect.poll(() => view.getAttribute("data-frames").then(Number), { timeout: 30_000 }).toBeGreaterThan(0);
-    for (const name of ["add #1 · 4×16×16", "concat #1 · 6×16×16", "conv #3 · 2×16×16"]) {
+    for (const name of ["add #6 · 4×16×16", "concat #9 · 6×16×16", "conv #8 · 2×16×16"]) {
       await expect.poll(() => view.getByText(name).first().isVisible(), { timeout: 20_000 }).toBe(true);
     }
     mkdirSync("/tmp/shots/graph-inside", { recursive: true });

@@ -90,11 +90,11 @@ describe("the 3D view of a graph", () => {
     expect(blocks.map((b) => [b.label, b.kind, b.role, b.sources])).toEqual([
       ["input 6×6", "maps", "input", []],
       ["conv #1 · 4×6×6", "maps", "hidden", [0]],
-      ["conv #2 · 4×6×6", "maps", "hidden", [1]],
-      ["add #1 · 4×6×6", "maps", "hidden", [2, 1]],
-      ["conv #3 · 2×6×6", "maps", "hidden", [0]],
-      ["concat #1 · 6×6×6", "maps", "hidden", [3, 4]],
-      ["global avg pool #1 · 6", "neurons", "hidden", [5]],
+      ["conv #3 · 4×6×6", "maps", "hidden", [1]],
+      ["add #5 · 4×6×6", "maps", "hidden", [2, 1]],
+      ["conv #7 · 2×6×6", "maps", "hidden", [0]],
+      ["concat #8 · 6×6×6", "maps", "hidden", [3, 4]],
+      ["global avg pool #9 · 6", "neurons", "hidden", [5]],
       ["output · 3", "neurons", "output", [6]],
     ]);
     // Each block shows its output after the ReLU or batch norm that takes it.
@@ -119,7 +119,7 @@ describe("the 3D view of a graph", () => {
         high: Math.max(...own.map((p) => p.center[1] + p.size / 2)),
       };
     };
-    // conv #3 ('side', on the input) stands in the column of conv #1, above or below it, not after the add.
+    // conv #7 ('side', on the input) stands in the column of conv #1, above or below it, not after the add.
     const [stem, side, add, concat] = [extent(1), extent(4), extent(3), extent(5)];
     expect(side.left).toBeCloseTo(stem.left, 6);
     expect(side.high < stem.low || side.low > stem.high).toBe(true);
@@ -144,15 +144,15 @@ describe("the 3D view of a graph", () => {
   it("alternates labels from column to column, hangs a lower branch's label below, and the output's too", () => {
     const blocks = networkBlocks(graphInspection());
     const { labelBelow, labelAnchors } = layoutNetwork(blocks, 8);
-    // Columns: input | conv #1 over conv #3 | conv #2 | add #1 | concat #1 | pool | output.
+    // Columns: input | conv #1 over conv #7 | conv #3 | add #5 | concat #8 | pool | output.
     expect(blocks.map((b, k) => [b.label, labelBelow[k]])).toEqual([
       ["input 6×6", false],
       ["conv #1 · 4×6×6", false],
-      ["conv #2 · 4×6×6", false],
-      ["add #1 · 4×6×6", true],
-      ["conv #3 · 2×6×6", true],
-      ["concat #1 · 6×6×6", false],
-      ["global avg pool #1 · 6", false],
+      ["conv #3 · 4×6×6", false],
+      ["add #5 · 4×6×6", true],
+      ["conv #7 · 2×6×6", true],
+      ["concat #8 · 6×6×6", false],
+      ["global avg pool #9 · 6", false],
       ["output · 3", true],
     ]);
     // The lower branch's label hangs under it, below the upper branch's.

@@ -86,7 +86,6 @@ export function networkBlocks(inspection: Inspection): NetworkBlock[] {
   const blocks: NetworkBlock[] = [input];
   // The block that shows each layer's output; the model's input (-1) is block 0.
   const blockOf = new Map<number, number>([[-1, 0]]);
-  const counts = new Map<string, number>();
   for (const l of inspection.layers) {
     const sources = l.sources ?? [l.layer - 1];
     const from = sources.length === 1 ? blockOf.get(sources[0]!) : undefined;
@@ -102,15 +101,14 @@ export function networkBlocks(inspection: Inspection): NetworkBlock[] {
       continue;
     }
     const name = KIND_NAMES[l.kind] ?? l.kind;
-    const k = (counts.get(name) ?? 0) + 1;
-    counts.set(name, k);
     const maps = l.shape.length === 3;
     blockOf.set(l.layer, blocks.length);
     blocks.push({
       layer: l.layer,
       kind: maps ? "maps" : "neurons",
       role: "hidden",
-      label: `${name} #${k} · ${dims(l.shape)}`,
+      // Numbered by the layer's place in the model, as the builder's cards and the feature maps number it.
+      label: `${name} #${l.layer + 1} · ${dims(l.shape)}`,
       values: l.data,
       shape: [...l.shape],
       sources: [...new Set(sources.flatMap((s) => (blockOf.has(s) ? [blockOf.get(s)!] : [])))],
