@@ -77,6 +77,16 @@ export interface EvaluateOptions {
   evaluator?: Evaluator;
   /** How many of the images to look for dead ReLU units on (default 128; 0 skips it). */
   deadUnitSample?: number;
+  /** Aborting stops the evaluation before its next batch with `EvaluationAborted`: a large test split takes minutes. */
+  signal?: AbortSignal;
+}
+
+/** Thrown by `evaluate` when its signal was aborted between batches. */
+export class EvaluationAborted extends Error {
+  constructor() {
+    super("evaluation aborted");
+    this.name = "EvaluationAborted";
+  }
 }
 
 /** A unit is dead when none of these images fires it; more images cost activation memory for every layer at once. */
@@ -119,6 +129,7 @@ export async function evaluate(
   let buffer: Batch | undefined;
   try {
     for (let start = 0; start < indices.length; start += batchSize) {
+      if (opts.signal?.aborted) throw new EvaluationAborted();
       const idx = Array.prototype.slice.call(indices, start, Math.min(start + batchSize, indices.length)) as number[];
       buffer = gatherBatch(set, shape, idx, opts.normalization, buffer);
       const out = await evaluator.batch(vars, buffer.x, buffer.y);

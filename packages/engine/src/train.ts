@@ -23,7 +23,7 @@ import {
   TrainingConfig as TrainingConfigSchema,
 } from "@layerlab/spec";
 import { initBackend, yieldToHost } from "./backend";
-import { createEvaluator, deadUnitShares, type Evaluation, evaluate } from "./evaluate";
+import { createEvaluator, deadUnitShares, type Evaluation, EvaluationAborted, evaluate } from "./evaluate";
 import { gradientWarnings, layerGroups, readGradientStats } from "./gradient-stats";
 import { disposeVars, refVars, saveWeights } from "./io/checkpoint";
 import { loadTree, saveTree } from "./io/tree-io";
@@ -179,6 +179,7 @@ export function train(opts: TrainOptions): TrainRun {
         });
       }
       let globalStep = startEpoch * stepsPerEpoch;
+      let epochsDone = startEpoch;
       let buffer: Batch | undefined;
       for (let epoch = startEpoch; epoch < config.epochs; epoch++) {
         const epochStart = performance.now();
@@ -275,7 +276,12 @@ export function train(opts: TrainOptions): TrainRun {
             indices: split.val,
             evaluator,
             deadUnitSample: 0,
-          });
+            ...(opts.signal && { signal: opts.signal }),
+          }).catch((err: unknown) => abortedOr(err));
+          if (!val) {
+            yield emit("aborted", { epoch: epoch + 1, step: globalStep, reason: abortReason(opts.signal!) });
+            return;
+          }
           valLoss = val.loss;
           valAccuracy = val.accuracy;
         }
@@ -314,6 +320,7 @@ export function train(opts: TrainOptions): TrainRun {
           samplesPerSec: (stepsPerEpoch * batchSize) / trainSeconds,
           deadUnits,
         });
+        epochsDone = epoch + 1;
         if (config.earlyStopping && split.val.length > 0 && sinceBest >= config.earlyStopping.patience) {
           stopReason = earlyStopReason(config.earlyStopping, epoch + 1, config.epochs, sinceBest);
           yield emit("log", { level: "info", message: stopReason });
@@ -323,7 +330,16 @@ export function train(opts: TrainOptions): TrainRun {
       let testLoss: number | null = null;
       let testAccuracy: number | null = null;
       if (opts.evaluateTest !== false && dataset.test.count > 0) {
-        test = await evaluate(model, vars, dataset.test, { normalization, evaluator });
+        test = await evaluate(model, vars, dataset.test, {
+          normalization,
+          evaluator,
+          ...(opts.signal && { signal: opts.signal }),
+        }).catch((err: unknown) => abortedOr(err));
+        if (!test) {
+          // Every epoch trained is saved: a resume only evaluates.
+          yield emit("aborted", { epoch: epochsDone, step: globalStep, reason: abortReason(opts.signal!) });
+          return;
+        }
         testLoss = test.loss;
         testAccuracy = test.accuracy;
       }
@@ -507,6 +523,12 @@ function earlyStopReason(rule: EarlyStopping, epoch: number, epochs: number, epo
 function divergedAdvice(config: TrainingConfig): string {
   const lower = config.learningRate / 10;
   return `The loss became NaN or infinite: training diverged. Try a lower learning rate (e.g. ${lower.toExponential(0)}), add batch normalisation, or use Adam instead of SGD.`;
+}
+
+/** null for an evaluation stopped by the run's signal; any other failure goes on. */
+function abortedOr(err: unknown): null {
+  if (err instanceof EvaluationAborted) return null;
+  throw err;
 }
 
 function abortReason(signal: AbortSignal): string {

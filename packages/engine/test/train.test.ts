@@ -158,6 +158,29 @@ describe("train", () => {
     expect(only(events, "epoch")).toHaveLength(0);
   });
 
+  it("stops its final test evaluation when aborted, as it stops training, and says so", async () => {
+    // A test split of 600 images: three evaluation batches, the abort lands before the first.
+    const dataset = await mnistSubset(64, 600);
+    const controller = new AbortController();
+    const run = train({
+      spec: mlp(),
+      config: { batchSize: 16, epochs: 2, validationSplit: 0 },
+      dataset,
+      signal: controller.signal,
+    });
+    const events = await collect(run, (e) => {
+      if (e.type === "epoch" && e.epoch === 2) controller.abort();
+    });
+    const last = events.at(-1) as TrainEventOf<"aborted">;
+    expect(last.type).toBe("aborted");
+    // Both epochs were trained and saved: a resume has only the evaluation left.
+    expect(last.epoch).toBe(2);
+    expect(only(events, "epoch")).toHaveLength(2);
+    expect(only(events, "done")).toHaveLength(0);
+    expect(run.test).toBeNull();
+    run.dispose();
+  });
+
   it("ends a run whose loss becomes NaN/Inf with a diverged event that says what to try", async () => {
     const dataset = await mnistSubset(512, 16);
     // Two linear layers under a huge step: the weights feed each other's gradients and overflow.

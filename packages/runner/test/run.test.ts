@@ -175,6 +175,28 @@ describe("startRun", () => {
       expect(starts[1]).toMatchObject({ resumedFromEpoch: written >= 2 ? 2 : 1 });
     });
   }
+
+  it("stops in its final test evaluation when aborted there; the resume only evaluates, to the same result", async () => {
+    const dir = join(root, "aborted-in-test");
+    const controller = new AbortController();
+    const stopped = await startRun({
+      spec,
+      config,
+      dataset,
+      datasetRef,
+      dir,
+      signal: controller.signal,
+      // Once the last epoch is saved, only the test evaluation is left.
+      onEvent: (e) => e.type === "checkpoint" && e.kind === "last" && e.epoch === 3 && controller.abort(),
+    });
+    expect(stopped.status).toBe("aborted");
+    expect(json<RunInfo>(dir, "run.json")).toMatchObject({ status: "aborted", epochsDone: 3 });
+    expect(existsSync(join(dir, "test.json"))).toBe(false);
+    const summary = await resumeRun(dir, { dataset });
+    expect(summary.status).toBe("succeeded");
+    expect(json<RunMetrics>(dir, "metrics.json").test_acc).toBe(json<RunMetrics>(reference, "metrics.json").test_acc);
+    expectSameTensors(reference, dir, "weights.safetensors");
+  });
 });
 
 function readdirTmp(dir: string): string[] {
