@@ -29,14 +29,6 @@ beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
 });
 
-interface ApiRun {
-  id: string;
-  name: string;
-  status: string;
-  epochsDone: number;
-  artifacts: { name: string }[];
-}
-
 interface RecordedEvent {
   type: string;
   seq: number;

@@ -4,7 +4,6 @@ import {
   computeNormalization,
   datasetStatistics,
   gatherBatch,
-  generateShapes,
   previewGrid,
   SHAPE_KINDS,
   type ShapeKind,
@@ -21,6 +20,7 @@ import type { StudioApi } from "../state/useStudio";
 import { AugmentationFields, NormalizationField } from "../train/ConfigFormView";
 import { DEFAULT_DATASET, type ShapesChoice } from "./datasets";
 import { ImageCanvas, toRgb } from "./ImageCanvas";
+import { cachedShapes } from "./shapesCache";
 import { useServerDataset } from "./useServerDataset";
 
 const PREVIEW_COUNT = 8;
@@ -73,18 +73,7 @@ export function DataPanel({ api, serverUp }: { api: StudioApi; serverUp: boolean
   const choice = api.studio.dataset;
   const shapes: ShapesChoice = choice.kind === "shapes" ? choice : DEFAULT_DATASET;
   const server = useServerDataset(choice);
-  const generated = useMemo(
-    () =>
-      choice.kind === "shapes"
-        ? generateShapes({
-            shapes: choice.shapes,
-            size: choice.size,
-            countPerClass: choice.countPerClass,
-            seed: choice.seed,
-          })
-        : null,
-    [choice],
-  );
+  const generated = useMemo(() => (choice.kind === "shapes" ? cachedShapes(choice) : null), [choice]);
   const dataset = generated ?? server.dataset;
   const stats = useMemo(() => (dataset ? datasetStatistics(dataset) : null), [dataset]);
   const chosen = api.studio.config.normalization;

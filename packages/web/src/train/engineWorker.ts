@@ -1,5 +1,5 @@
 /// <reference lib="webworker" />
-import { type Dataset, generateShapes, normalizeInput } from "@layerlab/data-core";
+import { type Dataset, normalizeInput } from "@layerlab/data-core";
 import {
   buildModel,
   createSaliencyExplainer,
@@ -15,6 +15,7 @@ import {
 } from "@layerlab/engine";
 import type { Backend, TrainEvent, TrainingConfig } from "@layerlab/spec";
 import { decodeDatasetPayload } from "../data/payload";
+import { cachedShapes } from "../data/shapesCache";
 import { epochViewInWorker } from "../epochs/epochViewInWorker";
 import { measureCostInWorker } from "./measureCost";
 import { PredictorCache } from "./predictorCache";
@@ -77,8 +78,7 @@ async function startTraining(msg: Extract<ToWorker, { type: "train" }>) {
   }
   let dataset: Dataset;
   if (msg.dataset.kind === "shapes") {
-    const { shapes, size, countPerClass, seed } = msg.dataset;
-    dataset = generateShapes({ shapes, size, countPerClass, seed });
+    dataset = cachedShapes(msg.dataset);
   } else if (msg.serverData) {
     dataset = decodeDatasetPayload(msg.serverData, msg.dataset.id);
   } else {
