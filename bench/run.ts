@@ -9,13 +9,9 @@
  * goes to stderr). No ratio is given against a PyTorch on the reference BLAS.
  */
 import { parseArgs } from "node:util";
-import { runChromium } from "./chromium/driver";
-import { PREDICT_TEMPLATES, type PredictMeasurement, predictionRow, runPredictBench } from "./chromium/predict";
+import type { PredictMeasurement } from "./chromium/predict";
 import { type GroupRunner, runInterleaved } from "./interleave";
-import { runNode } from "./node-runtime";
-import { findTorchPython, runPytorch } from "./pytorch";
 import { type BenchSummary, errorMessage, type PredictionRow, unfairPeerReason } from "./results";
-import { runServerJob } from "./server-job";
 import { toJsonOutput } from "./summary";
 import { formatTable } from "./table";
 import { parseSteps, parseWorkloadList, WORKLOAD_NAMES, type WorkloadName } from "./workloads";
@@ -115,6 +111,8 @@ function parseGroups(text: string): RuntimeGroup[] {
 
 /** Runs the chosen runtimes one at a time (they would compete for the 2 cores if run together), interleaved. */
 async function runBench(opts: BenchOptions, log: (line: string) => void): Promise<BenchSummary> {
+  // Each runtime's module is loaded only when asked for (Playwright alone takes a second to load), so a
+  // bad flag is refused, and a run of some runtimes starts, without loading the others.
   const common = (workload: WorkloadName) => ({
     workloads: [workload],
     timeoutMs: opts.timeoutMs,
@@ -122,14 +120,24 @@ async function runBench(opts: BenchOptions, log: (line: string) => void): Promis
     ...(opts.steps ? { steps: opts.steps } : {}),
   });
   const ours: GroupRunner[] = [];
-  if (opts.groups.includes("node")) ours.push(async (w) => [await runNode(common(w))]);
-  if (opts.groups.includes("server")) ours.push(async (w) => [await runServerJob(common(w))]);
+  if (opts.groups.includes("node")) {
+    const { runNode } = await import("./node-runtime");
+    ours.push(async (w) => [await runNode(common(w))]);
+  }
+  if (opts.groups.includes("server")) {
+    const { runServerJob } = await import("./server-job");
+    ours.push(async (w) => [await runServerJob(common(w))]);
+  }
   const backends = (["wasm", "webgpu"] as const).filter(
     (b) => opts.groups.includes("chromium") || opts.groups.includes(`chromium-${b}`),
   );
-  if (backends.length) ours.push((w) => runChromium({ ...common(w), backends }));
+  if (backends.length) {
+    const { runChromium } = await import("./chromium/driver");
+    ours.push((w) => runChromium({ ...common(w), backends }));
+  }
   let peer: GroupRunner | undefined;
   if (opts.groups.includes("pytorch")) {
+    const { findTorchPython, runPytorch } = await import("./pytorch");
     const python = await findTorchPython();
     peer = async (w) => [await runPytorch({ ...common(w), python })];
   }
@@ -144,6 +152,7 @@ async function runBench(opts: BenchOptions, log: (line: string) => void): Promis
 /** `pairs` prediction pages per template, one Chromium after another; the reason as a string when one fails. */
 async function measurePredictions(opts: BenchOptions, log: (line: string) => void): Promise<PredictionRow[] | string> {
   const pages = new Map<string, PredictMeasurement[]>();
+  const { PREDICT_TEMPLATES, predictionRow, runPredictBench } = await import("./chromium/predict");
   try {
     for (let pair = 0; pair < opts.pairs; pair++) {
       log(`predict: round ${pair + 1} of ${opts.pairs}`);

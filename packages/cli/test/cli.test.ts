@@ -9,8 +9,10 @@ import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../src/program";
 
-// Every test runs the real `layerlab` bin in a subprocess, as a user would (the help of each
-// command aside, read from the same program in this process: see "shows help for every command").
+// Training, resuming and predicting run the real `layerlab` bin in a subprocess, as a user would, and so
+// does one usage error. Commands that only read files or refuse their input run the program the bin runs
+// in this process: a process start costs seconds of loading, and the bin adds nothing to them but
+// `process.exitCode = await runCli(argv)`.
 const BIN = resolve(__dirname, "../bin/layerlab.js");
 const work = mkdtempSync(join(tmpdir(), "layerlab-cli-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -20,18 +22,42 @@ function cli(...args: string[]) {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** Runs the program the bin runs, in this process: its exit code and what it wrote to stdout. */
-async function cliHere(...args: string[]): Promise<{ code: number; stdout: string }> {
-  const write = process.stdout.write;
-  let stdout = "";
-  process.stdout.write = ((chunk: string | Uint8Array) => {
-    stdout += typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8");
-    return true;
-  }) as typeof process.stdout.write;
+/** `cli` without blocking this process, so that a test can run other commands meanwhile. */
+function cliAsync(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: work, timeout: 120_000 });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => {
+      stdout += d;
+    });
+    child.stderr.on("data", (d) => {
+      stderr += d;
+    });
+    child.on("close", (code) => done({ code, stdout, stderr }));
+  });
+}
+
+/** Runs the program the bin runs, in this process and in `work`: its exit code and what it wrote. */
+async function cliHere(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out = { stdout: "", stderr: "" };
+  const capture = (stream: "stdout" | "stderr") =>
+    ((chunk: string | Uint8Array) => {
+      out[stream] += typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8");
+      return true;
+    }) as typeof process.stdout.write;
+  const writes = { stdout: process.stdout.write, stderr: process.stderr.write };
+  const cwd = process.cwd();
+  process.stdout.write = capture("stdout");
+  process.stderr.write = capture("stderr");
+  process.chdir(work);
   try {
-    return { code: await runCli(args), stdout };
+    const code = await runCli(args);
+    return { code, ...out };
   } finally {
-    process.stdout.write = write;
+    process.chdir(cwd);
+    process.stdout.write = writes.stdout;
+    process.stderr.write = writes.stderr;
   }
 }
 const json = <T>(...path: string[]): T => JSON.parse(readFileSync(join(work, ...path), "utf8")) as T;
@@ -161,7 +187,7 @@ describe("layerlab shapes → train → predict → curves", () => {
   });
 
   it("draws curves.png", async () => {
-    const r = cli("curves", "runs/e2e", "--out", "curves.png");
+    const r = await cliHere("curves", "runs/e2e", "--out", "curves.png");
     expect(r.code, r.stderr).toBe(0);
     const meta = await sharp(join(work, "curves.png")).metadata();
     expect(meta).toMatchObject({ format: "png", width: 960 });
@@ -172,11 +198,11 @@ describe("layerlab shapes → train → predict → curves", () => {
     expect(colours.size).toBeGreaterThan(20);
   });
 
-  it("lists and shows runs", () => {
-    const list = cli("runs", "list", "runs");
+  it("lists and shows runs", async () => {
+    const list = await cliHere("runs", "list", "runs");
     expect(list.code, list.stderr).toBe(0);
     expect(list.stdout).toMatch(/e2e\s+succeeded\s+2\/2\s+shapes/);
-    const show = cli("runs", "show", "runs/e2e");
+    const show = await cliHere("runs", "show", "runs/e2e");
     expect(show.code, show.stderr).toBe(0);
     expect(show.stdout).toMatch(/^2\s+\d\.\d{4}/m);
   });
@@ -205,6 +231,8 @@ describe("Ctrl-C and resume", () => {
   it("leaves a consistent, resumable folder when interrupted mid-epoch, and resume finishes it exactly", {
     timeout: 180_000,
   }, async () => {
+    // The oracle, the same run without interruption, trains meanwhile: a dense net uses one core of two.
+    const straightRun = cliAsync("train", "simple-nn", ...args, "--save-dir", "runs/straight");
     const child = spawn(process.execPath, [BIN, "train", "simple-nn", ...args, "--save-dir", "runs/int"], {
       cwd: work,
     });
@@ -246,7 +274,7 @@ describe("Ctrl-C and resume", () => {
     expect(existsSync(join(work, "runs/int/optimizer.safetensors"))).toBe(true);
     expect(readdirSync(join(work, "runs/int")).filter((f) => f.endsWith(".tmp"))).toEqual([]);
 
-    const resumed = cli("resume", "runs/int", "--json");
+    const resumed = await cliAsync("resume", "runs/int", "--json");
     expect(resumed.code, resumed.stderr).toBe(0);
     const all = readFileSync(join(work, "runs/int/events.jsonl"), "utf8")
       .trim()
@@ -257,7 +285,7 @@ describe("Ctrl-C and resume", () => {
     expect(json<RunMetrics>("runs/int/metrics.json").train_loss).toHaveLength(4);
 
     // The oracle: the same run without interruption ends with the same weights, bit for bit.
-    const straight = cli("train", "simple-nn", ...args, "--save-dir", "runs/straight");
+    const straight = await straightRun;
     expect(straight.code, straight.stderr).toBe(0);
     const a = tensors("runs/straight/weights.safetensors");
     const b = tensors("runs/int/weights.safetensors");
@@ -265,8 +293,8 @@ describe("Ctrl-C and resume", () => {
       expect(Buffer.from(b[name]!.data.buffer).equals(Buffer.from(a[name]!.data.buffer))).toBe(true);
   });
 
-  it("refuses to resume a finished run", () => {
-    expectOneLineError(cli("resume", "runs/int"), /already finished/);
+  it("refuses to resume a finished run", async () => {
+    expectOneLineError(await cliHere("resume", "runs/int"), /already finished/);
   });
 });
 
@@ -277,30 +305,37 @@ describe("bad input", () => {
     expect(r.code).toBe(2);
   });
 
-  it("names a bad flag value", () => {
-    expectOneLineError(cli("train", "mlp", "./shapes", "--lr", "fast"), /--lr <number>.*'fast' is not a number/);
-    expectOneLineError(cli("train", "mlp", "./shapes", "--optimizer", "sgdd"), /Allowed choices are sgd, adam/);
+  it("names a bad flag value", async () => {
+    expectOneLineError(
+      await cliHere("train", "mlp", "./shapes", "--lr", "fast"),
+      /--lr <number>.*'fast' is not a number/,
+    );
+    expectOneLineError(
+      await cliHere("train", "mlp", "./shapes", "--optimizer", "sgdd"),
+      /Allowed choices are sgd, adam/,
+    );
   });
 
-  it("rejects a config value out of range before creating the run folder", () => {
-    expectOneLineError(cli("train", "mlp", "./shapes", "--epochs", "0", "--save-dir", "runs/bad"), /epochs/);
+  it("rejects a config value out of range before creating the run folder", async () => {
+    expectOneLineError(await cliHere("train", "mlp", "./shapes", "--epochs", "0", "--save-dir", "runs/bad"), /epochs/);
     expect(existsSync(join(work, "runs/bad"))).toBe(false);
   });
 
-  it("names a missing dataset, model and image", () => {
-    expectOneLineError(cli("train", "mlp", "./no-such-folder"), /no dataset '\.\/no-such-folder'/);
-    expectOneLineError(cli("train", "resnet", "./shapes"), /no template or spec file 'resnet'/);
-    expectOneLineError(cli("predict", "--run", "runs/e2e", "missing.png"), /cannot read image missing\.png/);
-    expectOneLineError(cli("predict", "--run", "runs/none", "circle.jpg"), /does not exist/);
+  it("names a missing dataset, model and image", async () => {
+    expectOneLineError(await cliHere("train", "mlp", "./no-such-folder"), /no dataset '\.\/no-such-folder'/);
+    expectOneLineError(await cliHere("train", "resnet", "./shapes"), /no template or spec file 'resnet'/);
+    expectOneLineError(await cliHere("predict", "--run", "runs/e2e", "missing.png"), /cannot read image missing\.png/);
+    expectOneLineError(await cliHere("predict", "--run", "runs/none", "circle.jpg"), /does not exist/);
+    // Loads the model before it finds the bad image: the bin's own process, where jax-js starts as a user's would.
     expectOneLineError(
       cli("predict", "--run", "runs/e2e", "curves.png", "runs/e2e/run.json"),
       /run\.json is not an image/,
     );
   });
 
-  it("refuses --hidden for a template without hidden layers", () => {
+  it("refuses --hidden for a template without hidden layers", async () => {
     expectOneLineError(
-      cli("train", "cnn", "./shapes", "--hidden", "64"),
+      await cliHere("train", "cnn", "./shapes", "--hidden", "64"),
       /--hidden does not apply to the cnn template/,
     );
   });
