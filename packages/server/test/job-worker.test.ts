@@ -2,26 +2,47 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
+import { wasmThreadsFor } from "@layerlab/engine/node";
 import { readRunInfo } from "@layerlab/runner";
 import { type ModelSpec, tryBuildTemplate } from "@layerlab/spec";
 import { afterAll, describe, expect, it } from "vitest";
-import type { JobInput, WorkerMessage } from "../src/jobs/job-types";
+import type { JobInput, JobThreadData, ServerMessage, WorkerMessage } from "../src/jobs/job-types";
 
 const WORKER_URL = new URL("../src/jobs/worker-boot.mjs", import.meta.url);
 const work = mkdtempSync(join(tmpdir(), "layerlab-job-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-/** Runs one job in a real job worker thread and collects what it posts until it is done. */
-function runInWorker(input: JobInput): Promise<WorkerMessage[]> {
+/** Starts a real job thread as the queue does: with the Wasm threads `input`'s model wants. */
+function startThread(input: JobInput): Worker {
+  const wasmThreads = wasmThreadsFor(input.spec as ModelSpec);
+  return new Worker(WORKER_URL, { workerData: { wasmThreads } satisfies JobThreadData });
+}
+
+/** Trains one job on `thread` and collects what it posts until the job is over (the thread lives on). */
+function runOn(thread: Worker, input: JobInput): Promise<WorkerMessage[]> {
   const messages: WorkerMessage[] = [];
-  const worker = new Worker(WORKER_URL, { workerData: input });
   return new Promise((resolve, reject) => {
-    worker.on("message", (m: WorkerMessage) => {
+    const onMessage = (m: WorkerMessage) => {
       messages.push(m);
-      if (m.type === "finished" || m.type === "crashed") void worker.terminate().then(() => resolve(messages));
-    });
-    worker.on("error", reject);
+      if (m.type !== "finished" && m.type !== "crashed") return;
+      thread.off("message", onMessage);
+      thread.off("error", reject);
+      resolve(messages);
+    };
+    thread.on("message", onMessage);
+    thread.on("error", reject);
+    thread.postMessage({ type: "train", input } satisfies ServerMessage);
   });
+}
+
+/** Trains one job in a thread of its own, then ends the thread. */
+async function runInWorker(input: JobInput): Promise<WorkerMessage[]> {
+  const thread = startThread(input);
+  try {
+    return await runOn(thread, input);
+  } finally {
+    await thread.terminate();
+  }
 }
 
 function shapesJob(name: string, template: string): JobInput {
@@ -56,12 +77,25 @@ describe("job worker", () => {
     expect(artifacts).toEqual(expect.arrayContaining(["weights.safetensors", "run.json", "events.jsonl"]));
   });
 
-  it("keeps a dense model single-threaded and reports a refused job", async () => {
-    const mlp = await runInWorker(shapesJob("mlp", "mlp"));
-    expect(mlp.at(-1)).toEqual({ type: "finished", wasmThreads: 0 });
-    const refused = await runInWorker({ ...shapesJob("bad", "mlp"), config: { epochs: 0 } });
-    const last = refused.at(-1);
-    expect(last?.type).toBe("crashed");
-    expect(last?.type === "crashed" && last.message).toMatch(/config/);
+  it("keeps a dense model single-threaded, reports a refused job, and trains the next job on the same thread", async () => {
+    const thread = startThread(shapesJob("mlp", "mlp"));
+    try {
+      const mlp = await runOn(thread, shapesJob("mlp", "mlp"));
+      expect(mlp.at(-1)).toEqual({ type: "finished", wasmThreads: 0 });
+      const refused = await runOn(thread, { ...shapesJob("bad", "mlp"), config: { epochs: 0 } });
+      const last = refused.at(-1);
+      expect(last?.type).toBe("crashed");
+      expect(last?.type === "crashed" && last.message).toMatch(/config/);
+      // The thread stays loaded (and keeps the shapes it drew) for the queue's next job.
+      const next = await runOn(thread, {
+        ...shapesJob("mlp-next", "mlp"),
+        config: { epochs: 1, batchSize: 32, seed: 9 },
+      });
+      expect(next.at(-1)).toEqual({ type: "finished", wasmThreads: 0 });
+      expect(next.flatMap((m) => (m.type === "event" ? [m.event.type] : [])).at(-1)).toBe("done");
+      expect((await readRunInfo(join(work, "mlp-next"))).status).toBe("succeeded");
+    } finally {
+      await thread.terminate();
+    }
   });
 });

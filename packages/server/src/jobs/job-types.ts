@@ -3,7 +3,7 @@ import type { TrainEvent } from "@layerlab/spec";
 /** Where a job's dataset comes from; never a client-sent path. */
 export type JobDataset = { kind: "builtin"; name: string } | { kind: "saved"; id: string };
 
-/** Everything a worker needs to train one run (structured-clone safe). */
+/** Everything a job thread needs to train one run (structured-clone safe). */
 export interface JobInput {
   runId: string;
   /** The run folder, created by the server under DATA_DIR/runs. */
@@ -18,7 +18,7 @@ export interface JobInput {
   limit: number | null;
 }
 
-/** Messages a job worker posts to the server. */
+/** Messages a job thread posts to the server about its current job. */
 export type WorkerMessage =
   | { type: "event"; event: TrainEvent }
   | { type: "artifact"; name: string; bytes: number }
@@ -26,5 +26,10 @@ export type WorkerMessage =
   | { type: "finished"; wasmThreads: number }
   | { type: "crashed"; message: string };
 
-/** Messages the server posts to a job worker. */
-export type ServerMessage = { type: "abort"; reason: string };
+/** What a job thread starts with: the Wasm threads jax-js gets there, fixed for the thread's life. */
+export interface JobThreadData {
+  wasmThreads: number;
+}
+
+/** Messages the server posts to a job thread: a job to train (one at a time), or a stop for the current one. */
+export type ServerMessage = { type: "train"; input: JobInput } | { type: "abort"; reason: string };

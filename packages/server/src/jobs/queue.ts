@@ -1,4 +1,5 @@
 import { Worker } from "node:worker_threads";
+import { wasmThreadsFor } from "@layerlab/engine/node";
 import type { TrainEvent } from "@layerlab/spec";
 import type { Registry } from "../db/registry";
 import type { RunStatus } from "../db/schema";
@@ -6,7 +7,7 @@ import { isDiskFull } from "../disk-full";
 import { applyEvents, STATUS_AFTER } from "../events/apply-events";
 import type { EventHub } from "../events/hub";
 import { keepDiskReserve, releaseDiskReserve } from "./disk-reserve";
-import type { JobInput, ServerMessage, WorkerMessage } from "./job-types";
+import type { JobInput, JobThreadData, ServerMessage, WorkerMessage } from "./job-types";
 import { matchRunJsonStatus } from "./run-json-status";
 import type { RunQueue } from "./run-queue";
 
@@ -16,8 +17,15 @@ const WORKER_URL = new URL("./worker-boot.mjs", import.meta.url);
 /** How long an aborted job may take to stop cleanly before its thread is terminated. */
 const ABORT_GRACE_MS = 10_000;
 
-interface Running {
+/** A job thread: trains one job at a time, with the Wasm threads it was started with. */
+interface JobThread {
   worker: Worker;
+  wasmThreads: number;
+  alive: boolean;
+}
+
+interface Running {
+  thread: JobThread;
   input: JobInput;
   /** Events received but not yet stored, in order. */
   pending: TrainEvent[];
@@ -27,7 +35,11 @@ interface Running {
   terminal: TrainEvent | null;
   /** Why the runner refused the job before training, when it did. */
   refusal: string | null;
-  /** Resolves when the thread has exited and every event is stored. */
+  /** Ends the thread when an aborted job does not stop in time. */
+  abortTimer: NodeJS.Timeout | null;
+  /** Set once the job is over: its thread may already train the next job, which an abort must not reach. */
+  over: boolean;
+  /** Resolves when the job is over (its thread finished it, or exited) and every event is stored. */
   exited: Promise<void>;
 }
 
@@ -38,19 +50,22 @@ export interface JobQueueOptions {
   maxConcurrent: number;
   log: { info(msg: string): void; error(msg: string): void };
   /**
-   * Called once a job's thread has exited and its events are stored, with the
-   * event that ended it (null: it was stopped by close(), so it ends interrupted).
+   * Called once a job is over and its events are stored, with the event that
+   * ended it (null: it was stopped by close(), so it ends interrupted).
    */
   onJobEnded?: (runId: string, terminal: TrainEvent | null) => void;
 }
 
 /**
  * Runs server jobs in worker threads, at most `maxConcurrent` at once, the
- * rest waiting in FIFO order with a visible position.
+ * rest waiting in FIFO order with a visible position. A thread whose job
+ * finished stays loaded for the next job that wants the same Wasm threads
+ * (starting one costs seconds of CPU), with never more threads than slots.
  */
 export class JobQueue implements RunQueue {
   readonly #waiting: JobInput[] = [];
   readonly #running = new Map<string, Running>();
+  readonly #idle: JobThread[] = [];
   #closed = false;
   /** Making the disk reserve, one job start after another. */
   #reserve: Promise<void> = Promise.resolve();
@@ -121,9 +136,13 @@ export class JobQueue implements RunQueue {
     }
     const running = this.#running.get(runId);
     if (!running) return false;
-    running.worker.postMessage({ type: "abort", reason } satisfies ServerMessage);
-    const timer = setTimeout(() => void running.worker.terminate(), ABORT_GRACE_MS);
-    timer.unref();
+    // Over already: its terminal event is being stored, and its thread is no longer its own.
+    if (running.over) return true;
+    running.thread.worker.postMessage({ type: "abort", reason } satisfies ServerMessage);
+    running.abortTimer ??= setTimeout(() => {
+      if (!running.over) void this.#endThread(running.thread);
+    }, ABORT_GRACE_MS);
+    running.abortTimer.unref();
     return true;
   }
 
@@ -131,9 +150,56 @@ export class JobQueue implements RunQueue {
   async close(): Promise<void> {
     this.#closed = true;
     this.#waiting.length = 0;
+    const idle = this.#idle.splice(0).map((thread) => this.#endThread(thread));
     const all = [...this.#running.values()];
-    for (const r of all) void r.worker.terminate();
-    await Promise.all(all.map((r) => r.exited));
+    for (const r of all) void this.#endThread(r.thread);
+    await Promise.all([...idle, ...all.map((r) => r.exited)]);
+  }
+
+  /** A loaded idle thread for `input`'s model, or a new one. */
+  #takeThread(input: JobInput): JobThread {
+    // A spec without layers is the runner's to refuse, on a thread like any other.
+    const spec = input.spec as { layers?: unknown };
+    const wasmThreads = Array.isArray(spec?.layers) ? wasmThreadsFor(spec as { layers: { kind: string }[] }) : 1;
+    const i = this.#idle.findIndex((t) => t.alive && t.wasmThreads === wasmThreads);
+    if (i >= 0) {
+      const [thread] = this.#idle.splice(i, 1);
+      thread!.worker.ref();
+      return thread!;
+    }
+    // No more threads than slots: an idle one that suits no job now makes room for this one.
+    while (this.#idle.length > 0 && this.#running.size + this.#idle.length >= this.opts.maxConcurrent) {
+      void this.#endThread(this.#idle.shift()!);
+    }
+    const worker = new Worker(WORKER_URL, { workerData: { wasmThreads } satisfies JobThreadData });
+    const thread: JobThread = { worker, wasmThreads, alive: true };
+    worker.on("exit", () => {
+      thread.alive = false;
+      const idle = this.#idle.indexOf(thread);
+      if (idle >= 0) this.#idle.splice(idle, 1);
+    });
+    // Errors are logged by the job that runs on the thread; one while idle only ends it.
+    worker.on("error", () => {});
+    return thread;
+  }
+
+  /** Ends a thread; from now on no job is given to it. */
+  #endThread(thread: JobThread): Promise<number> {
+    thread.alive = false;
+    return thread.worker.terminate();
+  }
+
+  /** Keeps a thread whose job finished for the next job; no more threads than slots, the longest idle ended first. */
+  #keepThread(thread: JobThread): void {
+    if (!thread.alive) return;
+    if (this.#closed) {
+      void this.#endThread(thread);
+      return;
+    }
+    // An idle thread does not keep the process alive.
+    thread.worker.unref();
+    this.#idle.push(thread);
+    while (this.#running.size + this.#idle.length > this.opts.maxConcurrent) void this.#endThread(this.#idle.shift()!);
   }
 
   #pump(): void {
@@ -144,15 +210,18 @@ export class JobQueue implements RunQueue {
 
   #start(input: JobInput): void {
     const { registry, hub, log } = this.opts;
-    const worker = new Worker(WORKER_URL, { workerData: input });
+    const thread = this.#takeThread(input);
+    const { worker } = thread;
     let resolveExit!: () => void;
     const running: Running = {
-      worker,
+      thread,
       input,
       pending: [],
       chain: Promise.resolve(),
       terminal: null,
       refusal: null,
+      abortTimer: null,
+      over: false,
       exited: new Promise((r) => {
         resolveExit = r;
       }),
@@ -166,7 +235,7 @@ export class JobQueue implements RunQueue {
     const flush = () => {
       running.chain = running.chain.then(() => store(running.pending.splice(0)));
     };
-    worker.on("message", (m: WorkerMessage) => {
+    const onMessage = (m: WorkerMessage) => {
       if (m.type === "event") {
         if (STATUS_AFTER[m.event.type]) running.terminal = m.event;
         // Several events arriving in one tick share one transaction.
@@ -175,16 +244,22 @@ export class JobQueue implements RunQueue {
         running.chain = running.chain.then(() => registry.putArtifact(input.runId, m.name, m.bytes).catch(() => {}));
       } else if (m.type === "finished") {
         log.info(`run ${input.runId}: finished (${m.wasmThreads || "no"} Wasm worker threads)`);
-        // The engine's own wasm threads can keep the isolate alive; the job is over.
-        void worker.terminate();
+        end(true);
       } else if (m.type === "crashed") {
         running.refusal = m.message;
         log.error(`run ${input.runId}: the runner refused the job: ${m.message}`);
-        void worker.terminate();
+        end(true);
       }
-    });
-    worker.on("error", (err) => log.error(`run ${input.runId}: worker error: ${err.message}`));
-    worker.on("exit", () => {
+    };
+    const onError = (err: Error) => log.error(`run ${input.runId}: worker error: ${err.message}`);
+    const onExit = () => end(false);
+    /** The job is over: its thread finished it (and may take another) or exited under it. Runs once. */
+    const end = (threadLives: boolean) => {
+      running.over = true;
+      worker.off("message", onMessage);
+      worker.off("error", onError);
+      worker.off("exit", onExit);
+      if (running.abortTimer) clearTimeout(running.abortTimer);
       running.chain = running.chain.then(async () => {
         if (running.pending.length) await store(running.pending.splice(0));
         if (!running.terminal) {
@@ -205,11 +280,16 @@ export class JobQueue implements RunQueue {
       });
       void running.chain.finally(() => {
         this.#running.delete(input.runId);
+        if (threadLives) this.#keepThread(thread);
         this.opts.onJobEnded?.(input.runId, running.terminal);
         resolveExit();
         this.#pump();
       });
-    });
+    };
+    worker.on("message", onMessage);
+    worker.on("error", onError);
+    worker.on("exit", onExit);
+    worker.postMessage({ type: "train", input } satisfies ServerMessage);
     void registry.transitionRun(input.runId, ["queued", "interrupted"], "running", { started_at: Date.now() });
     log.info(`run ${input.runId}: started in a worker thread`);
   }
