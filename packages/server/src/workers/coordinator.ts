@@ -35,11 +35,29 @@ const RUN_FILES = new Set<string>(RUN_FILE_NAMES);
  * to the queue. Its state lives in the registry, so a server restart loses
  * nothing: silence is counted from the later of the last heartbeat and the
  * server's start, so workers get a full lease to find a restarted server.
+ *
+ * Only silence the server could have heard counts. A busy server (a loaded
+ * machine, a database that answers slowly) is slow to answer and to store
+ * heartbeats; taking that for the workers' silence would hand healthy
+ * workers' runs to others, over and over, and no run would ever finish. So a
+ * worker is heard the moment its request arrives, before any database wait,
+ * is never silent while the server still owes it an answer, and a sweep that
+ * runs late (this process was stalled) gives every worker a fresh lease.
  */
 export class WorkerCoordinator {
-  /** When this server became able to hear workers (start()); silence before it is not theirs. */
-  #startedAt = Date.now();
+  /**
+   * Since when this server has been able to hear workers: start(), moved on
+   * whenever a late sweep shows this process was stalled; silence before it is not theirs.
+   */
+  #hearingSince = Date.now();
   #sweep: NodeJS.Timeout | null = null;
+  /** When the sweep timer last fired, to notice it firing late (a stalled process, not a slow sweep). */
+  #lastTickAt = Date.now();
+  #sweeping = false;
+  /** When this process last heard from each worker: a heartbeat, claim or upload of its arriving (or being answered). */
+  readonly #heardAt = new Map<string, number>();
+  /** How many requests of each worker this process is still answering. */
+  readonly #answering = new Map<string, number>();
   /** When each lease was handed out by this process (leases from before its start count from the start). */
   readonly #claimedAt = new Map<string, number>();
 
@@ -51,8 +69,16 @@ export class WorkerCoordinator {
    */
   start(): void {
     if (!this.opts.queue || this.#sweep) return;
-    this.#startedAt = Date.now();
-    this.#sweep = setInterval(() => void this.#reclaimFromSilentWorkers(), this.opts.leaseMs / 4);
+    this.#hearingSince = Date.now();
+    this.#lastTickAt = this.#hearingSince;
+    this.#sweep = setInterval(() => {
+      const now = Date.now();
+      // It fires every quarter lease; this late means this process could not run (nor hear anyone) meanwhile.
+      // Measured here, not in the sweep: a sweep that waits on a slow database skips ticks but hears on.
+      if (now - this.#lastTickAt > this.opts.leaseMs / 2) this.#hearingSince = now;
+      this.#lastTickAt = now;
+      void this.#reclaimFromSilentWorkers();
+    }, this.opts.leaseMs / 4);
     this.#sweep.unref();
   }
 
@@ -64,24 +90,31 @@ export class WorkerCoordinator {
   /** Records a heartbeat; answers with the claims the worker must give up, and why. */
   async heartbeat(body: WorkerHeartbeatBody): Promise<WorkerHeartbeatAnswer> {
     this.#queue();
-    const { registry } = this.opts;
-    await registry.recordHeartbeat({ ...body, time: Date.now() });
-    await this.#reclaimUnlisted(body);
-    const stop: WorkerHeartbeatAnswer["stop"] = [];
-    for (const lease of body.leases) {
-      const run = await registry.runWithLease(lease);
-      if (run?.status !== "running") {
-        stop.push({ lease, reason: "the run was taken over by another worker, ended, or was deleted" });
-      } else if (run.stop_reason !== null) {
-        stop.push({ lease, reason: run.stop_reason });
+    const arrived = Date.now();
+    return this.#answer(body.name, async () => {
+      const { registry } = this.opts;
+      await registry.recordHeartbeat({ ...body, time: arrived });
+      await this.#reclaimUnlisted(body, arrived);
+      const stop: WorkerHeartbeatAnswer["stop"] = [];
+      for (const lease of body.leases) {
+        const run = await registry.runWithLease(lease);
+        if (run?.status !== "running") {
+          stop.push({ lease, reason: "the run was taken over by another worker, ended, or was deleted" });
+        } else if (run.stop_reason !== null) {
+          stop.push({ lease, reason: run.stop_reason });
+        }
       }
-    }
-    return { stop, leaseSeconds: this.opts.leaseMs / 1000 };
+      return { stop, leaseSeconds: this.opts.leaseMs / 1000 };
+    });
   }
 
   /** Hands the worker the oldest waiting run, or null when none waits. */
   async claim(worker: string): Promise<WorkerClaim | null> {
     const queue = this.#queue();
+    return this.#answer(worker, () => this.#claimFor(queue, worker));
+  }
+
+  async #claimFor(queue: BossQueue, worker: string): Promise<WorkerClaim | null> {
     const { registry } = this.opts;
     // A claim is a sign of life too; what the worker's heartbeat said about itself is kept.
     const known = (await registry.workers()).find((w) => w.name === worker);
@@ -106,9 +139,13 @@ export class WorkerCoordinator {
     };
   }
 
-  /** The run an upload writes to, when `lease` is its current claim; else a 409 that tells the worker to stop. */
+  /**
+   * The run an upload writes to, when `lease` is its current claim; else a 409
+   * that tells the worker to stop. A holder delivering its run is heard from.
+   */
   async runHeldBy(runId: string, lease: string | undefined): Promise<RunRow> {
     this.#queue();
+    const arrived = Date.now();
     if (!lease) {
       throw new HttpError(
         409,
@@ -122,6 +159,7 @@ export class WorkerCoordinator {
         `lease ${lease} is not run ${runId}'s current claim (the run was taken over by another worker, ended, or was deleted); stop training it`,
       );
     }
+    if (run.worker !== null) this.#heard(run.worker, arrived);
     return run;
   }
 
@@ -134,17 +172,18 @@ export class WorkerCoordinator {
   /**
    * Takes back the runs a worker holds by name but no longer lists in its
    * heartbeat: it was restarted under the same name (so its name never goes
-   * silent), or the answer to its claim never reached it. A claim younger
-   * than a lease is left alone: the worker may not have listed it yet.
+   * silent), or the answer to its claim never reached it. A claim less than
+   * a lease older than the heartbeat (`arrived`: when it reached the server,
+   * however long the database then took) is left alone: the worker may not
+   * have listed it yet.
    */
-  async #reclaimUnlisted(body: WorkerHeartbeatBody): Promise<void> {
+  async #reclaimUnlisted(body: WorkerHeartbeatBody, arrived: number): Promise<void> {
     const { registry, queue, leaseMs, log } = this.opts;
     if (!queue) return;
     const listed = new Set(body.leases);
-    const now = Date.now();
     for (const run of await registry.leasedRuns()) {
       if (run.worker !== body.name || run.lease === null || listed.has(run.lease)) continue;
-      if (now - (this.#claimedAt.get(run.lease) ?? this.#startedAt) <= leaseMs) continue;
+      if (arrived - (this.#claimedAt.get(run.lease) ?? this.#hearingSince) <= leaseMs) continue;
       if (await queue.reclaim(run.id, run.lease)) {
         this.#claimedAt.delete(run.lease);
         log.info(
@@ -165,7 +204,7 @@ export class WorkerCoordinator {
       slots: w.slots,
       runs: held.filter((r) => r.worker === w.name).map((r) => r.id),
       lastSeen: Number(w.last_seen),
-      alive: now - Math.max(Number(w.last_seen), this.#startedAt) <= leaseMs,
+      alive: this.#silence(w.name, Number(w.last_seen), now) <= leaseMs,
     }));
   }
 
@@ -173,15 +212,42 @@ export class WorkerCoordinator {
     if (this.#sweep) clearInterval(this.#sweep);
   }
 
+  /** Notes that worker `name` was heard from at `time`. */
+  #heard(name: string, time = Date.now()): void {
+    this.#heardAt.set(name, Math.max(time, this.#heardAt.get(name) ?? 0));
+  }
+
+  /** Answers a request of worker `name`: heard as it arrives and again when answered, and never silent in between. */
+  async #answer<T>(name: string, answer: () => Promise<T>): Promise<T> {
+    this.#heard(name);
+    this.#answering.set(name, (this.#answering.get(name) ?? 0) + 1);
+    try {
+      return await answer();
+    } finally {
+      const left = (this.#answering.get(name) ?? 1) - 1;
+      if (left > 0) this.#answering.set(name, left);
+      else this.#answering.delete(name);
+      this.#heard(name);
+    }
+  }
+
+  /** How long worker `name` has been silent at `now`, as far as this process could hear (`lastSeen`: the registry's). */
+  #silence(name: string, lastSeen: number, now: number): number {
+    if (this.#answering.has(name)) return 0;
+    return now - Math.max(lastSeen, this.#heardAt.get(name) ?? 0, this.#hearingSince);
+  }
+
   async #reclaimFromSilentWorkers(): Promise<void> {
     const { registry, queue, leaseMs, log } = this.opts;
-    if (!queue) return;
+    if (!queue || this.#sweeping) return;
+    this.#sweeping = true;
+    // Taken before the registry is read: a heartbeat stored while it is read then counts, never the other way round.
+    const now = Date.now();
     try {
       const seen = new Map((await registry.workers()).map((w) => [w.name, Number(w.last_seen)]));
-      const now = Date.now();
       for (const run of await registry.leasedRuns()) {
         if (run.worker === null || run.lease === null) continue;
-        const silentFor = now - Math.max(seen.get(run.worker) ?? 0, this.#startedAt);
+        const silentFor = this.#silence(run.worker, seen.get(run.worker) ?? 0, now);
         if (silentFor <= leaseMs) continue;
         if (await queue.reclaim(run.id, run.lease)) {
           this.#claimedAt.delete(run.lease);
@@ -192,6 +258,8 @@ export class WorkerCoordinator {
       }
     } catch (err) {
       log.error(`workers: reclaiming runs of silent workers failed: ${(err as Error).message}`);
+    } finally {
+      this.#sweeping = false;
     }
   }
 }
