@@ -97,7 +97,8 @@ describe("3D network view data", () => {
     const dense = networkBlocks(mlp);
     expect(dense.map((b) => [b.label, b.kind, b.role])).toEqual([
       ["input 4×4", "neurons", "input"],
-      ["dense #1 · 5", "neurons", "hidden"],
+      // Numbered by the layer's place in the model, as the builder numbers it.
+      ["dense #2 · 5", "neurons", "hidden"],
       ["output · 3", "neurons", "output"],
     ]);
     expect(dense[1]!.values).toBe(mlp.layers[2]!.data); // after the ReLU, not the dense layer's raw output
@@ -107,8 +108,8 @@ describe("3D network view data", () => {
     expect(conv.map((b) => [b.label, b.kind])).toEqual([
       ["input 6×6", "maps"],
       ["conv #1 · 10×6×6", "maps"],
-      ["max pool #1 · 10×3×3", "maps"],
-      ["dense #1 · 5", "neurons"],
+      ["max pool #3 · 10×3×3", "maps"],
+      ["dense #5 · 5", "neurons"],
       ["output · 2", "neurons"],
     ]);
     expect(conv[1]!.values).toBe(insp.layers[1]!.data); // after the ReLU, not the conv's raw output
