@@ -6,6 +6,8 @@
  * keptEpochCheckpoints rule, as for runs on a server.
  */
 
+import { indexedDbStore } from "../registry/indexedDbStore";
+
 const DB_NAME = "layerlab-epochs";
 const STORE = "epochs";
 
@@ -16,29 +18,7 @@ interface EpochRecord {
   weights: Uint8Array;
 }
 
-let opened: Promise<IDBDatabase> | null = null;
-
-function db(): Promise<IDBDatabase> {
-  opened ??= new Promise((resolve, reject) => {
-    const req = indexedDB.open(DB_NAME, 1);
-    req.onupgradeneeded = () => req.result.createObjectStore(STORE, { keyPath: ["runId", "epoch"] });
-    req.onsuccess = () => resolve(req.result);
-    req.onerror = () => {
-      opened = null;
-      reject(new Error(`this browser's epoch store cannot be opened: ${req.error?.message ?? "unknown error"}`));
-    };
-  });
-  return opened;
-}
-
-async function request<T>(mode: IDBTransactionMode, make: (store: IDBObjectStore) => IDBRequest): Promise<T> {
-  const tx = (await db()).transaction(STORE, mode);
-  return new Promise((resolve, reject) => {
-    const req = make(tx.objectStore(STORE));
-    tx.oncomplete = () => resolve(req.result as T);
-    tx.onerror = () => reject(new Error(`this browser's epoch store failed: ${tx.error?.message ?? "unknown error"}`));
-  });
-}
+const request = indexedDbStore(DB_NAME, STORE, ["runId", "epoch"], "epoch store");
 
 /** Every key of run `runId`: from [runId, 0] up to [runId, +∞]. */
 const runRange = (runId: string) => IDBKeyRange.bound([runId, 0], [runId, Number.POSITIVE_INFINITY]);

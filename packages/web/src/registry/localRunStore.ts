@@ -3,6 +3,7 @@ import type { RunSummary } from "../api/client";
 import { deleteLocalEpochs } from "../epochs/localEpochStore";
 import type { Studio } from "../state/studio";
 import type { RunResults } from "../train/trainer";
+import { indexedDbStore } from "./indexedDbStore";
 
 /*
  * The registry of a studio without a server (a static build, a preview):
@@ -36,34 +37,12 @@ export interface StoredRun {
   resumePoint?: Uint8Array | null;
 }
 
-let opened: Promise<IDBDatabase> | null = null;
-
 /** Whether this browser offers IndexedDB (private modes and some tests do not). */
 export function hasLocalStore(): boolean {
   return typeof indexedDB !== "undefined";
 }
 
-function db(): Promise<IDBDatabase> {
-  opened ??= new Promise((resolve, reject) => {
-    const req = indexedDB.open(DB_NAME, 1);
-    req.onupgradeneeded = () => req.result.createObjectStore(STORE, { keyPath: "id" });
-    req.onsuccess = () => resolve(req.result);
-    req.onerror = () => {
-      opened = null;
-      reject(new Error(`this browser's run store cannot be opened: ${req.error?.message ?? "unknown error"}`));
-    };
-  });
-  return opened;
-}
-
-async function request<T>(mode: IDBTransactionMode, make: (store: IDBObjectStore) => IDBRequest): Promise<T> {
-  const tx = (await db()).transaction(STORE, mode);
-  return new Promise((resolve, reject) => {
-    const req = make(tx.objectStore(STORE));
-    tx.oncomplete = () => resolve(req.result as T);
-    tx.onerror = () => reject(new Error(`this browser's run store failed: ${tx.error?.message ?? "unknown error"}`));
-  });
-}
+const request = indexedDbStore(DB_NAME, STORE, "id", "run store");
 
 /** Listeners told of every saved or deleted run of this page, so open views list it without a reload. */
 const changes = new EventTarget();

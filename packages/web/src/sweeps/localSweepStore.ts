@@ -1,4 +1,5 @@
 import type { SweepPlan, SweepValue } from "@layerlab/spec";
+import { indexedDbStore } from "../registry/indexedDbStore";
 
 /*
  * Sweeps of a studio without a server. A sweep's runs are ordinary browser runs in this browser's run store
@@ -39,29 +40,7 @@ export function newLocalSweepId(): string {
   return `browser-sweep-${crypto.randomUUID().slice(0, 8)}`;
 }
 
-let opened: Promise<IDBDatabase> | null = null;
-
-function db(): Promise<IDBDatabase> {
-  opened ??= new Promise((resolve, reject) => {
-    const req = indexedDB.open(DB_NAME, 1);
-    req.onupgradeneeded = () => req.result.createObjectStore(STORE, { keyPath: "id" });
-    req.onsuccess = () => resolve(req.result);
-    req.onerror = () => {
-      opened = null;
-      reject(new Error(`this browser's sweep store cannot be opened: ${req.error?.message ?? "unknown error"}`));
-    };
-  });
-  return opened;
-}
-
-async function request<T>(mode: IDBTransactionMode, make: (store: IDBObjectStore) => IDBRequest): Promise<T> {
-  const tx = (await db()).transaction(STORE, mode);
-  return new Promise((resolve, reject) => {
-    const req = make(tx.objectStore(STORE));
-    tx.oncomplete = () => resolve(req.result as T);
-    tx.onerror = () => reject(new Error(`this browser's sweep store failed: ${tx.error?.message ?? "unknown error"}`));
-  });
-}
+const request = indexedDbStore(DB_NAME, STORE, "id", "sweep store");
 
 const changes = new EventTarget();
 
