@@ -1,9 +1,7 @@
-import { chromium } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { launchTestChromium } from "../../../test-support/chromium";
 import { startTestServer, type TestServer } from "../../server/test/helpers";
 import { API_DOCS_PAGE } from "../src";
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
 let server: TestServer;
 beforeAll(async () => {
@@ -14,7 +12,7 @@ afterAll(async () => {
 });
 
 it("renders the API's browsable page in Chromium under the app's cross-origin isolation", async () => {
-  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ["--no-sandbox"] });
+  const browser = await launchTestChromium();
   try {
     const page = await browser.newPage();
     const failures: string[] = [];

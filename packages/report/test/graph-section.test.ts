@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { analyzeSpec, type LayerInput } from "@layerlab/spec";
-import { chromium } from "playwright-core";
 import { describe, expect, it } from "vitest";
+import { launchTestChromium } from "../../../test-support/chromium";
 import { graphFigure } from "../src/graph-figure";
 import { STYLE } from "../src/html";
 import { specSection } from "../src/sections";
@@ -79,7 +79,7 @@ describe("the report's model section for a graph", () => {
   });
 
   it("renders the figure in Chromium with every box inside the picture (screenshot for a person)", async () => {
-    const browser = await chromium.launch({ executablePath: "/usr/bin/chromium" });
+    const browser = await launchTestChromium();
     try {
       const page = await browser.newPage({ viewport: { width: 1000, height: 900 } });
       await page.setContent(`<html><head><style>${STYLE}</style></head><body>${specSection(analysis)}</body></html>`);

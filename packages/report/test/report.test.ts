@@ -5,8 +5,8 @@ import { join, resolve } from "node:path";
 import { generateShapes } from "@layerlab/data-core";
 import { type DatasetRef, startRun } from "@layerlab/runner";
 import { buildTemplate } from "@layerlab/spec";
-import { chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launchTestChromium } from "../../../test-support/chromium";
 import { renderReport } from "../src";
 
 const SECTIONS = [
@@ -86,17 +86,7 @@ describe("renderReport", () => {
 
   it("renders in headless Chromium without console errors, every section and image shown", async () => {
     const html = await renderReport(runDir, { dataDir: root });
-    const browser = await chromium.launch({
-      executablePath: "/usr/bin/chromium",
-      args: [
-        "--no-sandbox",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--disable-quic",
-      ],
-    });
+    const browser = await launchTestChromium();
     try {
       const page = await browser.newPage();
       const errors: string[] = [];

@@ -262,6 +262,17 @@ describe("skip connections in the builder", () => {
     await touch("touchMove", { x: start.x, y: 736 });
     // The finger rests; the page scrolls until the target is in sight.
     await expect.poll(async () => (await target.boundingBox())!.y, { timeout: 20_000 }).toBeLessThan(600);
+    // The finger leaves the edge, which stops the scrolling; only then is the target's place final.
+    await touch("touchMove", { x: start.x, y: 370 });
+    let lastY = Number.NaN;
+    await expect
+      .poll(async () => {
+        const y = (await target.boundingBox())!.y;
+        const still = y === lastY;
+        lastY = y;
+        return still;
+      })
+      .toBe(true);
     const box = (await target.boundingBox())!;
     await touch("touchMove", { x: box.x + box.width / 2, y: box.y + box.height / 2 });
     await touch("touchEnd");

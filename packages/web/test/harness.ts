@@ -4,9 +4,10 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { writeZip } from "@layerlab/export";
 import { buildApp as buildServer, loadServerConfig } from "@layerlab/server";
-import { type Browser, chromium, type Locator, type Page } from "playwright-core";
+import type { Browser, Locator, Page } from "playwright-core";
 import type { PreviewServer } from "vite";
 import { afterAll, afterEach, beforeAll, expect, inject } from "vitest";
+import { launchTestChromium } from "../../../test-support/chromium";
 import { TOUR_SEEN_KEY } from "../src/guide/tourSeen";
 import { SHARED_BUILD_KEY } from "./shared-build.global";
 
@@ -14,18 +15,6 @@ import { SHARED_BUILD_KEY } from "./shared-build.global";
 export const WEB_ROOT = fileURLToPath(new URL("..", import.meta.url));
 /** Where failing tests leave their screenshots (gitignored). */
 export const RESULTS_DIR = fileURLToPath(new URL("../test-results/", import.meta.url));
-
-/** Debian's chromium; .ci/run installs it. */
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-/** The bench harness's flags: no sandbox (containers), nothing that reaches the network. */
-export const CHROMIUM_ARGS = [
-  "--no-sandbox",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--no-first-run",
-  "--disable-quic",
-];
 
 /**
  * The app's production build, never packages/web/dist (so files running in
@@ -115,9 +104,9 @@ export async function startPreview(outDir: string): Promise<{ url: string; close
   return { url, close: () => server.close() };
 }
 
-/** Launches headless Chromium. */
+/** Launches the tests' headless Chromium (test-support/chromium.ts says which). */
 export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+  return launchTestChromium();
 }
 
 /**
