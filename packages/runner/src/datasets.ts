@@ -105,3 +105,29 @@ export async function loadDatasetRef(ref: DatasetRef, dataDir = defaultDataDir()
     }
   }
 }
+
+/** The largest built-in dataset kept for the next load (the shapes: 2.4 MB; MNIST, CIFAR-10: far more). */
+const KEPT_DATASET_BYTES = 32 * 2 ** 20;
+
+/** This thread's last built-in dataset, when small (see `loadDatasetRefKeepingBuiltin`). */
+let keptBuiltin: { key: string; loaded: LoadedDataset } | null = null;
+
+/**
+ * `loadDatasetRef`, keeping the last built-in dataset it loaded, when small,
+ * for the next call: a training thread's next job often trains on the same
+ * one, and drawing the built-in shapes takes seconds. A built-in never changes
+ * under its name and options, and training only reads it; other datasets are
+ * read anew each time.
+ */
+export async function loadDatasetRefKeepingBuiltin(
+  ref: DatasetRef,
+  dataDir = defaultDataDir(),
+): Promise<LoadedDataset> {
+  if (ref.kind !== "builtin") return loadDatasetRef(ref, dataDir);
+  const key = JSON.stringify([dataDir, ref]);
+  if (keptBuiltin?.key === key) return keptBuiltin.loaded;
+  const loaded = await loadDatasetRef(ref, dataDir);
+  const { train, test } = loaded.dataset;
+  keptBuiltin = train.images.byteLength + test.images.byteLength <= KEPT_DATASET_BYTES ? { key, loaded } : null;
+  return loaded;
+}

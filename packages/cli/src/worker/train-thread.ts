@@ -18,25 +18,19 @@ const post = (m: TrainThreadMessage) => port.postMessage(m);
 
 // jax-js fixes its memory model when its backend starts, so threads are decided before the runner loads it.
 enableWasmThreads(data.wasmThreads);
-const { isRunFolder, loadDatasetRef, resumeRun, startRun } = await import("@layerlab/runner");
+const { isRunFolder, loadDatasetRefKeepingBuiltin, resumeRun, startRun } = await import("@layerlab/runner");
 
-type Loaded = Awaited<ReturnType<typeof loadDatasetRef>>;
+type Loaded = Awaited<ReturnType<typeof loadDatasetRefKeepingBuiltin>>;
 
 let controller: AbortController | null = null;
-/**
- * The dataset of the last job: the next claim often trains on the same one,
- * and making a built-in takes seconds. Training only reads it.
- */
-let lastDataset: { key: string; loaded: Loaded } | null = null;
 
-async function datasetOf(job: TrainJob): Promise<Loaded> {
+/** The run's dataset: a built-in of the last job is reused (see loadDatasetRefKeepingBuiltin). */
+function datasetOf(job: TrainJob): Promise<Loaded> {
   const ref: Loaded["ref"] =
     job.dataset.kind === "builtin"
       ? ({ kind: "builtin", name: job.dataset.name } as Loaded["ref"])
       : { kind: "saved", id: job.dataset.id };
-  const key = JSON.stringify([job.dataDir, ref]);
-  if (lastDataset?.key !== key) lastDataset = { key, loaded: await loadDatasetRef(ref, job.dataDir) };
-  return lastDataset.loaded;
+  return loadDatasetRefKeepingBuiltin(ref, job.dataDir);
 }
 
 async function train(job: TrainJob, signal: AbortSignal): Promise<void> {

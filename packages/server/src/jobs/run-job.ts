@@ -1,6 +1,13 @@
 import { stat } from "node:fs/promises";
 import { join } from "node:path";
-import { type DatasetRef, isRunFolder, loadDatasetRef, RUN_FILES, resumeRun, startRun } from "@layerlab/runner";
+import {
+  type DatasetRef,
+  isRunFolder,
+  loadDatasetRefKeepingBuiltin,
+  RUN_FILES,
+  resumeRun,
+  startRun,
+} from "@layerlab/runner";
 import type { TrainEvent, TrainingConfigInput } from "@layerlab/spec";
 import { dataDirName } from "../disk-full";
 import { releaseDiskReserve } from "./disk-reserve";
@@ -23,28 +30,6 @@ export interface JobHooks {
 
 /** Events after which files of the folder have changed. */
 const FILE_EVENTS = new Set<TrainEvent["type"]>(["checkpoint", "done", "aborted", "error", "diverged"]);
-
-type LoadedDataset = Awaited<ReturnType<typeof loadDatasetRef>>;
-
-/** The largest built-in dataset a job thread keeps for its next job (the shapes: 2.4 MB; MNIST, CIFAR-10: far more). */
-const KEPT_DATASET_BYTES = 32 * 2 ** 20;
-
-/**
- * The built-in dataset of this thread's last new run, when small: the next job
- * often trains on the same one, and drawing the built-in shapes takes seconds.
- * Built-ins never change, and training only reads them.
- */
-let kept: { key: string; loaded: LoadedDataset } | null = null;
-
-async function datasetOf(ref: DatasetRef, dataDir: string): Promise<LoadedDataset> {
-  if (ref.kind !== "builtin") return loadDatasetRef(ref, dataDir);
-  const key = JSON.stringify([dataDir, ref]);
-  if (kept?.key === key) return kept.loaded;
-  const loaded = await loadDatasetRef(ref, dataDir);
-  const { train, test } = loaded.dataset;
-  kept = train.images.byteLength + test.images.byteLength <= KEPT_DATASET_BYTES ? { key, loaded } : null;
-  return loaded;
-}
 
 /** Reports every run file that exists, with its size. */
 async function reportArtifacts(dir: string, onArtifact: JobHooks["onArtifact"]): Promise<void> {
@@ -81,7 +66,7 @@ export async function runJob(input: JobInput, hooks: JobHooks): Promise<void> {
     if (isRunFolder(dir)) {
       await resumeRun(dir, { ...controls, dataDir: input.dataDir });
     } else {
-      const { dataset, preprocessing } = await datasetOf(ref, input.dataDir);
+      const { dataset, preprocessing } = await loadDatasetRefKeepingBuiltin(ref, input.dataDir);
       await startRun({
         ...controls,
         dir,
