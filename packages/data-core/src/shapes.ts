@@ -103,8 +103,38 @@ function gaussian(rng: () => number): number {
 }
 
 const SUPERSAMPLE = 4;
-/** How far from its centre, in radii, any shape reaches (a little more than the square's corners, 0.8·√2 ≈ 1.13). */
-const REACH = 1.2;
+/**
+ * How far from its centre, in radii, each shape reaches: its circumscribed circle (the square's corners
+ * 0.8·√2, the cross's arm ends √(1 + 0.3²), a regular polygon's or the star's outer vertices 1).
+ */
+const REACH: Record<ShapeKind, number> = {
+  circle: 1,
+  ring: 1,
+  square: 0.8 * Math.SQRT2,
+  cross: Math.hypot(1, 0.3),
+  triangle: 1,
+  pentagon: 1,
+  hexagon: 1,
+  star: 1,
+};
+
+/**
+ * The radius, in radii, of a disc about the centre that lies wholly inside each shape (the inscribed circle:
+ * the square's half-side 0.8, a regular polygon's apothem cos(π/n)); 0 for the ring and the star, whose
+ * centres are empty or whose inscribed circle is not worth working out.
+ */
+const SOLID_CORE: Record<ShapeKind, number> = {
+  circle: 1,
+  square: 0.8,
+  cross: 0.3,
+  triangle: Math.cos(Math.PI / 3),
+  pentagon: Math.cos(Math.PI / 5),
+  hexagon: Math.cos(Math.PI / 6),
+  ring: 0,
+  star: 0,
+};
+/** Kept between a pixel's samples and a shape's reach or core, far above any rounding of the inside-tests. */
+const EDGE_MARGIN = 1e-6;
 
 /**
  * Draws one shape into `out` (`[C, size, size]` bytes) from its own seed: a random size,
@@ -143,15 +173,20 @@ export function drawShape(
   const sin = Math.sin(angle);
   const noise = (opts.noise ?? 0.05) * 255;
   const plane = size * size;
-  // Every shape lies within REACH × radius of its centre (the square's corners reach furthest, 0.8·√2), and a
-  // pixel's samples within √½ of its centre: a pixel further out than both is empty without testing its samples.
-  const far = (REACH * radius + Math.SQRT1_2) ** 2;
+  // A shape lies within REACH × radius of its centre, and a pixel's samples within √½ of the pixel's centre:
+  // a pixel further out than both is empty without testing its samples.
+  const far = (REACH[kind] * radius + Math.SQRT1_2 + EDGE_MARGIN) ** 2;
+  // Likewise a pixel whose samples all lie in the shape's solid core is covered without testing them.
+  const coreReach = SOLID_CORE[kind] * radius - Math.SQRT1_2 - EDGE_MARGIN;
+  const core = coreReach > 0 ? coreReach ** 2 : -1;
   for (let y = 0; y < size; y++) {
     for (let x = 0; x < size; x++) {
       let hits = 0;
       const dx = x + 0.5 - cx;
       const dy = y + 0.5 - cy;
-      if (dx * dx + dy * dy <= far)
+      const d2 = dx * dx + dy * dy;
+      if (d2 <= core) hits = SUPERSAMPLE * SUPERSAMPLE;
+      else if (d2 <= far)
         for (let sy = 0; sy < SUPERSAMPLE; sy++) {
           for (let sx = 0; sx < SUPERSAMPLE; sx++) {
             const px = x + (sx + 0.5) / SUPERSAMPLE - cx;

@@ -66,7 +66,7 @@ describe("generateShapes", () => {
 
   // The server writes its built-in shapes once into a cache and pages generate them again: a generator that
   // drew other bytes would make runs of one dataset disagree. These digests were taken before the drawing loop
-  // learned to skip pixels out of every shape's reach, and must never change.
+  // learned to skip pixels out of every shape's reach or inside its solid core, and must never change.
   it("draws exactly the bytes it always drew, for every kind, in grey and colour, rotated or not", () => {
     expect(digest({ shapes: [...SHAPE_KINDS], size: 40, countPerClass: 60, seed: 3 })).toBe("de9c0cea1e1a30b8");
     expect(digest({ shapes: [...SHAPE_KINDS], size: 20, countPerClass: 40, color: true, seed: 5 })).toBe(
