@@ -2,7 +2,7 @@
 // PyTorch oracle, and central finite differences in float64.
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { grad, init, numpy as np, random } from "@jax-js/jax";
+import { grad, init, jit, numpy as np, random } from "@jax-js/jax";
 import { Layer, type LayerInput, type Shape } from "@layerlab/spec";
 import { LAYERS } from "../src/layers/registry";
 import type { ApplyContext, ArrayMap, LayerImpl, LayerVars } from "../src/layers/types";
@@ -106,17 +106,23 @@ export function maxRelDiff(a: Plain, b: Plain): number {
 export type GradInputs = { x: np.Array; params: ArrayMap };
 
 /**
- * Compares jax-js's reverse-mode gradient of `sum(apply(x, params).y · r)`
- * (r fixed random) with central differences, for `x` and every parameter, on
- * at most `perTensor` entries of each (chosen with a fixed stride). Returns the
- * worst |analytic − numeric| / (1 + |numeric|). Consumes `inputs`.
+ * Compares jax-js's reverse-mode gradient of `sum(apply(x, params).y · r)` (r fixed random) with central
+ * differences, for `x` and every parameter, on at most `perTensor` entries of each (chosen with a fixed
+ * stride). Returns the worst |analytic − numeric| / (1 + |numeric|). Consumes `inputs` and `state`.
+ *
+ * The difference quotients take a hundred forward passes per layer. Run eagerly, each pass dispatches and
+ * compiles every operation of the layer anew, and a bump built as `arange == idx` bakes its index into a
+ * new kernel each time; so the passes run through one jit-compiled forward, and each bump is a one-hot
+ * array uploaded as data, which keeps every pass on the same compiled kernels. Except with a PRNG key:
+ * jax-js 0.1.25 turns a `random.key(seed)` made inside a jit trace into a different key ([seed, seed]
+ * instead of [0, seed]), so a layer that draws random numbers runs eagerly.
  */
 export function gradCheck(
   layer: Layer,
   inputs: GradInputs,
   state: ArrayMap,
   ctxFor: () => ApplyContext,
-  { eps = 1e-5, perTensor = 24 } = {},
+  { eps, perTensor = 24, eager = false }: { eps: number; perTensor?: number; eager?: boolean },
 ): number {
   const outShape = [inputs.x.shape[0]!, ...implOf(layer).outShape(layer as never, inputs.x.shape.slice(1))];
   const weights = uniform(99, outShape).astype(np.float64);
@@ -126,32 +132,23 @@ export function gradCheck(
     return y.mul(w).sum();
   };
   const analytic = grad(loss)(refInputs(inputs), weights.ref) as GradInputs;
-  // Eager, not jit: jax-js 0.1.25 turns a `random.key(seed)` made inside a jit
-  // trace into a different key ([seed, seed] instead of [0, seed]).
-  const f = (v: GradInputs) => loss(v, weights.ref).item();
+  const forward = eager ? loss : jit(loss);
+  const f = (v: GradInputs) => forward(v, weights.ref).item();
 
   let worst = 0;
-  const tensors: [string, (v: GradInputs) => np.Array, (v: GradInputs, a: np.Array) => GradInputs][] = [
-    ["x", (v) => v.x, (v, a) => ({ ...v, x: a })],
-    ...Object.keys(inputs.params).map(
-      (name) =>
-        [
-          name,
-          (v: GradInputs) => v.params[name]!,
-          (v: GradInputs, a: np.Array) => ({ ...v, params: { ...v.params, [name]: a } }),
-        ] as [string, (v: GradInputs) => np.Array, (v: GradInputs, a: np.Array) => GradInputs],
-    ),
-  ];
-  for (const [, get, put] of tensors) {
-    const base = get(inputs);
-    const size = base.size;
+  for (const name of ["x", ...Object.keys(inputs.params)]) {
+    const get = (v: GradInputs) => (name === "x" ? v.x : v.params[name]!);
+    const put = (v: GradInputs, a: np.Array): GradInputs =>
+      name === "x" ? { ...v, x: a } : { ...v, params: { ...v.params, [name]: a } };
+    const { size, shape } = get(inputs);
     const step = Math.max(1, Math.floor(size / perTensor));
     const analyticGrad = get(analytic).ref.reshape([-1]).dataSync();
     for (let idx = 0; idx < size; idx += step) {
-      const bump = np.arange(size).equal(idx).astype(np.float64).reshape(base.shape).mul(eps);
-      const plus = f(put(refInputs(inputs), get(inputs).ref.add(bump.ref)));
-      const minus = f(put(refInputs(inputs), get(inputs).ref.sub(bump)));
-      const numeric = (plus - minus) / (2 * eps);
+      const oneHot = new Float32Array(size);
+      oneHot[idx] = 1;
+      const bumped = (by: number) =>
+        put(refInputs(inputs), get(inputs).ref.add(np.array(oneHot).reshape(shape).astype(np.float64).mul(by)));
+      const numeric = (f(bumped(eps)) - f(bumped(-eps))) / (2 * eps);
       worst = Math.max(worst, Math.abs(analyticGrad[idx]! - numeric) / (1 + Math.abs(numeric)));
     }
   }

@@ -100,7 +100,8 @@ async function resumeOnRunPage(id: string, shotName: string): Promise<void> {
   const status = page.getByTestId("run-page-status");
   await page.getByRole("button", { name: "Resume" }).click();
   await expect.poll(() => status.textContent(), { timeout: 20_000 }).toMatch(/queued|running|succeeded/);
-  await expect.poll(() => status.textContent(), { timeout: 180_000 }).toBe("succeeded");
+  // A look every quarter second: each costs the page and the runner CPU that the resumed training wants.
+  await expect.poll(() => status.textContent(), { timeout: 180_000, interval: 250 }).toBe("succeeded");
   await expect.poll(() => page.getByTestId("test-accuracy").count(), { timeout: 30_000 }).toBe(1);
   await expect.poll(async () => (await apiRun(id)).status, { timeout: 30_000 }).toBe("succeeded");
   await shot(shotName);

@@ -146,7 +146,8 @@ describe("the registry from the page", () => {
     await row.getByRole("button", { name: "Resume" }).click();
     await expect.poll(() => new URL(page.url()).hash).toBe(`#/run/${serverRunId}`);
     const status = page.getByTestId("run-page-status");
-    await expect.poll(() => status.textContent(), { timeout: 240_000 }).toBe("succeeded");
+    // A look every quarter second: each costs the page and the runner CPU that the resumed training wants.
+    await expect.poll(() => status.textContent(), { timeout: 240_000, interval: 250 }).toBe("succeeded");
     await expect.poll(() => page.getByTestId("test-accuracy").count(), { timeout: 30_000 }).toBe(1);
     await shot(page, "5-resumed-run-succeeded");
 

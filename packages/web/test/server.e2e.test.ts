@@ -40,7 +40,10 @@ describe("studio against the LayerLab server", () => {
     expect(before.status).toBe("running");
 
     await page.reload();
-    await expect.poll(() => page.textContent("[data-testid=run-status]"), { timeout: 240_000 }).toBe("done");
+    // A look every quarter second: each costs the page and the runner CPU that the server's training wants.
+    await expect
+      .poll(() => page.textContent("[data-testid=run-status]"), { timeout: 240_000, interval: 250 })
+      .toBe("done");
     const events = await recordedEvents(runId);
     const batches = events.filter((e) => e.type === "batch").length;
     expect(batches).toBeGreaterThan(1);

@@ -40,7 +40,7 @@ async function openSweepForm(p: Page): Promise<void> {
 /** Waits until the sweep page says every run has finished (minutes on a busy 2-core machine: the server queue trains one at a time). */
 async function waitForSweep(p: Page, runs: number): Promise<void> {
   await expect
-    .poll(() => p.getByTestId("sweep-progress").textContent(), { timeout: 400_000 })
+    .poll(() => p.getByTestId("sweep-progress").textContent(), { timeout: 400_000, interval: 250 })
     .toBe(`${runs} of ${runs} runs finished`);
 }
 
