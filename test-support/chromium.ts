@@ -16,7 +16,7 @@ const FULL_BROWSER = "/usr/bin/chromium";
 /** The executable the tests launch. */
 export const TEST_CHROMIUM = process.env.CHROMIUM_PATH ?? (existsSync(HEADLESS_SHELL) ? HEADLESS_SHELL : FULL_BROWSER);
 
-/** No sandbox (root in a container) and nothing that reaches the network. */
+/** No sandbox (root in a container) and nothing that reaches the network; the benchmarks' browsers use them too. */
 export const TEST_CHROMIUM_ARGS = [
   "--no-sandbox",
   "--disable-background-networking",

@@ -5,6 +5,7 @@
  */
 import { existsSync } from "node:fs";
 import { type Browser, chromium, type Page } from "playwright-core";
+import { TEST_CHROMIUM_ARGS } from "../../test-support/chromium";
 import type { PageOutcome } from "../browser/protocol";
 import { peakRendererRss } from "../peak-rss";
 import { type BenchResult, errorMessage, type RuntimeReport } from "../results";
@@ -15,15 +16,8 @@ import { type BenchServer, serveFiles } from "./server";
 /** Where Debian installs Chromium; `LAYERLAB_CHROMIUM` overrides it. */
 export const DEFAULT_CHROMIUM = "/usr/bin/chromium";
 
-/** Chromium flags of every bench browser: headless, quiet, no network chatter. */
-export const BASE_ARGS = [
-  "--no-sandbox",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--no-first-run",
-  "--disable-quic",
-];
+/** Chromium flags of every bench browser: the tests' (no sandbox, no network chatter). */
+export const BASE_ARGS = TEST_CHROMIUM_ARGS;
 // Without a GPU, SwiftShader (CPU-emulated Vulkan) is the adapter; measured here:
 // --enable-unsafe-webgpu alone already yields it, the rest makes the choice explicit.
 const WEBGPU_ARGS = [
