@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { type Browser, chromium, type LaunchOptions } from "playwright-core";
+import { type Browser, chromium } from "playwright-core";
 
 /*
  * The Chromium the tests drive. Debian's `chromium-headless-shell` is the
@@ -27,11 +27,6 @@ export const TEST_CHROMIUM_ARGS = [
 ];
 
 /** Launches the tests' headless Chromium. */
-export function launchTestChromium(options: LaunchOptions = {}): Promise<Browser> {
-  return chromium.launch({
-    executablePath: TEST_CHROMIUM,
-    headless: true,
-    ...options,
-    args: [...TEST_CHROMIUM_ARGS, ...(options.args ?? [])],
-  });
+export function launchTestChromium(): Promise<Browser> {
+  return chromium.launch({ executablePath: TEST_CHROMIUM, headless: true, args: TEST_CHROMIUM_ARGS });
 }

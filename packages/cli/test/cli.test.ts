@@ -7,6 +7,7 @@ import type { RunInfo, RunMetrics } from "@layerlab/runner";
 import type { TrainEvent } from "@layerlab/spec";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type ProcessOutcome, runProcess } from "../../../bench/subprocess";
 import { runCli } from "../src/program";
 
 // Training, resuming and predicting run the real `layerlab` bin in a subprocess, as a user would, and so
@@ -23,19 +24,8 @@ function cli(...args: string[]) {
 }
 
 /** `cli` without blocking this process, so that a test can run other commands meanwhile. */
-function cliAsync(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: work, timeout: 120_000 });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => {
-      stdout += d;
-    });
-    child.stderr.on("data", (d) => {
-      stderr += d;
-    });
-    child.on("close", (code) => done({ code, stdout, stderr }));
-  });
+function cliAsync(...args: string[]): Promise<ProcessOutcome> {
+  return runProcess(process.execPath, [BIN, ...args], { cwd: work, timeoutMs: 120_000 });
 }
 
 /** Runs the program the bin runs, in this process and in `work`: its exit code and what it wrote. */

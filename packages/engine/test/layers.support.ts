@@ -146,9 +146,10 @@ export function gradCheck(
     for (let idx = 0; idx < size; idx += step) {
       const oneHot = new Float32Array(size);
       oneHot[idx] = 1;
-      const bumped = (by: number) =>
-        put(refInputs(inputs), get(inputs).ref.add(np.array(oneHot).reshape(shape).astype(np.float64).mul(by)));
-      const numeric = (f(bumped(eps)) - f(bumped(-eps))) / (2 * eps);
+      const unit = np.array(oneHot).reshape(shape).astype(np.float64);
+      const plus = f(put(refInputs(inputs), get(inputs).ref.add(unit.ref.mul(eps))));
+      const minus = f(put(refInputs(inputs), get(inputs).ref.sub(unit.mul(eps))));
+      const numeric = (plus - minus) / (2 * eps);
       worst = Math.max(worst, Math.abs(analyticGrad[idx]! - numeric) / (1 + Math.abs(numeric)));
     }
   }

@@ -105,9 +105,7 @@ export async function startPreview(outDir: string): Promise<{ url: string; close
 }
 
 /** Launches the tests' headless Chromium (test-support/chromium.ts says which). */
-export function launchChromium(): Promise<Browser> {
-  return launchTestChromium();
-}
+export const launchChromium = launchTestChromium;
 
 /**
  * A new page that records console errors and uncaught exceptions. Its

@@ -168,9 +168,7 @@ export class JobQueue implements RunQueue {
       return thread!;
     }
     // No more threads than slots: an idle one that suits no job now makes room for this one.
-    while (this.#idle.length > 0 && this.#running.size + this.#idle.length >= this.opts.maxConcurrent) {
-      void this.#endThread(this.#idle.shift()!);
-    }
+    this.#trimIdle(this.opts.maxConcurrent - 1);
     const worker = new Worker(WORKER_URL, { workerData: { wasmThreads } satisfies JobThreadData });
     const thread: JobThread = { worker, wasmThreads, alive: true };
     worker.on("exit", () => {
@@ -199,7 +197,14 @@ export class JobQueue implements RunQueue {
     // An idle thread does not keep the process alive.
     thread.worker.unref();
     this.#idle.push(thread);
-    while (this.#running.size + this.#idle.length > this.opts.maxConcurrent) void this.#endThread(this.#idle.shift()!);
+    this.#trimIdle(this.opts.maxConcurrent);
+  }
+
+  /** Ends the longest idle threads until running and idle threads number at most `most`. */
+  #trimIdle(most: number): void {
+    while (this.#idle.length > 0 && this.#running.size + this.#idle.length > most) {
+      void this.#endThread(this.#idle.shift()!);
+    }
   }
 
   #pump(): void {
