@@ -1,6 +1,5 @@
 #!/usr/bin/env node
-// Runs the TypeScript entry through tsx, so `npx layerlab` works in the repo without a build step.
-import { register } from "tsx/esm/api";
+// Runs the TypeScript entry from a bundle rebuilt whenever a source file changes, so `npx layerlab` works in the repo without a build step.
+import { importTypeScript } from "@layerlab/launch";
 
-register();
-await import("../src/main.ts");
+await importTypeScript(new URL("../src/main.ts", import.meta.url));

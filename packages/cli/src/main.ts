@@ -2,7 +2,7 @@ import { enableWasmThreads } from "@layerlab/engine/node";
 import { wasmThreadsForCommandLine } from "./threads";
 
 /*
- * The `layerlab` entry point (bin/layerlab.js runs it through tsx). The exit
+ * The `layerlab` entry point (bin/layerlab.js loads it from a cached bundle). The exit
  * code is set rather than forced, so that pending writes reach the terminal.
  */
 // A closed pipe (`layerlab runs list | head`) ends the output, not the program with a stack trace.

@@ -1,7 +1,7 @@
 import { ConfigError } from "./config";
 import { startServer } from "./server";
 
-// `npm start -w @layerlab/server` / `tsx packages/server/src/main.ts`: configuration from the environment.
+// `npm start -w @layerlab/server` (bin/layerlab-server.js): configuration from the environment.
 startServer().then(
   ({ url }) => process.stdout.write(`LayerLab server listening on ${url}\n`),
   (err: Error) => {

@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
-/** The server's entry, run as `node --import tsx` so that the child is one process (a signal reaches the server itself). */
-const MAIN = fileURLToPath(new URL("../src/main.ts", import.meta.url));
+/** The server's own bin: one process, so a signal reaches the server itself. */
+const SERVER_BIN = fileURLToPath(new URL("../bin/layerlab-server.js", import.meta.url));
 
 /** A server running in a child process. */
 export interface ChildServer {
@@ -21,12 +21,12 @@ export interface ChildExit {
 }
 
 /**
- * Starts `src/main.ts` in a child process with `env` added to this process's
+ * Starts the server's bin in a child process with `env` added to this process's
  * environment (PORT=0 unless given) and resolves once it prints its URL;
  * rejects with its output when it exits first.
  */
 export function spawnServer(env: Record<string, string>, timeoutMs = 60_000): Promise<ChildServer> {
-  const child = spawn(process.execPath, ["--import", "tsx", MAIN], {
+  const child = spawn(process.execPath, [SERVER_BIN], {
     env: { ...process.env, PORT: "0", HOST: "127.0.0.1", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });

@@ -1,5 +1,4 @@
-// Worker threads start without the TypeScript loader the CLI runs under; register tsx, then load the thread.
-import { register } from "tsx/esm/api";
+// Worker threads start without a TypeScript loader: load the entry from its cached bundle (@layerlab/launch).
+import { importTypeScript } from "@layerlab/launch";
 
-register();
-await import("./train-thread.ts");
+await importTypeScript(new URL("./train-thread.ts", import.meta.url));

@@ -3,7 +3,7 @@ import { wasmThreadsFor } from "@layerlab/engine/node";
 import type { TrainEvent } from "@layerlab/spec";
 import type { TrainJob, TrainThreadCommand, TrainThreadData, TrainThreadMessage } from "./thread-messages";
 
-/** The training thread's entry: a bootstrap that registers tsx, then loads train-thread.ts. */
+/** The training thread's entry: a bootstrap that loads train-thread.ts from its cached bundle. */
 const THREAD_URL = new URL("./train-thread-boot.mjs", import.meta.url);
 
 /** How a job ended in its thread: null refusal when the runner ended it (its terminal event was posted). */

@@ -1,5 +1,4 @@
-// Worker threads start without the TypeScript loader the server runs under; register tsx, then load the computation.
-import { register } from "tsx/esm/api";
+// Worker threads start without a TypeScript loader: load the entry from its cached bundle (@layerlab/launch).
+import { importTypeScript } from "@layerlab/launch";
 
-register();
-await import("./epoch-view-worker.ts");
+await importTypeScript(new URL("./epoch-view-worker.ts", import.meta.url));

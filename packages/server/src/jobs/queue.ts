@@ -11,7 +11,7 @@ import type { JobInput, JobThreadData, ServerMessage, WorkerMessage } from "./jo
 import { matchRunJsonStatus } from "./run-json-status";
 import type { RunQueue } from "./run-queue";
 
-/** Where the worker entry lives: a bootstrap that registers tsx, then loads worker.ts. */
+/** Where the worker entry lives: a bootstrap that loads worker.ts from its cached bundle. */
 const WORKER_URL = new URL("./worker-boot.mjs", import.meta.url);
 
 /** How long an aborted job may take to stop cleanly before its thread is terminated. */

@@ -1,5 +1,4 @@
-// Worker threads start without the TypeScript loader the server runs under; register tsx, then load the job.
-import { register } from "tsx/esm/api";
+// Worker threads start without a TypeScript loader: load the entry from its cached bundle (@layerlab/launch).
+import { importTypeScript } from "@layerlab/launch";
 
-register();
-await import("./worker.ts");
+await importTypeScript(new URL("./worker.ts", import.meta.url));

@@ -7,7 +7,7 @@ import type { JobThreadData, ServerMessage, WorkerMessage } from "./job-types";
  * so a CNN's training never blocks the server's event loop, and a crash (or
  * an abort that does not stop in time) takes only this thread. The thread
  * stays loaded for the server's next job that wants the same Wasm threads:
- * starting one (tsx, the runner, jax-js) costs seconds, and so does drawing
+ * starting one (the runner, jax-js) costs a second, and so does drawing
  * the built-in shapes, which it keeps for the next job (run-job.ts).
  */
 
