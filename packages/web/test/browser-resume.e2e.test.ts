@@ -7,7 +7,7 @@ import { serveStudio } from "./harness";
 /*
  * Resuming browser runs from the page, against the real LayerLab server: a
  * browser run keeps a resume point (weights, optimizer state, progress) on the
- * server at every epoch end; one aborted in its second epoch, and one whose
+ * server at every epoch end; one aborted after its first epoch, and one whose
  * tab reloaded mid-run (which the next page records as interrupted), resume in
  * the tab from that point and end with the very weights an uninterrupted run
  * of the same configuration ends with, their events numbered on and their
@@ -18,7 +18,7 @@ const SHOTS = "/tmp/shots/resume";
 const VIEWPORT = { width: 1440, height: 900 };
 const EPOCHS = 3;
 const LIMIT = 400;
-/** Small batches: many steps an epoch (200), so an abort or a reload lands inside the run, not after it. */
+/** Small batches: many steps an epoch (180), so an abort or a reload lands inside the run, not after it. */
 const BATCH = 2;
 const studio = serveStudio("browser-resume", { server: true });
 let page: Page;
@@ -61,8 +61,11 @@ async function recordedEvents(id: string): Promise<RecordedEvent[]> {
 
 const shot = (name: string) => page.screenshot({ path: `${SHOTS}/${name}.png` });
 
-/** Starts the tiny configuration in this browser; a copy when the registry has a run of it already. Returns its id. */
-async function startBrowserRun(copy: boolean): Promise<string> {
+/**
+ * Starts the tiny configuration in this browser (a copy when the registry has a run of it already) and
+ * returns its id; with `pastFirstEpoch`, only once the page shows it training after its first epoch.
+ */
+async function startBrowserRun(copy: boolean, opts: { pastFirstEpoch?: boolean } = {}): Promise<string> {
   const before = await browserRunIds();
   await page.goto(`${url}/#/train`);
   const server = page.getByRole("radio", { name: /Server/ });
@@ -77,15 +80,27 @@ async function startBrowserRun(copy: boolean): Promise<string> {
     await expect.poll(() => prompt.count(), { timeout: 20_000 }).toBe(1);
     await prompt.getByRole("button", { name: "Train a new copy" }).click();
   }
+  // Watched from the click on, before the registry is asked: the run may be seconds from its end by then.
+  if (opts.pastFirstEpoch) await waitPastFirstEpoch();
   await expect.poll(async () => (await browserRunIds()).length, { timeout: 20_000 }).toBe(before.length + 1);
   return (await browserRunIds()).find((id) => !before.includes(id))!;
 }
 
-/** Waits until the page shows the run training its second epoch. */
-async function waitForSecondEpoch(): Promise<void> {
+/**
+ * Waits until the page shows the run training an epoch after its first (so epoch 1's resume point is
+ * being kept) and not yet done; "done" fails the wait at once, since the run then ended too soon to
+ * be interrupted.
+ */
+async function waitPastFirstEpoch(): Promise<void> {
+  const laterEpoch = page.getByText(new RegExp(`Epoch [2-${EPOCHS}] of ${EPOCHS}`));
+  const stage = async () => {
+    if ((await page.textContent("[data-testid=run-status]")) === "done") return "done before it could be interrupted";
+    return (await laterEpoch.count()) > 0 ? "past its first epoch" : "in its first epoch";
+  };
   await expect
-    .poll(async () => page.getByText(`Epoch 2 of ${EPOCHS}`).count(), { timeout: 120_000, interval: 20 })
-    .toBeGreaterThan(0);
+    .poll(stage, { timeout: 120_000, interval: 20 })
+    .toMatch(/^(past its first epoch|done before it could be interrupted)$/);
+  expect(await stage()).not.toBe("done before it could be interrupted");
 }
 
 /** Waits until epoch 1's resume point is on the server. */
@@ -142,11 +157,10 @@ describe("resuming browser runs from the page", () => {
     expect(uninterrupted.length).toBeGreaterThan(1000);
   });
 
-  it("resumes a run aborted in its second epoch and ends with the uninterrupted run's weights", {
+  it("resumes a run aborted after its first epoch and ends with the uninterrupted run's weights", {
     timeout: 300_000,
   }, async () => {
-    const id = await startBrowserRun(true);
-    await waitForSecondEpoch();
+    const id = await startBrowserRun(true, { pastFirstEpoch: true });
     await page.getByRole("button", { name: "Abort" }).click();
     await expect.poll(async () => (await apiRun(id)).status, { timeout: 30_000 }).toBe("aborted");
     // Uploaded before the abort was recorded.
@@ -172,8 +186,7 @@ describe("resuming browser runs from the page", () => {
   it("records a run whose tab reloaded mid-run as interrupted, and resumes it to the same weights", {
     timeout: 300_000,
   }, async () => {
-    const id = await startBrowserRun(true);
-    await waitForSecondEpoch();
+    const id = await startBrowserRun(true, { pastFirstEpoch: true });
     await waitForResumePoint(id);
     expect((await apiRun(id)).status).toBe("running");
     await page.reload();
