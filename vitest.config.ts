@@ -1,7 +1,12 @@
 import { defineConfig } from "vitest/config";
 
+/** The packages whose suites run in the "fast-shared" project (see there). */
+const SHARED_MODULE_SUITES = ["server", "cli", "spec", "api", "data-core", "data-node", "report", "launch"].map(
+  (name) => `packages/${name}/test/**/*.test.ts`,
+);
+
 // One runner for every package. The "slow" project holds suites that train on
-// real MNIST; CI runs both, `npm run test:fast` skips it while iterating.
+// real MNIST; CI runs every project, `npm run test:fast` skips the slow one while iterating.
 export default defineConfig({
   test: {
     // Two files at a time on a 2-core machine: end-to-end files spend much of their time waiting on
@@ -10,10 +15,25 @@ export default defineConfig({
     maxWorkers: 2,
     projects: [
       {
+        // Suites that share one module instance per Vitest worker: each file's imports (the server,
+        // Fastify, zod's schemas) are evaluated once per worker instead of once per file, which was
+        // a third of these files' CPU. Any state they keep is per server instance or per folder. Not the
+        // engine's and exporter's own suites: they drive jax-js's Wasm backend hard, and one backend
+        // shared across files stopped linking its kernels partway (a LinkError on its memory).
+        test: {
+          name: "fast-shared",
+          include: SHARED_MODULE_SUITES,
+          exclude: ["packages/*/test/**/*.slow.test.ts"],
+          isolate: false,
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
         test: {
           name: "fast",
           include: ["packages/*/test/**/*.test.ts", "bench/**/*.test.ts"],
-          exclude: ["packages/*/test/**/*.slow.test.ts"],
+          exclude: ["packages/*/test/**/*.slow.test.ts", ...SHARED_MODULE_SUITES],
           // One studio build per run, shared by every end-to-end file (made by the first that needs it).
           globalSetup: ["packages/web/test/shared-build.global.ts"],
           testTimeout: 60_000,
@@ -39,6 +59,7 @@ export default defineConfig({
             "packages/server/test/stale-models.test.ts",
           ],
           globalSetup: ["packages/server/test/postgres/postgres.global.ts"],
+          isolate: false,
           testTimeout: 60_000,
           hookTimeout: 60_000,
         },
