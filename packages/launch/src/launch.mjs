@@ -1,6 +1,7 @@
 // @ts-check
 import { createHash, randomBytes } from "node:crypto";
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { build, version as esbuildVersion } from "esbuild";
@@ -22,7 +23,7 @@ import { build, version as esbuildVersion } from "esbuild";
 /** Stamps and bundles older than this are removed when a newer bundle is written (a running process may still load its chunks). */
 const STALE_MS = 24 * 60 * 60 * 1000;
 /** Bumped when the bundle's shape changes, so bundles from an older launcher are not reused. */
-const LAUNCHER_VERSION = 1;
+const LAUNCHER_VERSION = 2;
 
 /**
  * Imports a TypeScript module (a `file:` URL) through a bundle of it cached
@@ -35,12 +36,21 @@ const LAUNCHER_VERSION = 1;
  */
 export async function importTypeScript(entry, options = {}) {
   const entryPath = fileURLToPath(entry);
-  const cacheDir = options.cacheDir ?? (await defaultCacheDir(entryPath));
-  const slot = join(cacheDir, `${basename(entryPath).replace(/\.[mc]?tsx?$/, "")}-${digest(entryPath).slice(0, 12)}`);
-  const bundleDir = (await freshBundle(slot)) ?? (await writeBundle(entryPath, slot));
+  const slotName = `${basename(entryPath).replace(/\.[mc]?tsx?$/, "")}-${digest(entryPath).slice(0, 12)}`;
+  const slot = join(options.cacheDir ?? (await defaultCacheDir(entryPath)), slotName);
+  const bundleDir = await bundleIn(entryPath, slot).catch((err) => {
+    // A checkout the user cannot write to (installed by root, a read-only mount) still runs, from a bundle in the temp folder.
+    if (options.cacheDir || !["EACCES", "EPERM", "EROFS"].includes(err.code)) throw err;
+    return bundleIn(entryPath, join(tmpdir(), `layerlab-launch-${process.getuid?.() ?? "user"}`, slotName));
+  });
   // Stack traces name the TypeScript files and lines, as they did under tsx.
   process.setSourceMapsEnabled(true);
   return import(pathToFileURL(join(bundleDir, outputName(entryPath))).href);
+}
+
+/** The folder of a current bundle of the entry in `slot`, built first when there is none. */
+async function bundleIn(entryPath, slot) {
+  return (await freshBundle(slot)) ?? (await writeBundle(entryPath, slot));
 }
 
 /** `<package>/node_modules/.cache/layerlab-launch`, the package being the nearest folder above the entry with a package.json. */
@@ -59,12 +69,15 @@ async function freshBundle(slot) {
   } catch {
     return null;
   }
-  if (manifest.launcher !== LAUNCHER_VERSION || manifest.esbuild !== esbuildVersion) return null;
+  if (manifest?.launcher !== LAUNCHER_VERSION || manifest.esbuild !== esbuildVersion) return null;
+  if (!Array.isArray(manifest.inputs) || typeof manifest.bundle !== "string") return null;
   const current = await Promise.all(manifest.inputs.map(([path]) => stampOf(path)));
   const unchanged = current.every(
     (s, i) => s !== null && s[1] === manifest.inputs[i][1] && s[2] === manifest.inputs[i][2],
   );
-  return unchanged ? join(slot, manifest.bundle) : null;
+  const bundleDir = join(slot, manifest.bundle);
+  // A cache folder cleaned by hand can keep the manifest and lose the bundle.
+  return unchanged && (await exists(join(bundleDir, manifest.entry))) ? bundleDir : null;
 }
 
 /**
@@ -105,7 +118,13 @@ async function writeBundle(entryPath, slot) {
       if (err.code !== "ENOTEMPTY" && err.code !== "EEXIST") throw err;
       await rm(scratch, { recursive: true, force: true });
     });
-    const manifest = { launcher: LAUNCHER_VERSION, esbuild: esbuildVersion, bundle, inputs };
+    const manifest = {
+      launcher: LAUNCHER_VERSION,
+      esbuild: esbuildVersion,
+      bundle,
+      entry: outputName(entryPath),
+      inputs,
+    };
     const manifestScratch = `${scratch}.json`;
     await writeFile(manifestScratch, JSON.stringify(manifest));
     await rename(manifestScratch, join(slot, "manifest.json"));

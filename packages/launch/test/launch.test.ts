@@ -47,7 +47,7 @@ describe("importTypeScript", () => {
     );
     await write(
       "src/main.ts",
-      "import { recorded } from 'recorder';\nimport { square } from './shape';\nexport const answer: string = `${square.sides} ${recorded}`;\n",
+      "import { recorded } from 'recorder';\nimport { square } from './shape';\nexport const answer: string = square.sides + ' ' + recorded;\n",
     );
     const module = await importTypeScript(entryUrl("src/main.ts"));
     expect(module.answer).toBe("4 from node_modules");
@@ -100,6 +100,19 @@ describe("importTypeScript", () => {
     const later = new Date(Date.now() + 5_000);
     await utimes(value, later, later);
     expect((await importTypeScript(entryUrl("src/main.ts"))).value).toBe(2);
+  });
+
+  it("rebuilds a bundle whose folder was removed while its manifest stayed, and ignores a manifest it cannot read", async () => {
+    await write("src/main.ts", "export const n: number = 3;\n");
+    expect((await importTypeScript(entryUrl("src/main.ts"))).n).toBe(3);
+    const cache = join(root, "node_modules/.cache/layerlab-launch");
+    const slot = join(cache, (await readdir(cache))[0]!);
+    const bundle = (await readdir(slot)).find((name) => name.startsWith("b-"))!;
+    await rm(join(slot, bundle), { recursive: true });
+    expect((await importTypeScript(entryUrl("src/main.ts"))).n).toBe(3);
+    await writeFile(join(slot, "manifest.json"), "{ not json");
+    expect((await importTypeScript(entryUrl("src/main.ts"))).n).toBe(3);
+    expect(JSON.parse(await readFile(join(slot, "manifest.json"), "utf8")).bundle).toBe(bundle);
   });
 
   it("keeps a dynamic import lazy: a package it imports loads after the code before it ran", async () => {
