@@ -1,7 +1,7 @@
 import { defineConfig } from "vitest/config";
 
 /** The packages whose suites run in the "fast-shared" project (see there). */
-const SHARED_MODULE_SUITES = ["server", "cli", "spec", "api", "data-core", "data-node", "report", "launch"].map(
+const SHARED_MODULE_SUITES = ["server", "cli", "web", "spec", "api", "data-core", "data-node", "report", "launch"].map(
   (name) => `packages/${name}/test/**/*.test.ts`,
 );
 
@@ -16,14 +16,17 @@ export default defineConfig({
     projects: [
       {
         // Suites that share one module instance per Vitest worker: each file's imports (the server,
-        // Fastify, zod's schemas) are evaluated once per worker instead of once per file, which was
-        // a third of these files' CPU. Any state they keep is per server instance or per folder. Not the
-        // engine's and exporter's own suites: they drive jax-js's Wasm backend hard, and one backend
-        // shared across files stopped linking its kernels partway (a LinkError on its memory).
+        // Fastify, Playwright, zod's schemas) are evaluated once per worker instead of once per file,
+        // which was a third of the server suites' CPU. What they start (servers, browsers, folders) is
+        // their own. Not the engine's, exporter's and runner's suites (the "fast" project): they drive
+        // jax-js's Wasm backend hard, and one backend shared across their files stopped linking its
+        // kernels partway (a LinkError on its memory).
         test: {
           name: "fast-shared",
           include: SHARED_MODULE_SUITES,
           exclude: ["packages/*/test/**/*.slow.test.ts"],
+          // One studio build per run, shared by every end-to-end file (made by the first that needs it).
+          globalSetup: ["packages/web/test/shared-build.global.ts"],
           isolate: false,
           testTimeout: 60_000,
           hookTimeout: 60_000,
@@ -34,8 +37,6 @@ export default defineConfig({
           name: "fast",
           include: ["packages/*/test/**/*.test.ts", "bench/**/*.test.ts"],
           exclude: ["packages/*/test/**/*.slow.test.ts", ...SHARED_MODULE_SUITES],
-          // One studio build per run, shared by every end-to-end file (made by the first that needs it).
-          globalSetup: ["packages/web/test/shared-build.global.ts"],
           testTimeout: 60_000,
           hookTimeout: 60_000,
         },

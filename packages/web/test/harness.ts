@@ -18,7 +18,7 @@ export const RESULTS_DIR = fileURLToPath(new URL("../test-results/", import.meta
 
 /**
  * The app's production build, never packages/web/dist (so files running in
- * parallel never empty each other's build). Under the fast project's
+ * parallel never empty each other's build). Under the fast-shared project's
  * globalSetup (shared-build.global.ts) every file of a run serves the one
  * build the first of them made, and `remove` leaves it to the globalSetup;
  * elsewhere each call builds into a fresh temporary folder that `remove` deletes.

@@ -1,5 +1,5 @@
 /**
- * Vitest globalSetup of the fast project: one folder, for the whole run, in
+ * Vitest globalSetup of the fast-shared project: one folder, for the whole run, in
  * which the first end-to-end file that needs the studio builds it and every
  * other file then serves that same build (harness.ts `buildApp`). A
  * production build takes tens of seconds on a 2-core machine and a dozen
