@@ -20,7 +20,7 @@ import { build, version as esbuildVersion } from "esbuild";
  * before a dependency loads (jax-js fixes its memory model when it starts) still runs first.
  */
 
-/** Stamps and bundles older than this are removed when a newer bundle is written (a running process may still load its chunks). */
+/** Other bundles and scratch files older than this are removed when a newer bundle is written (a running process may still load its chunks). */
 const STALE_MS = 24 * 60 * 60 * 1000;
 /** Bumped when the bundle's shape changes, so bundles from an older launcher are not reused. */
 const LAUNCHER_VERSION = 2;
@@ -56,7 +56,7 @@ async function bundleIn(entryPath, slot) {
 /** `<package>/node_modules/.cache/layerlab-launch`, the package being the nearest folder above the entry with a package.json. */
 async function defaultCacheDir(entryPath) {
   for (let dir = dirname(entryPath); ; dir = dirname(dir)) {
-    if (await exists(join(dir, "package.json"))) return join(dir, "node_modules", ".cache", "layerlab-launch");
+    if (await stampOf(join(dir, "package.json"))) return join(dir, "node_modules", ".cache", "layerlab-launch");
     if (dirname(dir) === dir) return join(dirname(entryPath), "node_modules", ".cache", "layerlab-launch");
   }
 }
@@ -77,7 +77,7 @@ async function freshBundle(slot) {
   );
   const bundleDir = join(slot, manifest.bundle);
   // A cache folder cleaned by hand can keep the manifest and lose the bundle.
-  return unchanged && (await exists(join(bundleDir, manifest.entry))) ? bundleDir : null;
+  return unchanged && (await stampOf(join(bundleDir, manifest.entry))) ? bundleDir : null;
 }
 
 /**
@@ -190,10 +190,6 @@ async function removeStale(slot, keep) {
 async function stampOf(path) {
   const info = await stat(path).catch(() => null);
   return info ? [path, info.mtimeMs, info.size] : null;
-}
-
-async function exists(path) {
-  return (await stat(path).catch(() => null)) !== null;
 }
 
 function outputName(entryPath) {
