@@ -1,6 +1,7 @@
 import { generateShapes } from "@layerlab/data-core";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_DATASET, type ShapesChoice } from "../src/data/datasets";
+import { cachedShapes, drawnShapes } from "../src/data/shapesCache";
 import { initialStudio } from "../src/state/studio";
 import { localFingerprint } from "../src/train/browserRuns";
 import { serverDatasetId } from "../src/train/serverRuns";
@@ -46,5 +47,27 @@ describe("the page's shapes and the server's built-in shapes", () => {
     const builtin = localFingerprint(studioOn(DEFAULT_DATASET));
     expect(builtin).toMatch(/^[0-9a-f]{64}$/);
     expect(new Set([fewer, reseeded, builtin]).size).toBe(3);
+  });
+});
+
+describe("the shapes each realm keeps", () => {
+  // Seeds no other test uses: this project's files share module instances, so the cache may hold another file's set.
+  const small = (seed: number): ShapesChoice => ({ ...DEFAULT_DATASET, countPerClass: 10, seed });
+
+  it("says whether this realm has drawn a set, without drawing one", () => {
+    expect(drawnShapes(small(9001))).toBeNull();
+    const drawn = cachedShapes(small(9001));
+    expect(drawnShapes(small(9001))).toBe(drawn);
+    expect(cachedShapes(small(9001))).toBe(drawn);
+    expect(drawnShapes(small(9002))).toBeNull();
+  });
+
+  it("keeps the set the page drew instead of drawing it again, as a training worker does", () => {
+    const { kind: _kind, ...options } = small(9003);
+    const fromPage = generateShapes(options);
+    expect(cachedShapes(small(9003), fromPage)).toBe(fromPage);
+    expect(cachedShapes(small(9003))).toBe(fromPage);
+    // A set handed over for options this realm already holds changes nothing.
+    expect(cachedShapes(small(9003), generateShapes(options))).toBe(fromPage);
   });
 });

@@ -78,7 +78,7 @@ async function startTraining(msg: Extract<ToWorker, { type: "train" }>) {
   }
   let dataset: Dataset;
   if (msg.dataset.kind === "shapes") {
-    dataset = cachedShapes(msg.dataset);
+    dataset = cachedShapes(msg.dataset, msg.shapes);
   } else if (msg.serverData) {
     dataset = decodeDatasetPayload(msg.serverData, msg.dataset.id);
   } else {

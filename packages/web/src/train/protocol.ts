@@ -1,3 +1,4 @@
+import type { Dataset } from "@layerlab/data-core";
 import type { Evaluation, SaliencyMap, SaliencyRequest } from "@layerlab/engine";
 import type { Backend, LayerCost, ModelSpecInput, TrainEvent, TrainingConfigInput } from "@layerlab/spec";
 import type { DatasetChoice } from "../data/datasets";
@@ -38,6 +39,8 @@ export type ToWorker =
       dataset: DatasetChoice;
       limit?: number;
       serverData?: ArrayBuffer;
+      /** The generated shapes of `dataset`, when the page has drawn them already: the worker keeps them instead of drawing them. */
+      shapes?: Dataset;
       /** Continues a run from its resume point (resumePoint.ts) instead of starting it afresh. */
       resume?: ResumeFrom;
     }

@@ -3,6 +3,7 @@ import { prefersWasmThreads } from "@layerlab/engine/threads";
 import type { Backend, DeadUnits, LayerCost, ModelSpecInput, TrainEvent } from "@layerlab/spec";
 import { TERMINAL_EVENT_TYPES } from "@layerlab/spec";
 import { appendEvent, emptySeries, type RunSeries } from "../charts/series";
+import { drawnShapes } from "../data/shapesCache";
 import type { Studio } from "../state/studio";
 import type {
   EpochViewAnswer,
@@ -350,6 +351,8 @@ export class Trainer {
     };
     if (opts.limit) msg.limit = opts.limit;
     if (opts.serverData) msg.serverData = opts.serverData;
+    const shapes = studio.dataset.kind === "shapes" ? drawnShapes(studio.dataset) : null;
+    if (shapes) msg.shapes = shapes;
     if (opts.resume) msg.resume = opts.resume;
     // A model loaded for viewing under this id is replaced by the run's own.
     if (this.#loads.delete(id)) this.#send({ type: "unload", runId: id }, this.#modeOf(id));
