@@ -14,7 +14,7 @@ describe("MNIST (slow)", () => {
         learningRate: 1e-3,
         schedule: "cosine",
         batchSize: 64,
-        epochs: 6,
+        epochs: 4,
         validationSplit: 0.1,
         seed: 0,
       },
