@@ -4,6 +4,12 @@ import { defineConfig } from "vitest/config";
 const SHARED_MODULE_SUITES = ["server", "cli", "web", "spec", "api", "data-core", "data-node", "report", "launch"].map(
   (name) => `packages/${name}/test/**/*.test.ts`,
 );
+/** The suites of the "engine-shared" project (see there). */
+const SHARED_ENGINE_SUITES = [
+  "packages/engine/test/**/*.test.ts",
+  "packages/runner/test/**/*.test.ts",
+  "bench/**/*.test.ts",
+];
 
 // One runner for every package. The "slow" project holds suites that train on
 // real MNIST; CI runs every project, `npm run test:fast` skips the slow one while iterating.
@@ -18,9 +24,7 @@ export default defineConfig({
         // Suites that share one module instance per Vitest worker: each file's imports (the server,
         // Fastify, Playwright, zod's schemas) are evaluated once per worker instead of once per file,
         // which was a third of the server suites' CPU. What they start (servers, browsers, folders) is
-        // their own. Not the engine's, exporter's and runner's suites (the "fast" project): they drive
-        // jax-js's Wasm backend hard, and one backend shared across their files stopped linking its
-        // kernels partway (a LinkError on its memory).
+        // their own. The engine's suites share theirs in a project of their own, "engine-shared".
         test: {
           name: "fast-shared",
           include: SHARED_MODULE_SUITES,
@@ -33,10 +37,27 @@ export default defineConfig({
         },
       },
       {
+        // The engine's, runner's and benchmark's suites, sharing one jax-js per Vitest worker (a third less
+        // CPU than a fresh one per file). Nothing here may define a global `Worker`: jax-js reads it when it
+        // compiles each kernel, and kernels compiled for a worker pool's shared memory cannot link to the
+        // unshared memory its backend was made with (a LinkError in every later file of that worker).
+        test: {
+          name: "engine-shared",
+          include: SHARED_ENGINE_SUITES,
+          exclude: ["packages/*/test/**/*.slow.test.ts"],
+          isolate: false,
+          setupFiles: ["test-support/no-global-worker.setup.ts"],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        // Each file in a fresh module graph: the exporter's suites load onnxruntime-web, whose threaded
+        // Wasm build defines a global `Worker` in Node (see "engine-shared").
         test: {
           name: "fast",
-          include: ["packages/*/test/**/*.test.ts", "bench/**/*.test.ts"],
-          exclude: ["packages/*/test/**/*.slow.test.ts", ...SHARED_MODULE_SUITES],
+          include: ["packages/*/test/**/*.test.ts"],
+          exclude: ["packages/*/test/**/*.slow.test.ts", ...SHARED_MODULE_SUITES, ...SHARED_ENGINE_SUITES],
           testTimeout: 60_000,
           hookTimeout: 60_000,
         },
