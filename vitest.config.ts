@@ -55,7 +55,7 @@ export default defineConfig({
         // Each file in a fresh module graph: the exporter's suites load onnxruntime-web, whose threaded
         // Wasm build defines a global `Worker` in Node (see "engine-shared").
         test: {
-          name: "fast",
+          name: "isolated",
           include: ["packages/*/test/**/*.test.ts"],
           exclude: ["packages/*/test/**/*.slow.test.ts", ...SHARED_MODULE_SUITES, ...SHARED_ENGINE_SUITES],
           testTimeout: 60_000,

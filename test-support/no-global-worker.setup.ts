@@ -9,7 +9,7 @@ afterAll(() => {
   if (typeof (globalThis as { Worker?: unknown }).Worker !== "undefined") {
     throw new Error(
       "this file left a global `Worker` defined, which breaks jax-js for every later file sharing this Vitest " +
-        "worker: move it to the isolated 'fast' project in vitest.config.ts, or undefine `Worker` when it ends",
+        "worker: move it to the 'isolated' project in vitest.config.ts, or undefine `Worker` when it ends",
     );
   }
 });

@@ -4,7 +4,7 @@ import { runServerExpectingExit } from "./child-server";
 import { api, startTestServer, type TestServer } from "./helpers";
 import { registryOnPostgres } from "./postgres/database";
 
-// Runs in the "fast" project (SQLite) and in the "postgres" project (its own PostgreSQL cluster).
+// Runs in the "fast-shared" project (SQLite) and in the "postgres" project (its own PostgreSQL cluster).
 let server: TestServer;
 beforeAll(async () => {
   server = await startTestServer();

@@ -94,7 +94,13 @@ async function startBrowserRun(copy: boolean, opts: { pastFirstEpoch?: boolean }
 async function waitPastFirstEpoch(): Promise<void> {
   const training = page.locator("[data-testid=dashboard][data-status=running]");
   const laterEpoch = training.getByText(new RegExp(`Epoch [2-${EPOCHS}] of ${EPOCHS}`));
-  await expect.poll(() => laterEpoch.count(), { timeout: 120_000, interval: 20 }).toBeGreaterThan(0);
+  await expect
+    .poll(() => laterEpoch.count(), {
+      timeout: 120_000,
+      interval: 20,
+      message: "no running dashboard showed a later epoch: did the run end before it could be interrupted?",
+    })
+    .toBeGreaterThan(0);
 }
 
 /** Waits until epoch 1's resume point is on the server. */

@@ -29,7 +29,7 @@ function optionsOf({ shapes, size, countPerClass, seed }: Omit<ShapesChoice, "ki
   return { shapes, size, countPerClass, seed };
 }
 
+/** The generator's options as a string: optionsOf fixes their order. */
 function keyOf(choice: Omit<ShapesChoice, "kind">): string {
-  const { shapes, size, countPerClass, seed } = optionsOf(choice);
-  return JSON.stringify([shapes, size, countPerClass, seed]);
+  return JSON.stringify(optionsOf(choice));
 }
