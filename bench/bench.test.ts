@@ -79,9 +79,9 @@ describe("npm run bench --json", () => {
   }, 300_000);
 
   it("trains with the engine inside headless Chromium, on Wasm (threaded for conv nets) and on WebGPU", () => {
-    // The engine's browser path: the page is cross-origin isolated, so a conv net gets jax-js's Wasm
-    // worker pool while a dense net stays on one thread (the studio's policy). CI installs Debian's
-    // chromium, so no skip here.
+    // The engine's browser path: the page is cross-origin isolated, so the CNN's convolutions run on the
+    // engine's own kernels with a helper worker while a dense net stays on one thread (the studio's
+    // policy). CI installs Debian's chromium, so no skip here.
     const wasm = bench(["--json", "--only", "chromium-wasm", "--steps", "2", "--pairs", "1"]);
     expect(wasm.status, wasm.stderr).toBe(0);
     const wasmOut = BenchOutput.parse(JSON.parse(wasm.stdout.trim()));

@@ -6,6 +6,7 @@
  *
  *   npx tsx bench/kernel-trace.ts [mnist-cnn|mnist-mlp] [steps] [top]
  *   CONV_POOL_FUSION=0 npx tsx bench/kernel-trace.ts …   (first conv and pool as separate layers)
+ *   NATIVE_CONV=0 npx tsx bench/kernel-trace.ts …        (the convolutions in jax-js, not the own kernels)
  *
  * On one thread jax-js runs each kernel synchronously, so a trace entry is
  * that kernel's whole run time. With worker threads an entry would only time
@@ -26,9 +27,11 @@ if (process.env.WALL_CLOCK !== "1") {
   };
 }
 const { profiler } = await import("@jax-js/jax");
-const { setConvPoolFusion, train } = await import("@layerlab/engine");
+const { setConvPoolFusion, setConvStack, train } = await import("@layerlab/engine");
 // CONV_POOL_FUSION=0 runs the first conv and its pool as separate layers, for an A/B comparison.
 setConvPoolFusion(process.env.CONV_POOL_FUSION !== "0");
+// NATIVE_CONV=0 trains the leading convolutions in jax-js instead of the project's own Wasm kernels.
+setConvStack(process.env.NATIVE_CONV !== "0");
 
 const name = process.argv[2] ?? "mnist-cnn";
 const steps = Number(process.argv[3] ?? 30);

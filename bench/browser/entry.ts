@@ -13,8 +13,8 @@ declare global {
   }
 }
 
-// Counts the Web Workers jax-js starts, so the report can say whether the
-// multithreaded Wasm pool was really in use.
+// Counts the Web Workers started (jax-js's pool, or the engine's conv kernels' helper), so the report can
+// say whether more than one thread trained.
 let workersStarted = 0;
 const NativeWorker = globalThis.Worker;
 if (NativeWorker) {
@@ -32,8 +32,9 @@ async function main(): Promise<PageOutcome> {
   const stepsParam = params.get("steps");
   const steps = stepsParam ? Number(stepsParam) : undefined;
   const names = (params.get("workloads") ?? WORKLOAD_NAMES.join(",")).split(",") as WorkloadName[];
-  // What the studio does: dense nets train on one Wasm thread, conv nets on the worker pool.
-  // The choice is per page (jax-js reads it once), so the driver opens one wasm page per workload.
+  // What the studio does: jax-js runs on one Wasm thread unless the model has convolutions the engine's own
+  // kernels do not take (they have a helper thread of their own). The choice is per page (jax-js reads it
+  // once), so the driver opens one wasm page per workload.
   const chosen = WORKLOADS.filter((w) => names.includes(w.name));
   if (wanted === "wasm" && chosen.every((w) => !prefersWasmThreads(w.spec))) keepWasmSingleThreaded();
   const { initBackend, measureTrainingThroughput } = await import("@layerlab/engine"); // after the choice above

@@ -15,8 +15,12 @@ writeFileSync(join(dir, "broken.json"), "{ not json");
 describe("Wasm threads chosen from the command line, before jax-js loads", () => {
   const cores = availableParallelism();
 
-  it("gives a conv net (template or spec file) the pool and a dense net one thread", () => {
-    expect(wasmThreadsForCommandLine(["train", "cnn", "mnist"], {})).toBe(cores);
+  it("gives jax-js the pool for convolutions it runs, one thread for dense nets and the engine's conv stack", () => {
+    // The CNN template's conv + pool blocks train on the engine's own kernels (with their own helper thread).
+    expect(wasmThreadsForCommandLine(["train", "cnn", "mnist"], {})).toBe(1);
+    // A residual network's convolutions are not a plain chain: jax-js runs them.
+    expect(wasmThreadsForCommandLine(["train", "resnet-20", "cifar10"], {})).toBe(cores);
+    // A conv that is the model's last layer has no head after it, so jax-js runs it too.
     expect(wasmThreadsForCommandLine(["train", join(dir, "conv.json"), "mnist"], {})).toBe(cores);
     expect(wasmThreadsForCommandLine(["train", "mlp", "mnist"], {})).toBe(1);
     // `resume DIR` reads the run folder's spec.json.

@@ -11,6 +11,7 @@ export * from "./layers";
 export * from "./layers/types";
 export * from "./loss";
 export * from "./model";
+export { ConvStack, type ConvStackPlan, convStackFor, convStackPlan, setConvStack } from "./native/convStack";
 export * from "./optim";
 export * from "./saliency";
 export * from "./threads";

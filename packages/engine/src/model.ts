@@ -37,6 +37,11 @@ export interface ForwardOptions {
    * operations whose gradient jax-js cannot compile.
    */
   differentiableInput?: boolean;
+  /**
+   * `x` is the output of layer `from - 1`, computed elsewhere (the native conv stack), and the layers before
+   * `from` are not run. Only for models whose layers from `from` on read nothing earlier than `from - 1`.
+   */
+  from?: number;
 }
 
 /** A model spec turned into pure functions over `ModelVars`. */
@@ -162,10 +167,11 @@ export function buildModel(input: ModelSpec | unknown): Model {
       }
       const newState: ArrayMap = {};
       const outputs = new Outputs(readers);
-      outputs.put(GRAPH_INPUT, x);
+      const from = opts.from ?? 0;
+      outputs.put(from === 0 ? GRAPH_INPUT : from - 1, x);
       const inputIsData = (i: number) => !opts.differentiableInput && sources[i]![0] === GRAPH_INPUT;
       const whole = !opts.collect && !opts.replace;
-      for (let i = 0; i < layers.length; i++) {
+      for (let i = from; i < layers.length; i++) {
         const layer = layers[i]!;
         const key = training && keyed[i] ? keys.shift() : undefined;
         if (whole && fusable[i]) {

@@ -1,3 +1,5 @@
+import { hasConvOutsideStack } from "./native/stackLayers";
+
 /*
  * jax-js runs Wasm kernels on a pool of workers whenever the context has
  * `Worker` and SharedArrayBuffer (a cross-origin-isolated page, or Node with
@@ -6,9 +8,14 @@
  * nets about half their speed (many small kernels). `npm run bench` measures both.
  */
 
-/** Whether a model trains faster on the Wasm worker pool than on one thread. */
+/**
+ * Whether a model trains faster with jax-js on the Wasm worker pool than on one thread: when it has
+ * convolutions that jax-js runs. The leading conv + pool chain of a CNN runs on the engine's own kernels
+ * (`src/native`), which take a helper thread of their own; the dense rest of such a model is faster on one
+ * thread (measured on the MNIST CNN, 2 cores: 72–75 ms per step against 85–92 with the pool).
+ */
 export function prefersWasmThreads(spec: { layers: readonly { kind: string }[] }): boolean {
-  return spec.layers.some((l) => l.kind === "conv2d");
+  return hasConvOutsideStack(spec);
 }
 
 /**
@@ -20,5 +27,32 @@ export function prefersWasmThreads(spec: { layers: readonly { kind: string }[] }
  * when it compiles kernels, so it must stay hidden for the context's life.
  */
 export function keepWasmSingleThreaded(): void {
-  (globalThis as { Worker?: unknown }).Worker = undefined;
+  const g = globalThis as Record<string | symbol, unknown>;
+  // The engine's own conv kernels may still use a helper thread: they reach Worker by this key instead.
+  if (typeof g.Worker === "function") g[KERNEL_WORKER] = g.Worker;
+  g.Worker = undefined;
+}
+
+const KERNEL_WORKER = Symbol.for("layerlab.kernelWorker");
+
+/** A Web-Worker-shaped class: the browser's, or the engine's over Node's worker_threads. */
+export type WorkerClass = new (
+  url: string,
+) => {
+  onmessage: ((event: { data: unknown }) => void) | null;
+  onerror: ((error: Error) => void) | null;
+  postMessage(message: unknown): void;
+  terminate(): unknown;
+};
+
+/** Lets the engine's own conv kernels start a helper thread with `worker` while jax-js stays on one thread. */
+export function provideKernelWorker(worker: WorkerClass): void {
+  (globalThis as Record<symbol, unknown>)[KERNEL_WORKER] = worker;
+}
+
+/** The Worker class the conv kernels' helper thread may use: jax-js's, else one set aside for them, else none. */
+export function kernelWorkerClass(): WorkerClass | null {
+  const g = globalThis as Record<string | symbol, unknown>;
+  const worker = typeof g.Worker === "function" ? g.Worker : g[KERNEL_WORKER];
+  return typeof worker === "function" ? (worker as WorkerClass) : null;
 }

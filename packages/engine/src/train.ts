@@ -30,6 +30,7 @@ import { loadTree, saveTree } from "./io/tree-io";
 import type { ArrayMap } from "./layers/types";
 import { correctCount, softmaxCrossEntropy } from "./loss";
 import { buildModel, type Model, type ModelVars, paramCount } from "./model";
+import { type ConvStack, convStackFor } from "./native/convStack";
 import { applyUpdates, createOptimizer, learningRateAt, type OptState } from "./optim";
 
 /** Where a resumed run starts: its weights, optimizer state and the epochs already done. */
@@ -144,14 +145,14 @@ export function train(opts: TrainOptions): TrainRun {
     const stepsPerEpoch = Math.floor(split.train.length / batchSize);
     const startEpoch = opts.resume?.epochsDone ?? 0;
     const logEvery = Math.max(1, opts.logEvery ?? 10);
-    const inShape = model.spec.input.shape;
     const metric = config.earlyStopping?.metric ?? "val_loss";
     let bestMetric: number | null = opts.resume?.bestMetric ?? null;
     let sinceBest = 0;
     let stopReason: string | null = null;
 
     const groups = opts.gradientStats === false ? null : layerGroups(model.spec, Object.keys(vars.params));
-    const step = makeTrainStep(model, optimizer, config.labelSmoothing, groups?.names ?? null);
+    const stack = backend === "wasm" ? await convStackFor(model, batchSize) : null;
+    const step = makeTrainStep(model, optimizer, config.labelSmoothing, groups?.names ?? null, stack);
     const warned = new Set<string>();
     const freshAcc = (): StepAcc => ({ loss: np.zeros([]), correct: np.zeros([]) });
     const augmenting = !isIdentityAugmentation(config.augmentation);
@@ -206,14 +207,22 @@ export function train(opts: TrainOptions): TrainRun {
           }
           opts.augment?.(buffer, { epoch, step: globalStep });
           lr = learningRateAt(config, globalStep, stepsPerEpoch);
-          const x = np.array(buffer.x, { shape: [batchSize, ...inShape] });
           const y = np.array(buffer.y, { shape: [batchSize], dtype: np.int32 });
           const key = model.needsKey ? random.key(deriveSeed(config.seed, 3, globalStep)) : null;
           const stepInEpoch = b + 1;
           const logging = stepInEpoch % logEvery === 0 || stepInEpoch === batches.length;
           // Measured: statistics at every step cost ~28% of MLP throughput, so only the logged step computes them.
           let stats: np.Array | null;
-          [vars, optState, acc, stats] = step(vars, optState as OptState[], acc, x, y, key, lr, logging && !!groups);
+          [vars, optState, acc, stats] = await step(
+            vars,
+            optState as OptState[],
+            acc,
+            buffer.x,
+            y,
+            key,
+            lr,
+            logging && !!groups,
+          );
           globalStep++;
           // jax-js is lazy: a step's kernels wait in a queue until something reads. Left to pile up
           // between log points they ran ~5× slower (MLP on MNIST, logEvery 100: 7.6k → 38k
@@ -356,6 +365,7 @@ export function train(opts: TrainOptions): TrainRun {
       yield emit("error", { message: errorMessage(err) });
     } finally {
       step.dispose();
+      stack?.dispose();
       evaluator.dispose();
     }
   }
@@ -385,14 +395,56 @@ export function train(opts: TrainOptions): TrainRun {
   };
 }
 
-/** One jit-compiled training step: forward, loss, gradient, optimizer update, metric accumulation. */
+type StepResult<O> = [ModelVars, O, StepAcc, np.Array | null];
+
+/**
+ * One training step: forward, loss, gradient, optimizer update, metric accumulation. Without a conv stack it is
+ * one jit-compiled function; with one, the stack runs forward and backward on the host around a jitted step of
+ * the rest of the model, and a second jitted function applies the optimizer to every gradient.
+ */
 function makeTrainStep(
   model: Model,
   optimizer: ReturnType<typeof createOptimizer>,
   labelSmoothing: number,
   statNames: readonly string[] | null,
+  stack: ConvStack | null,
 ) {
   type OptState = ReturnType<typeof optimizer.init>;
+  const inShape = model.spec.input.shape;
+  const lossOf = (params: ArrayMap, state: ArrayMap, x: np.Array, y: np.Array, key: np.Array | null, from = 0) => {
+    const out = model.apply({ params, state }, x, { mode: "train", from, ...(key ? { key } : {}) });
+    const correct = correctCount(out.logits.ref, y.ref);
+    return [softmaxCrossEntropy(out.logits, y, labelSmoothing), { state: out.state, correct }] as [
+      np.Array,
+      { state: ArrayMap; correct: np.Array },
+    ];
+  };
+  const update = (
+    params: ArrayMap,
+    optState: OptState,
+    acc: StepAcc,
+    grads: ArrayMap,
+    loss: np.Array,
+    correct: np.Array,
+    lr: np.Array,
+    withStats: boolean,
+  ) => {
+    // A few scalar reductions per tensor, traced into the same step: no extra device sync.
+    const sumSq = (a: np.Array) => np.sum(np.square(a));
+    const gradSq = !withStats ? null : statNames?.map((n) => sumSq(grads[n]!.ref));
+    const [updates, newOptState] = optimizer.update(grads, optState, tree.ref(params), { learningRate: lr });
+    const stats =
+      withStats && statNames && gradSq
+        ? np.stack(
+            statNames.map((n, i) =>
+              np.stack([gradSq[i]!, sumSq((updates as ArrayMap)[n]!.ref), sumSq(params[n]!.ref)]),
+            ),
+          ) // [T, 3]
+        : null;
+    const newParams = applyUpdates(params, updates);
+    const newAcc: StepAcc = { loss: acc.loss.add(loss), correct: acc.correct.add(correct) };
+    return [newParams, newOptState, newAcc, ...(stats ? [stats] : [])] as const;
+  };
   const body = (
     params: ArrayMap,
     state: ArrayMap,
@@ -404,30 +456,20 @@ function makeTrainStep(
     key: np.Array | null,
     withStats: boolean,
   ) => {
-    const lossOf = (p: ArrayMap) => {
-      const out = model.apply({ params: p, state }, x, { mode: "train", ...(key ? { key } : {}) });
-      const correct = correctCount(out.logits.ref, y.ref);
-      return [softmaxCrossEntropy(out.logits, y, labelSmoothing), { state: out.state, correct }] as [
-        np.Array,
-        { state: ArrayMap; correct: np.Array },
-      ];
-    };
-    const [[loss, aux], grads] = valueAndGrad(lossOf, { hasAux: true })(tree.ref(params));
-    // A few scalar reductions per tensor, traced into the same step: no extra device sync.
-    const sumSq = (a: np.Array) => np.sum(np.square(a));
-    const gradSq = !withStats ? null : statNames?.map((n) => sumSq((grads as ArrayMap)[n]!.ref));
-    const [updates, newOptState] = optimizer.update(grads, optState, tree.ref(params), { learningRate: lr });
-    const stats =
-      withStats && statNames && gradSq
-        ? np.stack(
-            statNames.map((n, i) =>
-              np.stack([gradSq[i]!, sumSq((updates as ArrayMap)[n]!.ref), sumSq(params[n]!.ref)]),
-            ),
-          ) // [T, 3]
-        : null;
-    const newParams = applyUpdates(params, updates);
-    const newAcc: StepAcc = { loss: acc.loss.add(loss), correct: acc.correct.add(aux.correct) };
-    return [newParams, aux.state, newOptState, newAcc, ...(stats ? [stats] : [])] as const;
+    const [[loss, aux], grads] = valueAndGrad((p: ArrayMap) => lossOf(p, state, x, y, key), { hasAux: true })(
+      tree.ref(params),
+    );
+    const [newParams, newOptState, newAcc, ...stats] = update(
+      params,
+      optState,
+      acc,
+      grads as ArrayMap,
+      loss,
+      aux.correct,
+      lr,
+      withStats,
+    );
+    return [newParams, aux.state, newOptState, newAcc, ...stats] as const;
   };
   // The plain variant returns four outputs; the fifth (statistics) exists only when measuring.
   type Out = [ArrayMap, ArrayMap, OptState, StepAcc, np.Array];
@@ -444,16 +486,18 @@ function makeTrainStep(
   });
   const plain = compile(false);
   const measuring = compile(true);
-  const run = (
+  const compiled: { dispose(): void }[] = [plain.withKey, plain.withoutKey, measuring.withKey, measuring.withoutKey];
+  const fused = async (
     vars: ModelVars,
     optState: OptState,
     acc: StepAcc,
-    x: np.Array,
+    xHost: Float32Array,
     y: np.Array,
     key: np.Array | null,
     lr: number,
     withStats: boolean,
-  ): [ModelVars, OptState, StepAcc, np.Array | null] => {
+  ): Promise<StepResult<OptState>> => {
+    const x = np.array(xHost, { shape: [y.shape[0]!, ...inShape] });
     const lrArr = np.array(lr);
     const fns = withStats && statNames ? measuring : plain;
     const [params, stateOut, opt, accOut, stats] = key
@@ -462,13 +506,59 @@ function makeTrainStep(
     // Layers without running statistics return no state; keep what they had.
     return [{ params, state: { ...stateOut } }, opt, accOut, (stats as np.Array | undefined) ?? null];
   };
-  run.dispose = () => {
-    for (const fns of [plain, measuring]) {
-      fns.withKey.dispose();
-      fns.withoutKey.dispose();
-    }
+  const dispose = () => {
+    for (const fn of compiled) fn.dispose();
   };
-  return run;
+  if (!stack) return Object.assign(fused, { dispose });
+
+  const { head, params: stackNames } = stack.plan;
+  const headStep = (p: ArrayMap, s: ArrayMap, f: np.Array, y: np.Array, k: np.Array | null) => {
+    const [[loss, aux], [gradHead, gradFeatures]] = valueAndGrad(
+      (hp: ArrayMap, features: np.Array) => lossOf(hp, s, features, y, k, head),
+      { argnums: [0, 1], hasAux: true },
+    )(p, f);
+    return [loss, aux.correct, aux.state, gradHead, gradFeatures] as [np.Array, np.Array, ArrayMap, ArrayMap, np.Array];
+  };
+  const headWithKey = jit((p: ArrayMap, s: ArrayMap, f: np.Array, y: np.Array, k: np.Array) => headStep(p, s, f, y, k));
+  const headWithoutKey = jit((p: ArrayMap, s: ArrayMap, f: np.Array, y: np.Array) => headStep(p, s, f, y, null));
+  type UpdateOut = [ArrayMap, OptState, StepAcc, np.Array];
+  const compileUpdate = (withStats: boolean) =>
+    jit(
+      (p: ArrayMap, o: OptState, a: StepAcc, g: ArrayMap, loss: np.Array, correct: np.Array, lr: np.Array) =>
+        update(p, o, a, g, loss, correct, lr, withStats) as unknown as UpdateOut,
+    );
+  const plainUpdate = compileUpdate(false);
+  const measuringUpdate = compileUpdate(true);
+  compiled.push(headWithKey, headWithoutKey, plainUpdate, measuringUpdate);
+  const split = async (
+    vars: ModelVars,
+    optState: OptState,
+    acc: StepAcc,
+    xHost: Float32Array,
+    y: np.Array,
+    key: np.Array | null,
+    lr: number,
+    withStats: boolean,
+  ): Promise<StepResult<OptState>> => {
+    const stackParams = await Promise.all(stackNames.map((n) => vars.params[n]!.ref.data() as Promise<Float32Array>));
+    const features = np.array(stack.forward(xHost, stackParams), { shape: [stack.batch, ...stack.plan.features] });
+    const headParams: ArrayMap = {};
+    for (const [name, arr] of Object.entries(vars.params)) if (!stackNames.includes(name)) headParams[name] = arr.ref;
+    const [loss, correct, stateOut, gradHead, gradFeatures] = key
+      ? headWithKey(headParams, vars.state, features, y, key)
+      : headWithoutKey(headParams, vars.state, features, y);
+    const stackGrads = stack.backward((await gradFeatures.data()) as Float32Array);
+    // The optimizer's state is a tree over the parameters: the gradients keep their order.
+    const grads: ArrayMap = {};
+    for (const [name, arr] of Object.entries(vars.params)) {
+      const at = stackNames.indexOf(name);
+      grads[name] = at < 0 ? gradHead[name]! : np.array(stackGrads[at]!, { shape: arr.shape });
+    }
+    const fn = withStats && statNames ? measuringUpdate : plainUpdate;
+    const [params, opt, accOut, stats] = fn(vars.params, optState, acc, grads, loss, correct, np.array(lr));
+    return [{ params, state: { ...stateOut } }, opt, accOut, stats ?? null];
+  };
+  return Object.assign(split, { dispose });
 }
 
 function restoreOptimizer(

@@ -5,17 +5,23 @@ import { describe, expect, it } from "vitest";
 const script = fileURLToPath(new URL("./fixtures/train-steps.ts", import.meta.url));
 const tsx = fileURLToPath(new URL("../../../node_modules/.bin/tsx", import.meta.url));
 
-function runSteps(threads: number): { last: string; digest: string; workers: number } {
-  const out = execFileSync(tsx, [script, String(threads)], { encoding: "utf8", timeout: 120_000 });
+function runSteps(threads: number, kernelHelper: boolean): { last: string; digest: string; workers: number } {
+  const args = [script, String(threads), kernelHelper ? "1" : "0"];
+  const out = execFileSync(tsx, args, { encoding: "utf8", timeout: 120_000 });
   return JSON.parse(out.trim().split("\n").at(-1)!);
 }
 
 describe("multithreaded Wasm in Node", () => {
   it("runs kernels on worker threads and trains to bit-identical weights", () => {
-    const single = runSteps(1);
-    const threaded = runSteps(2);
+    const single = runSteps(1, false);
+    // One helper thread for the engine's own conv kernels, which split each product by rows.
+    const helped = runSteps(1, true);
+    // jax-js's pool of two, and the conv kernels' helper.
+    const threaded = runSteps(2, true);
     expect(single).toMatchObject({ last: "done", workers: 0 });
-    expect(threaded).toMatchObject({ last: "done", workers: 2 });
+    expect(helped).toMatchObject({ last: "done", workers: 1 });
+    expect(threaded).toMatchObject({ last: "done", workers: 3 });
+    expect(helped.digest).toBe(single.digest);
     expect(threaded.digest).toBe(single.digest);
   });
 });

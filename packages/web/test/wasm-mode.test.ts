@@ -1,3 +1,4 @@
+import { buildTemplate } from "@layerlab/spec";
 import { describe, expect, it } from "vitest";
 import { engineLabel, wasmModeFor } from "../src/train/trainer";
 
@@ -8,6 +9,13 @@ describe("which worker trains a model", () => {
   it("keeps dense nets on one Wasm thread and conv nets on the pool when the page is isolated", () => {
     expect(wasmModeFor(dense, true)).toBe("single");
     expect(wasmModeFor(conv, true)).toBe("pool");
+  });
+
+  it("keeps a CNN whose convolutions the engine's own kernels train on one jax-js thread", () => {
+    const cnn = buildTemplate("cnn", { inputShape: [1, 28, 28], classes: ["a", "b"] });
+    expect(wasmModeFor(cnn, true)).toBe("single");
+    const resnet = buildTemplate("resnet-20", { inputShape: [3, 32, 32], classes: ["a", "b"] });
+    expect(wasmModeFor(resnet, true)).toBe("pool");
   });
 
   it("uses the one default worker when the page is not isolated (there is no pool to avoid)", () => {

@@ -1,7 +1,7 @@
 import { resolveObjectURL } from "node:buffer";
 import { availableParallelism } from "node:os";
 import { Worker as NodeWorker } from "node:worker_threads";
-import { prefersWasmThreads } from "../threads";
+import { prefersWasmThreads, provideKernelWorker } from "../threads";
 
 /*
  * jax-js runs Wasm kernels on a pool of Web Workers sharing one
@@ -75,11 +75,22 @@ class NodeWebWorker {
  */
 export function enableWasmThreads(threads = availableParallelism()): number {
   const g = globalThis as Record<string, unknown>;
-  if (threads <= 1) return 1;
+  if (threads <= 1) {
+    enableKernelThreads();
+    return 1;
+  }
   if (typeof g.Worker === "undefined") g.Worker = NodeWebWorker;
   // jax-js sizes its pool from navigator.hardwareConcurrency (Node 20 has no navigator).
   if (typeof g.navigator === "undefined") g.navigator = { hardwareConcurrency: threads };
   return threads;
+}
+
+/**
+ * Lets the engine's own conv kernels run on a helper worker thread while jax-js stays single-threaded. Call it
+ * whenever there is a second core; it loads nothing and does not change jax-js's memory model.
+ */
+export function enableKernelThreads(): void {
+  if (availableParallelism() > 1) provideKernelWorker(NodeWebWorker);
 }
 
 /** How many worker threads jax-js has started through `enableWasmThreads` in this process. */

@@ -1,0 +1,362 @@
+import type { LayerOf, Shape } from "@layerlab/spec";
+import { convGeometry } from "../layers/conv2d";
+import { poolGeometry } from "../layers/pool2d";
+import type { Model } from "../model";
+import { kernelWorkerClass } from "../threads";
+import { type ConvKernelExports, canShareMemory, instantiateConvKernels, KernelArena } from "./kernels";
+import { type BatchJob, CONTROL_BYTES, KernelHelper } from "./kernelThreads";
+import { stackedConvRelu, stackedLayers } from "./stackLayers";
+
+/*
+ * The convolutions at the front of a CNN, trained by the project's own WebAssembly kernels
+ * (assembly/convKernels.ts) instead of jax-js. On CPU they are most of a step, and jax-js's Wasm
+ * backend runs them as many small kernels (patch layout, products, pool masks) at about 10 GFLOP/s
+ * on one thread; the own kernels keep activations channels-last, build each patch matrix with one
+ * copy per window row and multiply it with a register-blocked SIMD product at about 20 GFLOP/s.
+ * jax-js has no way to call an outside kernel inside a traced function, so a training step runs
+ * this stack forward on the host arrays, hands its features to a jitted step for the rest of the
+ * model, and runs the stack backward on the gradient that step returns.
+ */
+
+/** One conv layer, with the non-overlapping max pool that follows it when there is one. */
+export interface ConvStage {
+  conv: number;
+  pool: number | null;
+  /** Input [C, H, W]. */
+  c: number;
+  h: number;
+  w: number;
+  o: number;
+  kh: number;
+  kw: number;
+  stride: number;
+  padTop: number;
+  padLeft: number;
+  ho: number;
+  wo: number;
+  bias: boolean;
+  relu: boolean;
+  /** Pool window (1 without a pool) and the pooled size. */
+  k: number;
+  hq: number;
+  wq: number;
+}
+
+/** Which layers the stack runs: `stages` from layer 0, then the model's own layers from `head`. */
+export interface ConvStackPlan {
+  stages: ConvStage[];
+  head: number;
+  /** The stack's output [C, H, W], the head's input. */
+  features: Shape;
+  /** The trained arrays of the stack, in the order `forward` takes them and `backward` returns their gradients. */
+  params: string[];
+}
+
+/**
+ * The stack for `model`'s leading chain of conv2d layers (relu or no activation, each optionally followed by a
+ * non-overlapping max pool), or null when the model does not start with one or the rest of the model reads
+ * something inside it.
+ */
+export function convStackPlan(model: Model): ConvStackPlan | null {
+  const layers = model.spec.layers;
+  const stacked = stackedLayers(layers, model.sources);
+  if (!stacked) return null;
+  const params: string[] = [];
+  const stages = stacked.stages.map(({ conv: i, pool: p }): ConvStage => {
+    const layer = layers[i] as LayerOf<"conv2d">;
+    const [c, h, w] = model.shapes[i]! as [number, number, number];
+    const g = convGeometry(layer, [c, h, w]);
+    const pool = p === null ? null : poolGeometry(layers[p] as LayerOf<"maxPool2d">, [layer.filters, g.h.out, g.w.out]);
+    params.push(`${i}.weight`, ...(layer.bias ? [`${i}.bias`] : []));
+    return {
+      conv: i,
+      pool: p,
+      c,
+      h,
+      w,
+      o: layer.filters,
+      kh: layer.kernel,
+      kw: layer.kernel,
+      stride: layer.stride,
+      padTop: g.h.padding[0],
+      padLeft: g.w.padding[0],
+      ho: g.h.out,
+      wo: g.w.out,
+      bias: layer.bias,
+      relu: stackedConvRelu(layer),
+      k: pool ? pool.h.kernel : 1,
+      hq: pool ? pool.h.out : g.h.out,
+      wq: pool ? pool.w.out : g.w.out,
+    };
+  });
+  const last = stages[stages.length - 1]!;
+  return { stages, head: stacked.head, features: [last.o, last.hq, last.wq], params };
+}
+
+interface StageBuffers {
+  input: number;
+  patches: number;
+  weight: number;
+  /** [kh·kw·C, O] and [O, kh·kw·C]: the forward product's and the input gradient's operand. */
+  weightCols: number;
+  weightRows: number;
+  bias: number;
+  y: number;
+  pooled: number;
+  index: number;
+  /** The gradient of the stage's output (pooled, or y without a pool). */
+  gradOut: number;
+}
+
+/** A plan's stack for batches of `batch`, with every buffer laid out once in its own kernel instance. */
+export class ConvStack {
+  private constructor(
+    readonly plan: ConvStackPlan,
+    readonly batch: number,
+    private readonly kernels: ConvKernelExports,
+    private readonly helper: KernelHelper | null,
+    private readonly arena: KernelArena,
+    private readonly buffers: StageBuffers[],
+    private readonly scratch: {
+      nchw: number;
+      dy: number;
+      dWeightCols: number;
+      dWeight: number;
+      dBias: number;
+      dPatches: number;
+    },
+  ) {}
+
+  /**
+   * With `threads` (default: when this context can share memory and has a Worker class for the kernels, see
+   * `kernelWorkerClass`), one helper thread takes half of each product and of the patch layouts.
+   */
+  static async create(plan: ConvStackPlan, batch: number, threads?: boolean): Promise<ConvStack> {
+    const shared = (threads ?? kernelWorkerClass() !== null) && canShareMemory();
+    const instance = await instantiateConvKernels({ shared });
+    const arena = new KernelArena(instance.memory);
+    const control = arena.reserve(CONTROL_BYTES / 4);
+    const n = batch;
+    const rows = (s: ConvStage) => n * s.ho * s.wo;
+    const depth = (s: ConvStage) => s.kh * s.kw * s.c;
+    const outSize = (s: ConvStage) => n * s.hq * s.wq * s.o;
+    const buffers: StageBuffers[] = [];
+    plan.stages.forEach((s, i) => {
+      const y = arena.reserve(rows(s) * s.o);
+      buffers.push({
+        input: i === 0 ? arena.reserve(n * s.c * s.h * s.w) : buffers[i - 1]!.pooled,
+        patches: arena.reserve(rows(s) * depth(s)),
+        weight: arena.reserve(s.o * depth(s)),
+        weightCols: arena.reserve(s.o * depth(s)),
+        weightRows: arena.reserve(s.o * depth(s)),
+        bias: arena.reserve(s.o),
+        y,
+        pooled: s.pool === null ? y : arena.reserve(outSize(s)),
+        index: s.pool === null ? 0 : arena.reserve(outSize(s)),
+        gradOut: arena.reserve(outSize(s)),
+      });
+    });
+    const most = (f: (s: ConvStage) => number) => Math.max(...plan.stages.map(f));
+    const inputs = plan.stages.slice(1);
+    const scratch = {
+      nchw: arena.reserve(
+        Math.max(n * plan.stages[0]!.c * plan.stages[0]!.h * plan.stages[0]!.w, outSize(plan.stages.at(-1)!)),
+      ),
+      dy: arena.reserve(most((s) => rows(s) * s.o)),
+      dWeightCols: arena.reserve(most((s) => s.o * depth(s))),
+      dWeight: arena.reserve(most((s) => s.o * depth(s))),
+      dBias: arena.reserve(most((s) => s.o)),
+      dPatches: arena.reserve(inputs.length ? Math.max(...inputs.map((s) => rows(s) * depth(s))) : 0),
+    };
+    arena.commit();
+    const helper = shared ? await KernelHelper.start(instance, control) : null;
+    return new ConvStack(plan, batch, instance.exports, helper, arena, buffers, scratch);
+  }
+
+  /** Whether a helper thread shares the work. */
+  get threaded(): boolean {
+    return this.helper !== null;
+  }
+
+  /** Stops the helper thread, if any. */
+  dispose(): void {
+    this.helper?.dispose();
+  }
+
+  /** C[m, n] (+)= A[m, k] · B[k, n], the rows split between this thread and the helper. */
+  private product(a: number, b: number, c: number, m: number, k: number, n: number, accumulate: boolean): void {
+    const half = Math.ceil(m / 8) * 4; // a multiple of the kernel's 4-row tiles
+    if (!this.helper || m < 16) {
+      this.kernels.sgemm(a, b, c, m, k, n, accumulate);
+      return;
+    }
+    this.helper.post("sgemm", [a + half * k * 4, b, c + half * n * 4, m - half, k, n, accumulate ? 1 : 0]);
+    this.kernels.sgemm(a, b, c, half, k, n, accumulate);
+    this.helper.wait();
+  }
+
+  /** C[m, n] = A[k, m]ᵀ · B[k, n], C's rows (A's columns) split between this thread and the helper. */
+  private productTN(a: number, b: number, c: number, m: number, k: number, n: number): void {
+    const half = Math.ceil(m / 8) * 4;
+    if (!this.helper || m < 8) {
+      this.kernels.sgemmTN(a, m, b, c, m, k, n, false);
+      return;
+    }
+    this.helper.post("sgemmTN", [a + half * 4, m, b, c + half * n * 4, m - half, k, n, 0]);
+    this.kernels.sgemmTN(a, m, b, c, half, k, n, false);
+    this.helper.wait();
+  }
+
+  /**
+   * A kernel over the batch, its samples split between this thread and the helper: `pointers` are the
+   * kernel's leading array arguments with their bytes per sample, `rest(n)` its other arguments for n samples.
+   * Only for kernels whose samples are independent (max pool indices are offsets from the `y` they are given,
+   * so a pool's backward pass must be split as its forward pass was).
+   */
+  private byBatch(job: BatchJob, pointers: [at: number, perSample: number][], rest: (n: number) => number[]): void {
+    const run = this.kernels[job] as unknown as (...args: number[]) => void;
+    const half = this.batch >> 1;
+    if (!this.helper || half === 0) {
+      run(...pointers.map(([at]) => at), ...rest(this.batch));
+      return;
+    }
+    this.helper.post(job, [...pointers.map(([at, perSample]) => at + half * perSample), ...rest(this.batch - half)]);
+    run(...pointers.map(([at]) => at), ...rest(half));
+    this.helper.wait();
+  }
+
+  private patches(job: "im2col" | "col2im", from: number, to: number, s: ConvStage): void {
+    const image = s.h * s.w * s.c * 4;
+    const patches = s.ho * s.wo * s.kh * s.kw * s.c * 4;
+    const geometry = [s.h, s.w, s.c, s.kh, s.kw, s.stride, s.padTop, s.padLeft, s.ho, s.wo];
+    const sizes = job === "im2col" ? [image, patches] : [patches, image];
+    this.byBatch(
+      job,
+      [
+        [from, sizes[0]!],
+        [to, sizes[1]!],
+      ],
+      (n) => [n, ...geometry],
+    );
+  }
+
+  /**
+   * The stack's output [N, C, H, W] for a batch `x` [N, C, H, W] with the stack's arrays `params` (plan.params
+   * order). Keeps what the backward pass needs until the next call.
+   */
+  forward(x: Float32Array, params: Float32Array[]): Float32Array {
+    const { kernels: k, arena } = this;
+    const n = this.batch;
+    const first = this.plan.stages[0]!;
+    const inputSize = n * first.c * first.h * first.w;
+    if (x.length !== inputSize) throw new Error(`the conv stack takes ${inputSize} input values, not ${x.length}`);
+    if (first.c === 1) arena.f32(this.buffers[0]!.input, inputSize).set(x);
+    else {
+      arena.f32(this.scratch.nchw, inputSize).set(x);
+      k.transpose(this.scratch.nchw, this.buffers[0]!.input, n, first.c, first.h * first.w);
+    }
+    let p = 0;
+    this.plan.stages.forEach((s, i) => {
+      const b = this.buffers[i]!;
+      const depth = s.kh * s.kw * s.c;
+      const rows = n * s.ho * s.wo;
+      arena.f32(b.weight, s.o * depth).set(params[p++]!);
+      k.packWeight(b.weight, b.weightCols, s.o, s.c, s.kh, s.kw, true);
+      k.packWeight(b.weight, b.weightRows, s.o, s.c, s.kh, s.kw, false);
+      this.patches("im2col", b.input, b.patches, s);
+      if (s.bias) {
+        arena.f32(b.bias, s.o).set(params[p++]!);
+        k.fillRows(b.y, b.bias, rows, s.o);
+      }
+      this.product(b.patches, b.weightCols, b.y, rows, depth, s.o, s.bias);
+      if (s.pool !== null) {
+        const [y, q] = [s.ho * s.wo * s.o * 4, s.hq * s.wq * s.o * 4];
+        const relu = s.relu ? 1 : 0;
+        this.byBatch(
+          "maxPoolForward",
+          [
+            [b.y, y],
+            [b.pooled, q],
+            [b.index, q],
+          ],
+          (m) => [m, s.ho, s.wo, s.o, s.k, s.hq, s.wq, relu],
+        );
+      } else if (s.relu) k.reluForward(b.y, rows * s.o);
+    });
+    const last = this.plan.stages.at(-1)!;
+    const pixels = last.hq * last.wq;
+    k.transpose(this.buffers.at(-1)!.pooled, this.scratch.nchw, n, pixels, last.o);
+    return arena.f32(this.scratch.nchw, n * pixels * last.o).slice();
+  }
+
+  /** The gradients of the stack's arrays (plan.params order) from the gradient of its output [N, C, H, W]. */
+  backward(gradFeatures: Float32Array): Float32Array[] {
+    const { kernels: k, arena, scratch } = this;
+    const n = this.batch;
+    const last = this.plan.stages.at(-1)!;
+    const pixels = last.hq * last.wq;
+    arena.f32(scratch.nchw, n * pixels * last.o).set(gradFeatures);
+    k.transpose(scratch.nchw, this.buffers.at(-1)!.gradOut, n, last.o, pixels);
+    const grads: Float32Array[][] = [];
+    for (let i = this.plan.stages.length - 1; i >= 0; i--) {
+      const s = this.plan.stages[i]!;
+      const b = this.buffers[i]!;
+      const depth = s.kh * s.kw * s.c;
+      const rows = n * s.ho * s.wo;
+      let dy = b.gradOut;
+      if (s.pool !== null) {
+        const [y, q] = [s.ho * s.wo * s.o * 4, s.hq * s.wq * s.o * 4];
+        const relu = s.relu ? 1 : 0;
+        this.byBatch(
+          "maxPoolBackward",
+          [
+            [b.gradOut, q],
+            [b.pooled, q],
+            [b.index, q],
+            [scratch.dy, y],
+          ],
+          (m) => [m * (q / 4), m * (y / 4), relu],
+        );
+        dy = scratch.dy;
+      } else if (s.relu) {
+        k.reluBackward(dy, b.y, rows * s.o);
+      }
+      // The weight's gradient as the forward product's operand [kh·kw·C, O]: patchesᵀ · dy.
+      this.productTN(b.patches, dy, scratch.dWeightCols, depth, rows, s.o);
+      k.unpackWeight(scratch.dWeightCols, scratch.dWeight, s.o, s.c, s.kh, s.kw, true);
+      const stage = [arena.f32(scratch.dWeight, s.o * depth).slice()];
+      if (s.bias) {
+        k.columnSums(dy, scratch.dBias, rows, s.o);
+        stage.push(arena.f32(scratch.dBias, s.o).slice());
+      }
+      grads.unshift(stage);
+      if (i > 0) {
+        this.product(dy, b.weightRows, scratch.dPatches, rows, s.o, depth, false);
+        this.patches("col2im", scratch.dPatches, this.buffers[i - 1]!.gradOut, s);
+      }
+    }
+    return grads.flat();
+  }
+}
+
+let enabled = true;
+
+/** Turns the native conv stack off (`false`) or on again, for benchmarks and tests; takes effect at the next run. */
+export function setConvStack(on: boolean): void {
+  enabled = on;
+}
+
+/**
+ * The conv stack that trains `model`'s leading convolutions at batch size `batch`, or null when it has none or
+ * its buffers do not fit a WebAssembly memory (jax-js then trains the whole model, as it can).
+ */
+export async function convStackFor(model: Model, batch: number): Promise<ConvStack | null> {
+  const plan = enabled ? convStackPlan(model) : null;
+  if (!plan) return null;
+  try {
+    return await ConvStack.create(plan, batch);
+  } catch (err) {
+    if (err instanceof RangeError) return null; // WebAssembly.Memory.grow: more than 4 GiB, or no memory left
+    throw err;
+  }
+}

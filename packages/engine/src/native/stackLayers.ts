@@ -1,0 +1,66 @@
+import { type Layer, type LayerOf, Layer as LayerSchema, layerGraph, normalizeActivation } from "@layerlab/spec";
+
+/*
+ * Which layers the native conv stack trains, decided from the spec alone (no jax-js), so that a process can
+ * choose its threads before jax-js loads: the model's leading chain of conv2d layers with a relu or no
+ * activation, each optionally followed by a non-overlapping max pool, as long as the rest of the model reads
+ * nothing inside the chain but its output.
+ */
+
+/** A conv layer and the max pool that follows it, if any, by index. */
+export interface StackedLayers {
+  stages: { conv: number; pool: number | null }[];
+  /** The first layer the stack does not run. */
+  head: number;
+}
+
+function convActivationIsRelu(layer: LayerOf<"conv2d">): boolean | null {
+  if (layer.activation === undefined) return false;
+  return normalizeActivation(layer.activation).fn === "relu" ? true : null;
+}
+
+function isPlainMaxPool(layer: Layer | undefined): layer is LayerOf<"maxPool2d"> {
+  return layer?.kind === "maxPool2d" && (layer.stride ?? layer.size) === layer.size;
+}
+
+/** Whether a stacked conv applies a relu (`relu` activation) rather than none. */
+export function stackedConvRelu(layer: LayerOf<"conv2d">): boolean {
+  return convActivationIsRelu(layer) === true;
+}
+
+/** The layers of `layers` (wired by `sources`) that the stack runs, or null when none or all of them. */
+export function stackedLayers(layers: readonly Layer[], sources: readonly number[][]): StackedLayers | null {
+  const readers = new Array<number>(layers.length + 1).fill(0); // slot 0: the model's input
+  for (const from of sources) for (const s of from) readers[s + 1]! += 1;
+  // Layer i takes only layer i − 1's output (the model's input for i = 0), and nothing else reads that.
+  const chained = (i: number) => sources[i]!.length === 1 && sources[i]![0] === i - 1 && readers[i]! === 1;
+  const stages: StackedLayers["stages"] = [];
+  let i = 0;
+  while (i < layers.length && chained(i)) {
+    const layer = layers[i]!;
+    if (layer.kind !== "conv2d" || convActivationIsRelu(layer) === null) break;
+    const pooled = isPlainMaxPool(layers[i + 1]) && chained(i + 1);
+    stages.push({ conv: i, pool: pooled ? i + 1 : null });
+    i += pooled ? 2 : 1;
+  }
+  if (stages.length === 0 || i >= layers.length) return null;
+  for (let j = i; j < layers.length; j++) if (sources[j]!.some((s) => s < i - 1)) return null;
+  return { stages, head: i };
+}
+
+/**
+ * Whether `spec` has conv2d layers that the stack does not train (jax-js then runs them, best on its worker
+ * pool). Raw layers are parsed; a spec that does not parse counts every conv as outside.
+ */
+export function hasConvOutsideStack(spec: { layers: readonly { kind: string }[] }): boolean {
+  const parsed = spec.layers.map((l) => LayerSchema.safeParse(l));
+  const convs = spec.layers.map((l, i) => (l.kind === "conv2d" ? i : -1)).filter((i) => i >= 0);
+  if (convs.length === 0) return false;
+  if (!parsed.every((p) => p.success)) return true;
+  const layers = parsed.map((p) => p.data!);
+  const graph = layerGraph(layers);
+  if (graph.problems.some((p) => p.severity === "error")) return true;
+  const stacked = stackedLayers(layers, graph.sources);
+  const inStack = new Set(stacked?.stages.map((s) => s.conv) ?? []);
+  return convs.some((i) => !inStack.has(i));
+}
