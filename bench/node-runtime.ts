@@ -7,7 +7,7 @@
  */
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { enableWasmThreads, wasmThreadsFor } from "@layerlab/engine/node";
+import { enableWasmThreads, wasmThreadsFor, wasmThreadsStarted } from "@layerlab/engine/node";
 import { z } from "zod";
 import { type BenchResult, errorMessage, type RuntimeReport } from "./results";
 import { parseChildJson, runProcess } from "./subprocess";
@@ -29,11 +29,15 @@ const SCRIPT = fileURLToPath(import.meta.url);
  * The Wasm thread count is process-wide and fixed at the backend's start, so
  * one call measures workloads that want the same count (see `runNode`).
  */
-export async function measureNode(workloads: readonly WorkloadName[], steps?: number): Promise<BenchResult[]> {
-  const results: BenchResult[] = [];
+export async function measureNode(
+  workloads: readonly WorkloadName[],
+  steps?: number,
+): Promise<(BenchResult & { workers: number })[]> {
+  const results: (BenchResult & { workers: number })[] = [];
   for (const workload of WORKLOADS.filter((w) => workloads.includes(w.name))) {
-    // What a user of the runner gets: worker threads for conv nets only. It must
-    // happen before jax-js is first loaded, hence the dynamic import below.
+    // What a user of the runner gets: jax-js's worker threads for convolutions it runs, one thread
+    // otherwise, and a helper thread for the engine's own conv kernels. It must happen before jax-js is
+    // first loaded, hence the dynamic import below.
     enableWasmThreads(wasmThreadsFor(workload.spec));
     const { measureTrainingThroughput } = await import("@layerlab/engine");
     const plan = stepPlan(workload.name, steps);
@@ -43,7 +47,13 @@ export async function measureNode(workloads: readonly WorkloadName[], steps?: nu
     process.stderr.write(`node-wasm ${workload.name}: ${Math.round(r.samplesPerSec)} samples/s\n`);
     // maxRSS is in KiB and covers the whole process so far: one workload per process makes it that workload's.
     const peakRssBytes = process.resourceUsage().maxRSS * 1024;
-    results.push({ workload: workload.name, runtime: "node-wasm", samplesPerSec: r.samplesPerSec, peakRssBytes });
+    results.push({
+      workload: workload.name,
+      runtime: "node-wasm",
+      samplesPerSec: r.samplesPerSec,
+      peakRssBytes,
+      workers: wasmThreadsStarted(),
+    });
   }
   return results;
 }
@@ -55,6 +65,7 @@ const NodeOutput = z.object({
       runtime: z.literal("node-wasm"),
       samplesPerSec: z.number(),
       peakRssBytes: z.number(),
+      workers: z.number().int(),
     }),
   ),
 });
@@ -80,9 +91,12 @@ export async function runNode(opts: NodeOptions): Promise<RuntimeReport> {
         ...(opts.log ? { onStderr: opts.log } : {}),
       });
       const out = NodeOutput.parse(parseChildJson("the Node benchmark", outcome, opts.timeoutMs));
-      results.push(...out.results);
+      results.push(...out.results.map(({ workers: _, ...result }) => result));
       const threads = wasmThreadsFor(workload.spec);
-      notes.push(`${workload.name}: ${threads} thread${threads === 1 ? "" : "s"}`);
+      const workers = out.results[0]?.workers ?? 0;
+      notes.push(
+        `${workload.name}: ${threads} jax-js thread${threads === 1 ? "" : "s"}, ${workers} worker${workers === 1 ? "" : "s"} started`,
+      );
     }
     return { runtime: "node-wasm", status: "ok", results, note: `Node ${process.version}, ${notes.join(", ")}` };
   } catch (err) {

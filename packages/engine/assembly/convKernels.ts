@@ -7,6 +7,13 @@
 // [KC, n] then stays in cache while every row block of A passes over it.
 const KC: i32 = 256;
 
+// c + a·b, fused (one rounding, FMA instructions) in the build for runtimes with relaxed SIMD.
+@inline
+function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(c, f32x4.mul(a, b));
+}
+
 // C[4, 8] (+)= A[4, k] · B[k, 8]. A's element (row r, depth p) is at a + r·aRow + p·aDepth (bytes), so the
 // same tile serves A and Aᵀ; B's rows are `ldb` floats apart, C's `ldc`. The eight accumulators, two B vectors
 // and four broadcasts fit x86-64's sixteen SIMD registers.
@@ -26,10 +33,10 @@ function tile4x8(a: usize, aRow: usize, aDepth: usize, b: usize, c: usize, k: i3
     const b0 = v128.load(pb), b1 = v128.load(pb, 16);
     const a0 = v128.load32_splat(pa), a1 = v128.load32_splat(pa + aRow);
     const a2 = v128.load32_splat(pa + 2 * aRow), a3 = v128.load32_splat(pa + 3 * aRow);
-    c00 = f32x4.add(c00, f32x4.mul(a0, b0)); c01 = f32x4.add(c01, f32x4.mul(a0, b1));
-    c10 = f32x4.add(c10, f32x4.mul(a1, b0)); c11 = f32x4.add(c11, f32x4.mul(a1, b1));
-    c20 = f32x4.add(c20, f32x4.mul(a2, b0)); c21 = f32x4.add(c21, f32x4.mul(a2, b1));
-    c30 = f32x4.add(c30, f32x4.mul(a3, b0)); c31 = f32x4.add(c31, f32x4.mul(a3, b1));
+    c00 = madd(a0, b0, c00); c01 = madd(a0, b1, c01);
+    c10 = madd(a1, b0, c10); c11 = madd(a1, b1, c11);
+    c20 = madd(a2, b0, c20); c21 = madd(a2, b1, c21);
+    c30 = madd(a3, b0, c30); c31 = madd(a3, b1, c31);
     pa += aDepth; pb += sb;
   }
   v128.store(c, c00); v128.store(c, c01, 16);
@@ -47,8 +54,8 @@ function tile1x8(a: usize, aDepth: usize, b: usize, c: usize, k: i32, ldb: i32, 
   let pa = a, pb = b;
   for (let p = 0; p < k; p++) {
     const a0 = v128.load32_splat(pa);
-    c0 = f32x4.add(c0, f32x4.mul(a0, v128.load(pb)));
-    c1 = f32x4.add(c1, f32x4.mul(a0, v128.load(pb, 16)));
+    c0 = madd(a0, v128.load(pb), c0);
+    c1 = madd(a0, v128.load(pb, 16), c1);
     pa += aDepth; pb += sb;
   }
   v128.store(c, c0); v128.store(c, c1, 16);

@@ -1,4 +1,9 @@
-import { CONV_KERNELS_SHARED_WASM_BASE64, CONV_KERNELS_WASM_BASE64 } from "./convKernels.wasm";
+import {
+  CONV_KERNELS_RELAXED_WASM_BASE64,
+  CONV_KERNELS_SHARED_RELAXED_WASM_BASE64,
+  CONV_KERNELS_SHARED_WASM_BASE64,
+  CONV_KERNELS_WASM_BASE64,
+} from "./convKernels.wasm";
 
 /** The exports of the convolution kernel module (`packages/engine/assembly/convKernels.ts`); pointers are byte offsets. */
 export interface ConvKernelExports {
@@ -46,9 +51,11 @@ export interface KernelInstance {
   memory: WebAssembly.Memory;
   module: WebAssembly.Module;
   shared: boolean;
+  /** Built with relaxed SIMD: the products use fused multiply-adds. */
+  relaxed: boolean;
 }
 
-const modules = new Map<boolean, Promise<WebAssembly.Module>>();
+const modules = new Map<string, Promise<WebAssembly.Module>>();
 
 function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
   const binary = atob(text);
@@ -64,21 +71,39 @@ export function canShareMemory(): boolean {
 }
 
 /**
- * A fresh instance of the kernel module with a memory of its own, shared when asked. Each build is compiled
- * once per context, asynchronously: browsers refuse to compile modules over 4 KB synchronously on the main thread.
+ * Whether this runtime runs relaxed SIMD (Chromium; Node from 22, or 20 after `enableRelaxedSimd`), asked of the
+ * relaxed build each time: validating 4 KB takes microseconds, and a flag set later would change the answer.
  */
-export async function instantiateConvKernels(opts: { shared?: boolean } = {}): Promise<KernelInstance> {
+export function supportsRelaxedSimd(): boolean {
+  return WebAssembly.validate(decodeBase64(CONV_KERNELS_RELAXED_WASM_BASE64));
+}
+
+function buildOf(shared: boolean, relaxed: boolean): string {
+  if (shared) return relaxed ? CONV_KERNELS_SHARED_RELAXED_WASM_BASE64 : CONV_KERNELS_SHARED_WASM_BASE64;
+  return relaxed ? CONV_KERNELS_RELAXED_WASM_BASE64 : CONV_KERNELS_WASM_BASE64;
+}
+
+/**
+ * A fresh instance of the kernel module with a memory of its own, shared when asked, and with fused
+ * multiply-adds where the runtime has relaxed SIMD unless `relaxed` is false. Each build is compiled once per
+ * context, asynchronously: browsers refuse to compile modules over 4 KB synchronously on the main thread.
+ */
+export async function instantiateConvKernels(
+  opts: { shared?: boolean; relaxed?: boolean } = {},
+): Promise<KernelInstance> {
   const shared = opts.shared ?? false;
-  let module = modules.get(shared);
+  const relaxed = (opts.relaxed ?? true) && supportsRelaxedSimd();
+  const key = `${shared}/${relaxed}`;
+  let module = modules.get(key);
   if (!module) {
-    module = WebAssembly.compile(decodeBase64(shared ? CONV_KERNELS_SHARED_WASM_BASE64 : CONV_KERNELS_WASM_BASE64));
-    modules.set(shared, module);
+    module = WebAssembly.compile(decodeBase64(buildOf(shared, relaxed)));
+    modules.set(key, module);
   }
   const memory = shared
     ? new WebAssembly.Memory({ initial: 1, maximum: 65536, shared: true })
     : new WebAssembly.Memory({ initial: 1 });
   const instance = await WebAssembly.instantiate(await module, { env: { memory } });
-  return { exports: instance.exports as unknown as ConvKernelExports, memory, module: await module, shared };
+  return { exports: instance.exports as unknown as ConvKernelExports, memory, module: await module, shared, relaxed };
 }
 
 /**
