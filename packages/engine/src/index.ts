@@ -11,7 +11,15 @@ export * from "./layers";
 export * from "./layers/types";
 export * from "./loss";
 export * from "./model";
-export { ConvStack, type ConvStackPlan, convStackFor, convStackPlan, setConvStack } from "./native/convStack";
+export {
+  ConvStack,
+  type ConvStackPlan,
+  convStackFor,
+  convStackPlan,
+  convStackThreads,
+  convStackThreadsFor,
+  setConvStack,
+} from "./native/convStack";
 export * from "./optim";
 export * from "./saliency";
 export * from "./threads";

@@ -28,12 +28,12 @@ export function prefersWasmThreads(spec: { layers: readonly { kind: string }[] }
  */
 export function keepWasmSingleThreaded(): void {
   const g = globalThis as Record<string | symbol, unknown>;
-  // The engine's own conv kernels may still use a helper thread: they reach Worker by this key instead.
-  if (typeof g.Worker === "function") g[KERNEL_WORKER] = g.Worker;
+  // The engine's own conv kernels may still use helper threads: they reach Worker by this key instead.
+  if (typeof g.Worker === "function") provideKernelWorker(g.Worker as WorkerClass, coresHere());
   g.Worker = undefined;
 }
 
-const KERNEL_WORKER = Symbol.for("layerlab.kernelWorker");
+const KERNEL_WORKERS = Symbol.for("layerlab.kernelWorkers");
 
 /** A Web-Worker-shaped class: the browser's, or the engine's over Node's worker_threads. */
 export type WorkerClass = new (
@@ -45,14 +45,32 @@ export type WorkerClass = new (
   terminate(): unknown;
 };
 
-/** Lets the engine's own conv kernels start a helper thread with `worker` while jax-js stays on one thread. */
-export function provideKernelWorker(worker: WorkerClass): void {
-  (globalThis as Record<symbol, unknown>)[KERNEL_WORKER] = worker;
+/** What the engine's conv kernels may start helper threads with, and how many threads to use in all. */
+export interface KernelWorkers {
+  worker: WorkerClass;
+  threads: number;
 }
 
-/** The Worker class the conv kernels' helper thread may use: jax-js's, else one set aside for them, else none. */
-export function kernelWorkerClass(): WorkerClass | null {
+function coresHere(): number {
+  return (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency || 1;
+}
+
+/**
+ * Lets the engine's own conv kernels run on `threads` threads (this one and `threads − 1` helpers started with
+ * `worker`) while jax-js stays on one thread.
+ */
+export function provideKernelWorker(worker: WorkerClass, threads: number): void {
+  (globalThis as Record<symbol, unknown>)[KERNEL_WORKERS] = { worker, threads } satisfies KernelWorkers;
+}
+
+/**
+ * The helper threads the conv kernels may use: those set aside for them, else jax-js's `Worker` with a thread per
+ * core, else none (one thread).
+ */
+export function kernelWorkers(): KernelWorkers | null {
   const g = globalThis as Record<string | symbol, unknown>;
-  const worker = typeof g.Worker === "function" ? g.Worker : g[KERNEL_WORKER];
-  return typeof worker === "function" ? (worker as WorkerClass) : null;
+  const provided = g[KERNEL_WORKERS] as KernelWorkers | undefined;
+  if (provided) return provided.threads > 1 ? provided : null;
+  const threads = coresHere();
+  return typeof g.Worker === "function" && threads > 1 ? { worker: g.Worker as WorkerClass, threads } : null;
 }

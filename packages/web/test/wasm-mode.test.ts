@@ -27,5 +27,8 @@ describe("which worker trains a model", () => {
     expect(engineLabel({ backend: "wasm", threads: 1 })).toBe("Wasm, 1 thread");
     expect(engineLabel({ backend: "wasm", threads: 8 })).toBe("Wasm, 8 threads");
     expect(engineLabel({ backend: "webgpu", threads: 1 })).toBe("WebGPU");
+    expect(engineLabel({ backend: "wasm", threads: 1, convThreads: 2 })).toBe(
+      "Wasm, convolutions on 2 threads, the rest on 1",
+    );
   });
 });

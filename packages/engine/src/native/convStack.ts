@@ -2,10 +2,10 @@ import type { LayerOf, Shape } from "@layerlab/spec";
 import { convGeometry } from "../layers/conv2d";
 import { poolGeometry } from "../layers/pool2d";
 import type { Model } from "../model";
-import { kernelWorkerClass } from "../threads";
+import { kernelWorkers } from "../threads";
 import { type ConvKernelExports, canShareMemory, instantiateConvKernels, KernelArena } from "./kernels";
-import { type BatchJob, CONTROL_BYTES, KernelHelper } from "./kernelThreads";
-import { stackedConvRelu, stackedLayers } from "./stackLayers";
+import { type BatchJob, CONTROL_BYTES, type Job, KernelHelper } from "./kernelThreads";
+import { stackedConvRelu, stackedLayers, stackedLayersOfSpec } from "./stackLayers";
 
 /*
  * The convolutions at the front of a CNN, trained by the project's own WebAssembly kernels
@@ -114,7 +114,7 @@ export class ConvStack {
     readonly plan: ConvStackPlan,
     readonly batch: number,
     private readonly kernels: ConvKernelExports,
-    private readonly helper: KernelHelper | null,
+    private readonly helpers: KernelHelper[],
     private readonly arena: KernelArena,
     private readonly buffers: StageBuffers[],
     private readonly scratch: {
@@ -128,14 +128,15 @@ export class ConvStack {
   ) {}
 
   /**
-   * With `threads` (default: when this context can share memory and has a Worker class for the kernels, see
-   * `kernelWorkerClass`), one helper thread takes half of each product and of the patch layouts.
+   * On `threads` threads (default: `convStackThreads()`): this one and helpers that take an equal part of each
+   * product, patch layout and pool.
    */
-  static async create(plan: ConvStackPlan, batch: number, threads?: boolean): Promise<ConvStack> {
-    const shared = (threads ?? kernelWorkerClass() !== null) && canShareMemory();
+  static async create(plan: ConvStackPlan, batch: number, threads = convStackThreads()): Promise<ConvStack> {
+    const workers = kernelWorkers();
+    const shared = threads > 1 && workers !== null && canShareMemory();
     const instance = await instantiateConvKernels({ shared });
     const arena = new KernelArena(instance.memory);
-    const control = arena.reserve(CONTROL_BYTES / 4);
+    const controls = Array.from({ length: shared ? threads - 1 : 0 }, () => arena.reserve(CONTROL_BYTES / 4));
     const n = batch;
     const rows = (s: ConvStage) => n * s.ho * s.wo;
     const depth = (s: ConvStage) => s.kh * s.kw * s.c;
@@ -169,60 +170,60 @@ export class ConvStack {
       dPatches: arena.reserve(inputs.length ? Math.max(...inputs.map((s) => rows(s) * depth(s))) : 0),
     };
     arena.commit();
-    const helper = shared ? await KernelHelper.start(instance, control) : null;
-    return new ConvStack(plan, batch, instance.exports, helper, arena, buffers, scratch);
+    const started = await Promise.all(controls.map((at) => KernelHelper.start(instance, at, workers!.worker)));
+    const helpers = started.filter((h): h is KernelHelper => h !== null);
+    return new ConvStack(plan, batch, instance.exports, helpers, arena, buffers, scratch);
   }
 
-  /** Whether a helper thread shares the work. */
-  get threaded(): boolean {
-    return this.helper !== null;
+  /** The threads the work is split between: this one and the helpers. */
+  get threads(): number {
+    return this.helpers.length + 1;
   }
 
-  /** Stops the helper thread, if any. */
+  /** Stops the helper threads. */
   dispose(): void {
-    this.helper?.dispose();
-  }
-
-  /** C[m, n] (+)= A[m, k] · B[k, n], the rows split between this thread and the helper. */
-  private product(a: number, b: number, c: number, m: number, k: number, n: number, accumulate: boolean): void {
-    const half = Math.ceil(m / 8) * 4; // a multiple of the kernel's 4-row tiles
-    if (!this.helper || m < 16) {
-      this.kernels.sgemm(a, b, c, m, k, n, accumulate);
-      return;
-    }
-    this.helper.post("sgemm", [a + half * k * 4, b, c + half * n * 4, m - half, k, n, accumulate ? 1 : 0]);
-    this.kernels.sgemm(a, b, c, half, k, n, accumulate);
-    this.helper.wait();
-  }
-
-  /** C[m, n] = A[k, m]ᵀ · B[k, n], C's rows (A's columns) split between this thread and the helper. */
-  private productTN(a: number, b: number, c: number, m: number, k: number, n: number): void {
-    const half = Math.ceil(m / 8) * 4;
-    if (!this.helper || m < 8) {
-      this.kernels.sgemmTN(a, m, b, c, m, k, n, false);
-      return;
-    }
-    this.helper.post("sgemmTN", [a + half * 4, m, b, c + half * n * 4, m - half, k, n, 0]);
-    this.kernels.sgemmTN(a, m, b, c, half, k, n, false);
-    this.helper.wait();
+    for (const helper of this.helpers) helper.dispose();
   }
 
   /**
-   * A kernel over the batch, its samples split between this thread and the helper: `pointers` are the
-   * kernel's leading array arguments with their bytes per sample, `rest(n)` its other arguments for n samples.
-   * Only for kernels whose samples are independent (max pool indices are offsets from the `y` they are given,
-   * so a pool's backward pass must be split as its forward pass was).
+   * Runs `job` over `count` units (rows, or samples) cut into equal parts, multiples of `align`, between this
+   * thread and the helpers; `args(from, size)` are the job's arguments for units [from, from + size).
+   */
+  private split(job: Job, count: number, align: number, args: (from: number, size: number) => number[]): void {
+    const run = this.kernels[job] as unknown as (...values: number[]) => void;
+    const parts = Math.max(1, Math.min(this.helpers.length + 1, Math.floor(count / align)));
+    const chunk = Math.ceil(count / parts / align) * align;
+    const posted: KernelHelper[] = [];
+    for (let part = 1; part < parts && part * chunk < count; part++) {
+      const helper = this.helpers[part - 1]!;
+      helper.post(job, args(part * chunk, Math.min(chunk, count - part * chunk)));
+      posted.push(helper);
+    }
+    run(...args(0, Math.min(chunk, count)));
+    for (const helper of posted) helper.wait();
+  }
+
+  /** C[m, n] (+)= A[m, k] · B[k, n], by rows of C: whole 4-row tiles per thread. */
+  private product(a: number, b: number, c: number, m: number, k: number, n: number, accumulate: boolean): void {
+    const more = accumulate ? 1 : 0;
+    this.split("sgemm", m, 4, (from, rows) => [a + from * k * 4, b, c + from * n * 4, rows, k, n, more]);
+  }
+
+  /** C[m, n] = A[k, m]ᵀ · B[k, n], by rows of C (columns of A). */
+  private productTN(a: number, b: number, c: number, m: number, k: number, n: number): void {
+    this.split("sgemmTN", m, 4, (from, rows) => [a + from * 4, m, b, c + from * n * 4, rows, k, n, 0]);
+  }
+
+  /**
+   * A kernel over the batch, by samples: `pointers` are the kernel's leading array arguments with their bytes
+   * per sample, `rest(n)` its other arguments for n samples. Only for kernels whose samples are independent (max
+   * pool indices are offsets from the `y` they are given, so a pool's backward pass is split as its forward was).
    */
   private byBatch(job: BatchJob, pointers: [at: number, perSample: number][], rest: (n: number) => number[]): void {
-    const run = this.kernels[job] as unknown as (...args: number[]) => void;
-    const half = this.batch >> 1;
-    if (!this.helper || half === 0) {
-      run(...pointers.map(([at]) => at), ...rest(this.batch));
-      return;
-    }
-    this.helper.post(job, [...pointers.map(([at, perSample]) => at + half * perSample), ...rest(this.batch - half)]);
-    run(...pointers.map(([at]) => at), ...rest(half));
-    this.helper.wait();
+    this.split(job, this.batch, 1, (from, size) => [
+      ...pointers.map(([at, perSample]) => at + from * perSample),
+      ...rest(size),
+    ]);
   }
 
   private patches(job: "im2col" | "col2im", from: number, to: number, s: ConvStage): void {
@@ -340,6 +341,17 @@ export class ConvStack {
 }
 
 let enabled = true;
+
+/** The threads the conv stack trains on here: one per core when helpers can start (`kernelWorkers`), else one. */
+export function convStackThreads(): number {
+  const workers = kernelWorkers();
+  return workers && canShareMemory() ? workers.threads : 1;
+}
+
+/** The threads `spec`'s leading convolutions train on here with the conv stack, or null when it has none. */
+export function convStackThreadsFor(spec: { layers: readonly { kind: string }[] }): number | null {
+  return enabled && stackedLayersOfSpec(spec) ? convStackThreads() : null;
+}
 
 /** Turns the native conv stack off (`false`) or on again, for benchmarks and tests; takes effect at the next run. */
 export function setConvStack(on: boolean): void {

@@ -1,4 +1,4 @@
-import { kernelWorkerClass, type WorkerClass } from "../threads";
+import type { WorkerClass } from "../threads";
 import type { ConvKernelExports, KernelInstance } from "./kernels";
 
 /*
@@ -17,7 +17,7 @@ const JOBS = [
   "maxPoolForward",
   "maxPoolBackward",
 ] as const satisfies readonly (keyof ConvKernelExports)[];
-type Job = (typeof JOBS)[number];
+export type Job = (typeof JOBS)[number];
 /** The jobs that split a batch by samples. */
 export type BatchJob = Exclude<Job, "sgemm" | "sgemmTN">;
 
@@ -52,7 +52,7 @@ self.onmessage = async (event) => {
 
 type WorkerLike = InstanceType<WorkerClass>;
 
-/** One helper thread serving jobs on `instance`'s shared memory. */
+/** A helper thread serving jobs on a kernel instance's shared memory. */
 export class KernelHelper {
   private readonly control: Int32Array;
   private seq = 0;
@@ -66,10 +66,9 @@ export class KernelHelper {
     this.control = new Int32Array(memory.buffer, at, ARGS + 16);
   }
 
-  /** Starts a helper on the control block at byte `at`; null when it cannot start (the caller runs alone). */
-  static async start(instance: KernelInstance, at: number): Promise<KernelHelper | null> {
-    const WorkerClass = kernelWorkerClass();
-    if (!instance.shared || !WorkerClass) return null;
+  /** Starts a helper on the control block at byte `at`; null when it cannot start (the caller does its part). */
+  static async start(instance: KernelInstance, at: number, WorkerClass: WorkerClass): Promise<KernelHelper | null> {
+    if (!instance.shared) return null;
     const url = URL.createObjectURL(new Blob([HELPER_SOURCE], { type: "text/javascript" }));
     let worker: WorkerLike | null = null;
     try {

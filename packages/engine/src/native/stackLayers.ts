@@ -48,19 +48,23 @@ export function stackedLayers(layers: readonly Layer[], sources: readonly number
   return { stages, head: i };
 }
 
-/**
- * Whether `spec` has conv2d layers that the stack does not train (jax-js then runs them, best on its worker
- * pool). Raw layers are parsed; a spec that does not parse counts every conv as outside.
- */
-export function hasConvOutsideStack(spec: { layers: readonly { kind: string }[] }): boolean {
+/** `stackedLayers` of a spec's raw layers; null when they do not parse or their wiring is wrong. */
+export function stackedLayersOfSpec(spec: { layers: readonly { kind: string }[] }): StackedLayers | null {
   const parsed = spec.layers.map((l) => LayerSchema.safeParse(l));
-  const convs = spec.layers.map((l, i) => (l.kind === "conv2d" ? i : -1)).filter((i) => i >= 0);
-  if (convs.length === 0) return false;
-  if (!parsed.every((p) => p.success)) return true;
+  if (!parsed.every((p) => p.success)) return null;
   const layers = parsed.map((p) => p.data!);
   const graph = layerGraph(layers);
-  if (graph.problems.some((p) => p.severity === "error")) return true;
-  const stacked = stackedLayers(layers, graph.sources);
-  const inStack = new Set(stacked?.stages.map((s) => s.conv) ?? []);
+  if (graph.problems.some((p) => p.severity === "error")) return null;
+  return stackedLayers(layers, graph.sources);
+}
+
+/**
+ * Whether `spec` has conv2d layers that the stack does not train (jax-js then runs them, best on its worker
+ * pool). A spec that does not parse counts every conv as outside.
+ */
+export function hasConvOutsideStack(spec: { layers: readonly { kind: string }[] }): boolean {
+  const convs = spec.layers.map((l, i) => (l.kind === "conv2d" ? i : -1)).filter((i) => i >= 0);
+  if (convs.length === 0) return false;
+  const inStack = new Set(stackedLayersOfSpec(spec)?.stages.map((s) => s.conv) ?? []);
   return convs.some((i) => !inStack.has(i));
 }

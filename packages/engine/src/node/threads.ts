@@ -100,11 +100,11 @@ export function enableRelaxedSimd(): void {
 }
 
 /**
- * Lets the engine's own conv kernels run on a helper worker thread while jax-js stays single-threaded. Call it
- * whenever there is a second core; it loads nothing and does not change jax-js's memory model.
+ * Lets the engine's own conv kernels run on a thread per core (this one and worker-thread helpers) while jax-js
+ * stays single-threaded. It loads nothing and does not change jax-js's memory model.
  */
 export function enableKernelThreads(): void {
-  if (availableParallelism() > 1) provideKernelWorker(NodeWebWorker);
+  provideKernelWorker(NodeWebWorker, availableParallelism());
 }
 
 /** How many worker threads jax-js has started through `enableWasmThreads` in this process. */

@@ -2,6 +2,7 @@
 import { type Dataset, normalizeInput } from "@layerlab/data-core";
 import {
   buildModel,
+  convStackThreadsFor,
   createSaliencyExplainer,
   disposeVars,
   initBackend,
@@ -128,7 +129,10 @@ async function startTraining(msg: Extract<ToWorker, { type: "train" }>) {
   runs.set(msg.runId, entry);
   // Compiled for the model this id named before; the next prediction builds this run's.
   dropCompiled(msg.runId);
-  post({ type: "started", runId: msg.runId, engine: await engineInfo });
+  const engine = await engineInfo;
+  // On Wasm, a CNN's leading convolutions train on the engine's own kernels, on threads of their own.
+  const convThreads = engine.backend === "wasm" ? convStackThreadsFor(msg.spec) : null;
+  post({ type: "started", runId: msg.runId, engine: { ...engine, ...(convThreads !== null && { convThreads }) } });
   // A resumed run's events continue the seqs recorded so far, and its time is the whole run's.
   const firstSeq = msg.resume?.firstSeq ?? 0;
   const secondsBefore = progress.seconds;
@@ -317,6 +321,8 @@ let engineInfo: Promise<EngineInfo>;
 export interface EngineInfo {
   backend: Backend;
   threads: number;
+  /** Threads of the engine's own conv kernels, for a run whose leading convolutions they train. */
+  convThreads?: number;
 }
 
 function handle(msg: ToWorker) {

@@ -112,7 +112,7 @@ export interface PredictorCounts {
 export type FromWorker =
   | { type: "ready"; backend: Backend; isolated: boolean; threads: number; mode: WasmMode }
   /** Run `runId` is training; `threads` is how many threads run its Wasm kernels (1 on WebGPU). */
-  | { type: "started"; runId: string; engine: { backend: Backend; threads: number } }
+  | { type: "started"; runId: string; engine: { backend: Backend; threads: number; convThreads?: number } }
   | { type: "event"; runId: string; event: TrainEvent }
   /** Sent after each `epoch` event: the run's resume point at that epoch's end (resumePoint.ts). */
   | { type: "resumePoint"; runId: string; epochsDone: number; point: Uint8Array }

@@ -38,13 +38,23 @@ export interface RunResults {
 export interface RunEngine {
   backend: Backend;
   threads: number;
+  /** Threads of the engine's own conv kernels, when they train the model's leading convolutions. */
+  convThreads?: number;
 }
 
-/** The badge text for `engine`: "WebGPU", "Wasm, 1 thread" or "Wasm, N threads". */
+const threadCount = (n: number) => `${n} thread${n === 1 ? "" : "s"}`;
+
+/**
+ * The badge text for `engine`: "WebGPU", "Wasm, 1 thread", "Wasm, N threads", or, when the engine's own conv
+ * kernels train the convolutions, "Wasm, convolutions on N threads, the rest on 1".
+ */
 export function engineLabel(engine: RunEngine): string {
   if (engine.backend === "webgpu") return "WebGPU";
   const name = engine.backend === "wasm" ? "Wasm" : engine.backend;
-  return `${name}, ${engine.threads} thread${engine.threads === 1 ? "" : "s"}`;
+  if (engine.convThreads !== undefined) {
+    return `${name}, convolutions on ${threadCount(engine.convThreads)}, the rest on ${engine.threads}`;
+  }
+  return `${name}, ${threadCount(engine.threads)}`;
 }
 
 /**
