@@ -7,7 +7,7 @@
  */
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { enableWasmThreads, wasmThreadsFor, wasmThreadsStarted } from "@layerlab/engine/node";
+import { enableWasmThreads, wasmThreadsFor } from "@layerlab/engine/node";
 import { z } from "zod";
 import { type BenchResult, errorMessage, type RuntimeReport } from "./results";
 import { parseChildJson, runProcess } from "./subprocess";
@@ -32,8 +32,8 @@ const SCRIPT = fileURLToPath(import.meta.url);
 export async function measureNode(
   workloads: readonly WorkloadName[],
   steps?: number,
-): Promise<(BenchResult & { workers: number })[]> {
-  const results: (BenchResult & { workers: number })[] = [];
+): Promise<(BenchResult & { convThreads: number | null })[]> {
+  const results: (BenchResult & { convThreads: number | null })[] = [];
   for (const workload of WORKLOADS.filter((w) => workloads.includes(w.name))) {
     // What a user of the runner gets: jax-js's worker threads for convolutions it runs, one thread
     // otherwise, and a helper thread for the engine's own conv kernels. It must happen before jax-js is
@@ -52,7 +52,7 @@ export async function measureNode(
       runtime: "node-wasm",
       samplesPerSec: r.samplesPerSec,
       peakRssBytes,
-      workers: wasmThreadsStarted(),
+      convThreads: r.convThreads,
     });
   }
   return results;
@@ -65,7 +65,7 @@ const NodeOutput = z.object({
       runtime: z.literal("node-wasm"),
       samplesPerSec: z.number(),
       peakRssBytes: z.number(),
-      workers: z.number().int(),
+      convThreads: z.number().int().nullable(),
     }),
   ),
 });
@@ -91,12 +91,11 @@ export async function runNode(opts: NodeOptions): Promise<RuntimeReport> {
         ...(opts.log ? { onStderr: opts.log } : {}),
       });
       const out = NodeOutput.parse(parseChildJson("the Node benchmark", outcome, opts.timeoutMs));
-      results.push(...out.results.map(({ workers: _, ...result }) => result));
+      results.push(...out.results.map(({ convThreads: _, ...result }) => result));
       const threads = wasmThreadsFor(workload.spec);
-      const workers = out.results[0]?.workers ?? 0;
-      notes.push(
-        `${workload.name}: ${threads} jax-js thread${threads === 1 ? "" : "s"}, ${workers} worker${workers === 1 ? "" : "s"} started`,
-      );
+      const convThreads = out.results[0]?.convThreads ?? null;
+      const conv = convThreads === null ? "" : `, its conv blocks on the engine's kernels with ${convThreads} threads`;
+      notes.push(`${workload.name}: jax-js on ${threads} thread${threads === 1 ? "" : "s"}${conv}`);
     }
     return { runtime: "node-wasm", status: "ok", results, note: `Node ${process.version}, ${notes.join(", ")}` };
   } catch (err) {

@@ -131,7 +131,7 @@ describe("layerlab shapes → train → predict → curves", () => {
     });
   });
 
-  it("trains a conv net on jax-js's Wasm worker pool, one thread per core", () => {
+  it("trains a CNN's conv blocks on the engine's own kernels, a thread per core, and the rest on one", () => {
     const r = cli(
       "train",
       "cnn",
@@ -151,7 +151,7 @@ describe("layerlab shapes → train → predict → curves", () => {
     expect(r.code, r.stderr).toBe(0);
     const info = json<RunInfo>("runs/cnn/run.json");
     expect(info.status).toBe("succeeded");
-    expect(info.environment.wasmThreads).toBe(availableParallelism());
+    expect(info.environment).toMatchObject({ wasmThreads: 1, convThreads: availableParallelism() });
   });
 
   it("predicts the test images exactly as the run's own test evaluation did", () => {

@@ -7,6 +7,8 @@ export interface Throughput {
   backend: Backend;
   samplesPerSec: number;
   steps: number;
+  /** Threads of the engine's own conv kernels, when they trained the leading convolutions (see `TrainRun`). */
+  convThreads: number | null;
 }
 
 /**
@@ -59,5 +61,6 @@ export async function measureTrainingThroughput(opts: {
   }
   const measured = lastStep - firstStep;
   if (measured <= 0) throw new Error("benchmark too short: no steps after warm-up");
-  return { backend, samplesPerSec: (measured * batchSize) / ((t1 - t0) / 1000), steps: measured };
+  const samplesPerSec = (measured * batchSize) / ((t1 - t0) / 1000);
+  return { backend, samplesPerSec, steps: measured, convThreads: run.convThreads };
 }

@@ -86,6 +86,11 @@ export interface TrainRun extends AsyncIterable<TrainEvent> {
   currentVars(): ModelVars;
   /** Test evaluation, once the run is done. */
   readonly test: Evaluation | null;
+  /**
+   * The threads the engine's own conv kernels train the model's leading convolutions on, once the run has
+   * started; null when jax-js trains every layer.
+   */
+  readonly convThreads: number | null;
   /** Frees every array the run holds. Safe to call more than once. */
   dispose(): void;
 }
@@ -120,6 +125,7 @@ export function train(opts: TrainOptions): TrainRun {
   let optState: OptState | null = null;
   let best: ModelVars | null = null;
   let test: Evaluation | null = null;
+  let convThreads: number | null = null;
   let disposed = false;
 
   const dispose = () => {
@@ -152,6 +158,7 @@ export function train(opts: TrainOptions): TrainRun {
 
     const groups = opts.gradientStats === false ? null : layerGroups(model.spec, Object.keys(vars.params));
     const stack = backend === "wasm" ? await convStackFor(model, batchSize) : null;
+    convThreads = stack?.threads ?? null;
     const step = makeTrainStep(model, optimizer, config.labelSmoothing, groups?.names ?? null, stack);
     const warned = new Set<string>();
     const freshAcc = (): StepAcc => ({ loss: np.zeros([]), correct: np.zeros([]) });
@@ -376,6 +383,9 @@ export function train(opts: TrainOptions): TrainRun {
     normalization,
     get test() {
       return test;
+    },
+    get convThreads() {
+      return convThreads;
     },
     [Symbol.asyncIterator]: () => run(),
     lastWeights: (metadata) => {

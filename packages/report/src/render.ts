@@ -83,10 +83,7 @@ export async function renderReport(runDir: string, opts: ReportOptions = {}): Pr
       trainSeconds: info.timings.trainSeconds,
       wallSeconds: info.timings.wallSeconds,
       peakRssBytes: info.resources?.peakRssBytes ?? null,
-      backend:
-        env.backend === "wasm" && env.wasmThreads
-          ? `wasm, ${env.wasmThreads} thread${env.wasmThreads === 1 ? "" : "s"}`
-          : env.backend,
+      backend: backendLabel(env),
       cpu: `${env.cpu} × ${env.cpuCount}`,
       versions: `Node ${env.node}, jax-js ${env.jaxJs}, LayerLab ${env.layerlab}`,
       epochs: epochEvents.map((e) => ({ epoch: e.epoch, seconds: e.seconds, samplesPerSec: e.samplesPerSec })),
@@ -191,4 +188,13 @@ export async function runFindingsOf(runDir: string): Promise<DoctorFinding[]> {
     events,
     test?.deadUnits ? { deadUnits: test.deadUnits } : {},
   );
+}
+
+const threadCount = (n: number) => `${n} thread${n === 1 ? "" : "s"}`;
+
+/** "wasm, 2 threads", or "wasm, convolutions on 2 threads, the rest on 1" when the engine's own kernels ran them. */
+function backendLabel(env: RunInfo["environment"]): string | null {
+  if (env.backend !== "wasm" || !env.wasmThreads) return env.backend;
+  if (env.convThreads) return `wasm, convolutions on ${threadCount(env.convThreads)}, the rest on ${env.wasmThreads}`;
+  return `wasm, ${threadCount(env.wasmThreads)}`;
 }

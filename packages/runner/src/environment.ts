@@ -16,6 +16,8 @@ export interface RunEnvironment {
   platform: string;
   /** Threads jax-js ran Wasm kernels on (1 unless the process enabled its worker pool); set when the run stops. */
   wasmThreads?: number;
+  /** Threads the engine's own conv kernels trained the leading convolutions on; absent when jax-js trained all. */
+  convThreads?: number;
 }
 
 /** The version in the nearest package.json at or above `path`. */

@@ -323,6 +323,8 @@ async function drive(ctx: DriveContext): Promise<RunSummary> {
   const finish = async (status: RunStatus, message: string | null) => {
     Object.assign(info, { status, message, pid: null });
     info.environment.wasmThreads = Math.max(1, wasmThreadsStarted());
+    if (run.convThreads !== null) info.environment.convThreads = run.convThreads;
+    else delete info.environment.convThreads;
     info.timings.finishedAt = new Date().toISOString();
     await saveInfo();
   };

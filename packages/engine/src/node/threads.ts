@@ -37,6 +37,7 @@ parentPort.on("message", (message) => {
 });`;
 
 let started = 0;
+let helpersStarted = 0;
 
 class NodeWebWorker {
   onmessage: ((event: { data: unknown }) => void) | null = null;
@@ -46,7 +47,6 @@ class NodeWebWorker {
 
   constructor(url: string | URL) {
     this.#worker = new NodeWorker(BOOTSTRAP, { eval: true });
-    started++;
     // Held only while a reply is awaited, so an idle pool never keeps the process alive.
     this.#worker.unref();
     this.#worker.on("message", (data) => {
@@ -69,6 +69,22 @@ class NodeWebWorker {
   }
 }
 
+/** A worker of jax-js's pool, counted by `wasmThreadsStarted`. */
+class JaxPoolWorker extends NodeWebWorker {
+  constructor(url: string | URL) {
+    super(url);
+    started++;
+  }
+}
+
+/** A helper of the engine's own conv kernels, counted by `kernelHelpersStarted()`. */
+class KernelHelperWorker extends NodeWebWorker {
+  constructor(url: string | URL) {
+    super(url);
+    helpersStarted++;
+  }
+}
+
 /**
  * Lets jax-js's Wasm backend run kernels on `threads` worker threads in Node.
  * Call it before jax-js is first loaded — import `@layerlab/engine`
@@ -83,7 +99,8 @@ export function enableWasmThreads(threads = availableParallelism()): number {
     enableKernelThreads();
     return 1;
   }
-  if (typeof g.Worker === "undefined") g.Worker = NodeWebWorker;
+  if (typeof g.Worker === "undefined") g.Worker = JaxPoolWorker;
+  enableKernelThreads(); // its own helpers, not jax-js's Worker, so the two are counted apart
   // jax-js sizes its pool from navigator.hardwareConcurrency (Node 20 has no navigator).
   if (typeof g.navigator === "undefined") g.navigator = { hardwareConcurrency: threads };
   return threads;
@@ -104,12 +121,17 @@ export function enableRelaxedSimd(): void {
  * stays single-threaded. It loads nothing and does not change jax-js's memory model.
  */
 export function enableKernelThreads(): void {
-  provideKernelWorker(NodeWebWorker, availableParallelism());
+  provideKernelWorker(KernelHelperWorker, availableParallelism());
 }
 
 /** How many worker threads jax-js has started through `enableWasmThreads` in this process. */
 export function wasmThreadsStarted(): number {
   return started;
+}
+
+/** How many helper threads the engine's own conv kernels have started in this process (see `enableKernelThreads`). */
+export function kernelHelpersStarted(): number {
+  return helpersStarted;
 }
 
 /** The Wasm thread count a model should train with in Node (see `prefersWasmThreads`). */
