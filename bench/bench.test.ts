@@ -115,6 +115,26 @@ describe("npm run bench --json", () => {
     }
   }, 300_000);
 
+  it("trains a workload as the server's job thread does, on the built-in MNIST, and reports its rate and memory", async () => {
+    // The MLP: what is checked is that the job thread is driven as the queue drives it, not its speed.
+    const run = await benchAsync([
+      "--json",
+      "--only",
+      "server",
+      "--workloads",
+      "mnist-mlp",
+      "--steps",
+      "10",
+      "--pairs",
+      "1",
+    ]);
+    expect(run.status, run.stderr).toBe(0);
+    const out = BenchOutput.parse(JSON.parse(run.stdout.trim()));
+    expect(out.results.map((r) => `${r.runtime}/${r.workload}`)).toEqual(["server-job/mnist-mlp"]);
+    expect(out.results[0]!.samplesPerSec).toBeGreaterThan(0);
+    expect(out.results[0]!.peakRssBytes).toBeGreaterThan(50 * 2 ** 20);
+  }, 120_000);
+
   it("refuses an unknown runtime with a message naming the choices", () => {
     const run = bench(["--json", "--only", "gpu"]);
     expect(run.status).toBe(2);

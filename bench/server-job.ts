@@ -12,8 +12,10 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { Worker } from "node:worker_threads";
+import { wasmThreadsFor } from "@layerlab/engine/node";
+import type { ModelSpec } from "@layerlab/spec";
 import { z } from "zod";
-import type { JobInput, WorkerMessage } from "../packages/server/src/jobs/job-types";
+import type { JobInput, JobThreadData, ServerMessage, WorkerMessage } from "../packages/server/src/jobs/job-types";
 import { type BenchResult, errorMessage, type RuntimeReport } from "./results";
 import { parseChildJson, runProcess } from "./subprocess";
 import { median } from "./summary";
@@ -63,7 +65,10 @@ function trainAsJob(input: JobInput): Promise<number[]> {
   return new Promise((resolve, reject) => {
     const rates: number[] = [];
     let failure: string | null = null;
-    const worker = new Worker(JOB_WORKER, { workerData: input });
+    // As the queue starts a thread: with the Wasm threads the model wants, then the job as a message.
+    const workerData: JobThreadData = { wasmThreads: wasmThreadsFor(input.spec as ModelSpec) };
+    const worker = new Worker(JOB_WORKER, { workerData });
+    worker.postMessage({ type: "train", input } satisfies ServerMessage);
     worker.on("message", (m: WorkerMessage) => {
       if (m.type === "event" && m.event.type === "batch") rates.push(m.event.samplesPerSec);
       if (m.type === "event" && ["error", "aborted", "diverged"].includes(m.event.type)) {
