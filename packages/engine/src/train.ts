@@ -497,7 +497,8 @@ function makeTrainStep(
   const plain = compile(false);
   const measuring = compile(true);
   const compiled: { dispose(): void }[] = [plain.withKey, plain.withoutKey, measuring.withKey, measuring.withoutKey];
-  const fused = async (
+  /** One step from the host batch `xHost` (the labels `y`, a PRNG key when the model draws, the learning rate). */
+  type Step = (
     vars: ModelVars,
     optState: OptState,
     acc: StepAcc,
@@ -506,7 +507,8 @@ function makeTrainStep(
     key: np.Array | null,
     lr: number,
     withStats: boolean,
-  ): Promise<StepResult<OptState>> => {
+  ) => Promise<StepResult<OptState>>;
+  const fused: Step = async (vars, optState, acc, xHost, y, key, lr, withStats) => {
     const x = np.array(xHost, { shape: [y.shape[0]!, ...inShape] });
     const lrArr = np.array(lr);
     const fns = withStats && statNames ? measuring : plain;
@@ -540,16 +542,7 @@ function makeTrainStep(
   const plainUpdate = compileUpdate(false);
   const measuringUpdate = compileUpdate(true);
   compiled.push(headWithKey, headWithoutKey, plainUpdate, measuringUpdate);
-  const split = async (
-    vars: ModelVars,
-    optState: OptState,
-    acc: StepAcc,
-    xHost: Float32Array,
-    y: np.Array,
-    key: np.Array | null,
-    lr: number,
-    withStats: boolean,
-  ): Promise<StepResult<OptState>> => {
+  const split: Step = async (vars, optState, acc, xHost, y, key, lr, withStats) => {
     const stackParams = await Promise.all(stackNames.map((n) => vars.params[n]!.ref.data() as Promise<Float32Array>));
     const features = np.array(stack.forward(xHost, stackParams), { shape: [stack.batch, ...stack.plan.features] });
     const headParams: ArrayMap = {};
