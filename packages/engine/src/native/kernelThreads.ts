@@ -2,8 +2,8 @@ import type { WorkerClass } from "../threads";
 import type { ConvKernelExports, KernelInstance } from "./kernels";
 
 /*
- * A worker thread that runs kernels on the same shared memory as the training thread, so a product can be
- * split by rows between the two. Jobs go through a control block in that memory (Atomics), not messages: a
+ * Worker threads that run kernels on the same shared memory as the training thread, so a product can be
+ * split by rows between them. Jobs go through a control block in that memory (Atomics), not messages: a
  * step hands over about ten jobs, and a wake-up through Atomics costs microseconds where a message round trip
  * through the event loop costs tens of them.
  */

@@ -22,8 +22,11 @@ export interface JobInput {
 export type WorkerMessage =
   | { type: "event"; event: TrainEvent }
   | { type: "artifact"; name: string; bytes: number }
-  /** `wasmThreads`: how many Wasm worker threads jax-js started for this job (0: it ran single-threaded). */
-  | { type: "finished"; wasmThreads: number }
+  /**
+   * `wasmThreads`: how many Wasm worker threads jax-js started in this thread so far (0: it ran single-threaded);
+   * `kernelHelpers`: how many helper threads the engine's own conv kernels started (0: none ran, or on one core).
+   */
+  | { type: "finished"; wasmThreads: number; kernelHelpers: number }
   | { type: "crashed"; message: string };
 
 /** What a job thread starts with: the Wasm threads jax-js gets there, fixed for the thread's life. */

@@ -248,7 +248,8 @@ export class JobQueue implements RunQueue {
       } else if (m.type === "artifact") {
         running.chain = running.chain.then(() => registry.putArtifact(input.runId, m.name, m.bytes).catch(() => {}));
       } else if (m.type === "finished") {
-        log.info(`run ${input.runId}: finished (${m.wasmThreads || "no"} Wasm worker threads)`);
+        const helpers = m.kernelHelpers ? `, ${m.kernelHelpers} conv kernel helpers` : "";
+        log.info(`run ${input.runId}: finished (${m.wasmThreads || "no"} Wasm worker threads${helpers})`);
         end(true);
       } else if (m.type === "crashed") {
         running.refusal = m.message;

@@ -1,5 +1,5 @@
 import { parentPort, workerData } from "node:worker_threads";
-import { enableWasmThreads, wasmThreadsStarted } from "@layerlab/engine/node";
+import { enableWasmThreads, kernelHelpersStarted, wasmThreadsStarted } from "@layerlab/engine/node";
 import type { JobThreadData, ServerMessage, WorkerMessage } from "./job-types";
 
 /*
@@ -34,7 +34,7 @@ port.on("message", (m: ServerMessage) => {
     onEvent: (event) => post({ type: "event", event }),
     onArtifact: (name, bytes) => post({ type: "artifact", name, bytes }),
   })
-    .then(() => post({ type: "finished", wasmThreads: wasmThreadsStarted() }))
+    .then(() => post({ type: "finished", wasmThreads: wasmThreadsStarted(), kernelHelpers: kernelHelpersStarted() }))
     .catch((err: unknown) => post({ type: "crashed", message: (err as Error)?.message ?? String(err) }))
     .finally(() => {
       if (controller === current) controller = null;
