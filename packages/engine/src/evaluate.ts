@@ -1,12 +1,10 @@
-import { defaultDevice, jit, nn, numpy as np } from "@jax-js/jax";
+import { jit, nn, numpy as np } from "@jax-js/jax";
 import { type Batch, gatherBatch, type ImageSet, type Normalization } from "@layerlab/data-core";
 import { type DeadUnits, deadUnitFractions } from "@layerlab/spec";
 import { activations } from "./inference";
 import { refVars } from "./io/checkpoint";
-import type { ArrayMap } from "./layers/types";
 import { softmaxCrossEntropy } from "./loss";
 import type { Model, ModelVars } from "./model";
-import { type ConvStack, convStackFor, convStackPlanIfEnabled } from "./native/convStack";
 
 /** Test-set metrics of a model. Accuracies, precisions and recalls are fractions in [0, 1]. */
 export interface Evaluation {
@@ -31,20 +29,9 @@ export interface Evaluator {
   dispose(): void;
 }
 
-/**
- * Samples the conv stack takes at once when it evaluates: the training batch's size, so its buffers stay small;
- * a batch of 256 goes through in four parts.
- */
-const STACK_CHUNK = 64;
-
-/**
- * Compiles the eval-mode passes of `model`. On Wasm, when the engine's own conv kernels train the model's
- * leading convolutions, `batch` runs them forward there too (2–4 ms an image in jax-js's eval forward against
- * a fraction of that); `probabilities` (live predictions, a few images) stays on jax-js.
- */
+/** Compiles the eval-mode passes of `model`. */
 export function createEvaluator(model: Model): Evaluator {
   const inShape = model.spec.input.shape;
-  const plan = defaultDevice() === "wasm" ? convStackPlanIfEnabled(model) : null;
   const lossAndPreds = jit((vars: ModelVars, x: np.Array, y: np.Array) => {
     const { logits, state } = model.apply(vars, x, { mode: "eval" });
     for (const a of Object.values(state)) a.dispose();
@@ -57,13 +44,8 @@ export function createEvaluator(model: Model): Evaluator {
     for (const a of Object.values(state)) a.dispose();
     return nn.softmax(logits, -1);
   });
-  const viaStack = plan ? stackedBatch(model, plan.head, plan.params, plan.features) : null;
   return {
     async batch(vars, x, y) {
-      if (viaStack) {
-        const out = await viaStack.batch(vars, x, y);
-        if (out) return out;
-      }
       const n = y.length;
       const [loss, preds] = lossAndPreds(
         refVars(vars),
@@ -81,69 +63,6 @@ export function createEvaluator(model: Model): Evaluator {
     dispose() {
       lossAndPreds.dispose();
       probs.dispose();
-      viaStack?.dispose();
-    },
-  };
-}
-
-/**
- * Eval batches whose first layers run on the conv stack (forward only, `STACK_CHUNK` samples at a time) and the
- * rest on jax-js from the stack's features. `batch` answers null when no stack could be made here.
- */
-function stackedBatch(model: Model, head: number, stackNames: string[], features: readonly number[]) {
-  const inSize = model.spec.input.shape.reduce((a, b) => a * b, 1);
-  const featureSize = features.reduce((a, b) => a * b, 1);
-  let stack: Promise<ConvStack | null> | null = null;
-  const padded = new Float32Array(STACK_CHUNK * inSize);
-  // The stack's weights are read back once per `vars` (an evaluation passes the same vars for every batch).
-  const weights = new WeakMap<ModelVars, Promise<Float32Array[]>>();
-  const headLoss = jit((params: ArrayMap, state: ArrayMap, f: np.Array, y: np.Array) => {
-    const { logits, state: newState } = model.apply({ params, state }, f, { mode: "eval", from: head });
-    for (const a of Object.values(newState)) a.dispose();
-    const preds = np.argmax(logits.ref, -1).astype(np.int32);
-    const n = logits.shape[0] ?? 1;
-    return [softmaxCrossEntropy(logits, y).mul(n), preds] as [np.Array, np.Array];
-  });
-  return {
-    async batch(vars: ModelVars, x: Float32Array, y: Int32Array) {
-      stack ??= convStackFor(model, STACK_CHUNK);
-      const ready = await stack;
-      if (!ready) return null;
-      let own = weights.get(vars);
-      if (!own) {
-        own = Promise.all(stackNames.map((name) => vars.params[name]!.ref.data() as Promise<Float32Array>));
-        weights.set(vars, own);
-      }
-      const w = await own;
-      const n = y.length;
-      const out = new Float32Array(n * featureSize);
-      for (let start = 0; start < n; start += STACK_CHUNK) {
-        const m = Math.min(STACK_CHUNK, n - start);
-        let chunk = x.subarray(start * inSize, (start + m) * inSize);
-        if (m < STACK_CHUNK) {
-          padded.fill(0);
-          padded.set(chunk);
-          chunk = padded;
-        }
-        out.set(ready.forward(chunk, w).subarray(0, m * featureSize), start * featureSize);
-      }
-      const params: ArrayMap = {};
-      for (const [name, arr] of Object.entries(vars.params)) if (!stackNames.includes(name)) params[name] = arr.ref;
-      const state: ArrayMap = {};
-      for (const [name, arr] of Object.entries(vars.state)) state[name] = arr.ref;
-      const [loss, preds] = headLoss(
-        params,
-        state,
-        np.array(out, { shape: [n, ...features] }),
-        np.array(y, { shape: [n], dtype: np.int32 }),
-      );
-      const predictions = (await preds.data()) as Int32Array;
-      const lossSum = (await loss.data())[0]!;
-      return { lossSum, predictions };
-    },
-    dispose() {
-      headLoss.dispose();
-      void stack?.then((s) => s?.dispose());
     },
   };
 }

@@ -5,7 +5,6 @@
 import { numpy as np, tree, valueAndGrad } from "@jax-js/jax";
 import type { LayerInput, Shape } from "@layerlab/spec";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createEvaluator, evaluate } from "../src/evaluate";
 import type { ArrayMap } from "../src/layers/types";
 import { buildModel, type Model } from "../src/model";
 import { ConvStack, convStackPlan, setConvStack } from "../src/native/convStack";
@@ -217,40 +216,6 @@ describe("the native conv stack", () => {
     // The losses moved: the run trained, and both paths followed it.
     expect(Math.abs(native.losses[11]! - native.losses[0]!)).toBeGreaterThan(1e-3);
     expect(native.weights.length).toBe(jax.weights.length);
-  });
-
-  it("evaluates as jax-js alone does: the same loss, predictions and confusion, over batches and a partial one", async () => {
-    const layers: LayerInput[] = [
-      { kind: "conv2d", filters: 4, kernel: 3, activation: "relu" },
-      { kind: "maxPool2d", size: 2 },
-      { kind: "conv2d", filters: 6, kernel: 3, padding: "same", activation: "relu" },
-      { kind: "batchNorm" },
-    ];
-    const model = modelOf([1, 10, 10], layers, 4);
-    const dataset = randomDataset([1, 10, 10], 4, 150, 5);
-    const vars = model.init(12);
-    // 150 images in batches of 100: a second, partial batch, and within each the stack's parts of 64 samples.
-    const run = async (native: boolean) => {
-      setConvStack(native);
-      const evaluator = createEvaluator(model);
-      try {
-        return await evaluate(model, vars, dataset.train, {
-          normalization: { mean: [0.5], std: [0.25] },
-          batchSize: 100,
-          evaluator,
-          deadUnitSample: 0,
-        });
-      } finally {
-        evaluator.dispose();
-      }
-    };
-    const jax = await run(false);
-    const native = await run(true);
-    tree.dispose(vars);
-    expect(native.count).toBe(150);
-    expect(Math.abs(native.loss - jax.loss) / (1 + Math.abs(jax.loss))).toBeLessThan(1e-5);
-    expect(Array.from(native.predictions)).toEqual(Array.from(jax.predictions));
-    expect(native.confusion).toEqual(jax.confusion);
   });
 
   it("is used only for a leading chain of convolutions that the rest of the model does not look inside", () => {
