@@ -1,10 +1,12 @@
-import { jit, nn, numpy as np } from "@jax-js/jax";
+import { defaultDevice, jit, nn, numpy as np } from "@jax-js/jax";
 import { type Batch, gatherBatch, type ImageSet, type Normalization } from "@layerlab/data-core";
 import { type DeadUnits, deadUnitFractions } from "@layerlab/spec";
 import { activations } from "./inference";
 import { refVars } from "./io/checkpoint";
+import type { ArrayMap } from "./layers/types";
 import { softmaxCrossEntropy } from "./loss";
 import type { Model, ModelVars } from "./model";
+import { type ConvStack, type ConvStackPlan, convStackFor, convStackPlanIfEnabled } from "./native/convStack";
 
 /** Test-set metrics of a model. Accuracies, precisions and recalls are fractions in [0, 1]. */
 export interface Evaluation {
@@ -29,9 +31,19 @@ export interface Evaluator {
   dispose(): void;
 }
 
-/** Compiles the eval-mode passes of `model`. */
-export function createEvaluator(model: Model): Evaluator {
+/** Samples an evaluator's own conv stack takes at once: a common training batch, so its buffers stay small. */
+const STACK_CHUNK = 64;
+
+/**
+ * Compiles the eval-mode passes of `model`. On Wasm, when the engine's own conv kernels train the model's
+ * leading convolutions, `batch` runs them forward there too (2–4 ms an image in jax-js's eval forward against
+ * a fraction of that): on `stack` when given (a training run's, used between its steps and not disposed here),
+ * else on a stack of its own made at the first batch. `probabilities` (live predictions, a few images) stays on
+ * jax-js.
+ */
+export function createEvaluator(model: Model, opts: { stack?: ConvStack | null } = {}): Evaluator {
   const inShape = model.spec.input.shape;
+  const plan = opts.stack?.plan ?? (defaultDevice() === "wasm" ? convStackPlanIfEnabled(model) : null);
   const lossAndPreds = jit((vars: ModelVars, x: np.Array, y: np.Array) => {
     const { logits, state } = model.apply(vars, x, { mode: "eval" });
     for (const a of Object.values(state)) a.dispose();
@@ -44,8 +56,13 @@ export function createEvaluator(model: Model): Evaluator {
     for (const a of Object.values(state)) a.dispose();
     return nn.softmax(logits, -1);
   });
+  const viaStack = plan ? stackedBatch(model, plan, opts.stack ?? null) : null;
   return {
     async batch(vars, x, y) {
+      if (viaStack) {
+        const out = await viaStack.batch(vars, x, y);
+        if (out) return out;
+      }
       const n = y.length;
       const [loss, preds] = lossAndPreds(
         refVars(vars),
@@ -63,6 +80,73 @@ export function createEvaluator(model: Model): Evaluator {
     dispose() {
       lossAndPreds.dispose();
       probs.dispose();
+      viaStack?.dispose();
+    },
+  };
+}
+
+/**
+ * Eval batches whose first layers run forward on a conv stack (`shared`, else one of its own made at the first
+ * batch), as many samples at a time as it takes, and the rest on jax-js from the stack's features. `batch`
+ * answers null when no stack could be made here.
+ */
+function stackedBatch(model: Model, plan: ConvStackPlan, shared: ConvStack | null) {
+  const inSize = model.spec.input.shape.reduce((a, b) => a * b, 1);
+  const featureSize = plan.features.reduce((a, b) => a * b, 1);
+  const stackNames = new Set(plan.params);
+  let stack: Promise<ConvStack | null> | null = shared ? Promise.resolve(shared) : null;
+  let padded: Float32Array | null = null;
+  // The stack's weights are read back once per `vars` (an evaluation passes the same vars for every batch).
+  const weights = new WeakMap<ModelVars, Promise<Float32Array[]>>();
+  const headLoss = jit((params: ArrayMap, state: ArrayMap, f: np.Array, y: np.Array) => {
+    const { logits, state: newState } = model.apply({ params, state }, f, { mode: "eval", from: plan.head });
+    for (const a of Object.values(newState)) a.dispose();
+    const preds = np.argmax(logits.ref, -1).astype(np.int32);
+    const n = logits.shape[0] ?? 1;
+    return [softmaxCrossEntropy(logits, y).mul(n), preds] as [np.Array, np.Array];
+  });
+  return {
+    async batch(vars: ModelVars, x: Float32Array, y: Int32Array) {
+      stack ??= convStackFor(model, STACK_CHUNK);
+      const ready = await stack;
+      if (!ready) return null;
+      let own = weights.get(vars);
+      if (!own) {
+        own = Promise.all(plan.params.map((name) => vars.params[name]!.ref.data() as Promise<Float32Array>));
+        weights.set(vars, own);
+      }
+      const w = await own;
+      const n = y.length;
+      const chunkSize = ready.batch;
+      const out = new Float32Array(n * featureSize);
+      for (let start = 0; start < n; start += chunkSize) {
+        const m = Math.min(chunkSize, n - start);
+        let chunk = x.subarray(start * inSize, (start + m) * inSize);
+        if (m < chunkSize) {
+          padded ??= new Float32Array(chunkSize * inSize);
+          padded.fill(0);
+          padded.set(chunk);
+          chunk = padded;
+        }
+        out.set(ready.forward(chunk, w).subarray(0, m * featureSize), start * featureSize);
+      }
+      const params: ArrayMap = {};
+      for (const [name, arr] of Object.entries(vars.params)) if (!stackNames.has(name)) params[name] = arr.ref;
+      const state: ArrayMap = {};
+      for (const [name, arr] of Object.entries(vars.state)) state[name] = arr.ref;
+      const [loss, preds] = headLoss(
+        params,
+        state,
+        np.array(out, { shape: [n, ...plan.features] }),
+        np.array(y, { shape: [n], dtype: np.int32 }),
+      );
+      const predictions = (await preds.data()) as Int32Array;
+      const lossSum = (await loss.data())[0]!;
+      return { lossSum, predictions };
+    },
+    dispose() {
+      headLoss.dispose();
+      if (!shared) void stack?.then((s) => s?.dispose());
     },
   };
 }

@@ -165,7 +165,8 @@ export function train(opts: TrainOptions): TrainRun {
     const augmenting = !isIdentityAugmentation(config.augmentation);
     const fill = blackFill(normalization);
     const flips = dataset.allowsHorizontalFlip ?? false;
-    const evaluator = createEvaluator(model);
+    // Validation and test batches run the stack forward between steps, on its buffers and threads.
+    const evaluator = createEvaluator(model, { stack });
     const started = performance.now();
     try {
       optState = restoreOptimizer(optimizer, vars, opts.resume?.optState);

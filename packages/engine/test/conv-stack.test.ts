@@ -5,6 +5,7 @@
 import { numpy as np, tree, valueAndGrad } from "@jax-js/jax";
 import type { LayerInput, Shape } from "@layerlab/spec";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { createEvaluator, evaluate } from "../src/evaluate";
 import type { ArrayMap } from "../src/layers/types";
 import { buildModel, type Model } from "../src/model";
 import { ConvStack, convStackPlan, setConvStack } from "../src/native/convStack";
@@ -216,6 +217,46 @@ describe("the native conv stack", () => {
     // The losses moved: the run trained, and both paths followed it.
     expect(Math.abs(native.losses[11]! - native.losses[0]!)).toBeGreaterThan(1e-3);
     expect(native.weights.length).toBe(jax.weights.length);
+  });
+
+  it("evaluates as jax-js alone does: the same loss, predictions and confusion, over batches and a partial one", async () => {
+    const layers: LayerInput[] = [
+      { kind: "conv2d", filters: 4, kernel: 3, activation: "relu" },
+      { kind: "maxPool2d", size: 2 },
+      { kind: "conv2d", filters: 6, kernel: 3, padding: "same", activation: "relu" },
+      { kind: "batchNorm" },
+    ];
+    const model = modelOf([1, 10, 10], layers, 4);
+    const dataset = randomDataset([1, 10, 10], 4, 150, 5);
+    const vars = model.init(12);
+    // 150 images in batches of 100: a second, partial batch, and within each the stack's parts of 64 samples.
+    const run = async (native: boolean, stack: ConvStack | null = null) => {
+      setConvStack(native);
+      const evaluator = createEvaluator(model, { stack });
+      try {
+        return await evaluate(model, vars, dataset.train, {
+          normalization: { mean: [0.5], std: [0.25] },
+          batchSize: 100,
+          evaluator,
+          deadUnitSample: 0,
+        });
+      } finally {
+        evaluator.dispose();
+      }
+    };
+    const jax = await run(false);
+    const native = await run(true);
+    // A training run's stack of 32, which the evaluator uses and leaves to its owner.
+    const trainingStack = await ConvStack.create(convStackPlan(model)!, 32);
+    const shared = await run(true, trainingStack);
+    trainingStack.dispose();
+    tree.dispose(vars);
+    for (const evaluation of [native, shared]) {
+      expect(evaluation.count).toBe(150);
+      expect(Math.abs(evaluation.loss - jax.loss) / (1 + Math.abs(jax.loss))).toBeLessThan(1e-5);
+      expect(Array.from(evaluation.predictions)).toEqual(Array.from(jax.predictions));
+      expect(evaluation.confusion).toEqual(jax.confusion);
+    }
   });
 
   it("is used only for a leading chain of convolutions that the rest of the model does not look inside", () => {

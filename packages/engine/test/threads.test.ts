@@ -3,6 +3,7 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 
 const script = fileURLToPath(new URL("./fixtures/train-steps.ts", import.meta.url));
+const freshStacks = fileURLToPath(new URL("./fixtures/fresh-stacks.ts", import.meta.url));
 const tsx = fileURLToPath(new URL("../../../node_modules/.bin/tsx", import.meta.url));
 
 type Steps = { last: string; digest: string; workers: number; helpers: number };
@@ -25,5 +26,12 @@ describe("multithreaded Wasm in Node", () => {
     expect(threaded).toMatchObject({ last: "done", workers: 2, helpers: 1 });
     expect(helped.digest).toBe(single.digest);
     expect(threaded.digest).toBe(single.digest);
+  });
+
+  it("serves a job posted the moment a helper thread is ready (an evaluator's first batch)", () => {
+    // A helper that read the job sequence after saying ready took such a job for one already done and
+    // waited for the next forever: 100 fresh stacks hung within a few every time.
+    const out = execFileSync(tsx, [freshStacks, "100"], { encoding: "utf8", timeout: 60_000 });
+    expect(JSON.parse(out.trim().split("\n").at(-1)!)).toEqual({ finished: 100 });
   });
 });

@@ -358,6 +358,11 @@ export function setConvStack(on: boolean): void {
   enabled = on;
 }
 
+/** `convStackPlan(model)`, or null while the stack is turned off (`setConvStack(false)`). */
+export function convStackPlanIfEnabled(model: Model): ConvStackPlan | null {
+  return enabled ? convStackPlan(model) : null;
+}
+
 /**
  * The conv stack that trains `model`'s leading convolutions at batch size `batch`, or null when it has none or
  * its buffers do not fit a WebAssembly memory (jax-js then trains the whole model, as it can).

@@ -37,8 +37,10 @@ self.onmessage = async (event) => {
   const instance = await WebAssembly.instantiate(module, { env: { memory } });
   const kernels = instance.exports;
   const ctl = new Int32Array(memory.buffer, control, ${ARGS + 16});
-  self.postMessage("ready");
+  // Read before saying ready: the first job may be posted the moment "ready" arrives, and a helper that read
+  // the sequence after that would take the job's number for the last one seen and wait for the next forever.
   let seen = Atomics.load(ctl, ${SEQ});
+  self.postMessage("ready");
   for (;;) {
     Atomics.wait(ctl, ${SEQ}, seen);
     seen = Atomics.load(ctl, ${SEQ});
