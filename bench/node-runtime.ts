@@ -3,7 +3,8 @@
  * this process. Runnable on its own (`tsx bench/node-runtime.ts
  * [--workloads a,b] [--steps N]`, one JSON line on stdout); `npm run bench`
  * runs it as a child process so that a hang can be stopped and the engine's
- * one-time backend choice does not leak into the other runtimes.
+ * one-time backend choice does not leak into the other runtimes. `JAX_THREADS=N`
+ * runs jax-js on N threads instead of the count a CLI or server run would use.
  */
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -38,7 +39,8 @@ export async function measureNode(
     // What a user of the runner gets: jax-js's worker threads for convolutions it runs, one thread
     // otherwise, and a helper thread for the engine's own conv kernels. It must happen before jax-js is
     // first loaded, hence the dynamic import below.
-    enableWasmThreads(wasmThreadsFor(workload.spec));
+    // JAX_THREADS=N overrides jax-js's thread count, to measure the choice `wasmThreadsFor` makes.
+    enableWasmThreads(Number(process.env.JAX_THREADS) || wasmThreadsFor(workload.spec));
     const { measureTrainingThroughput } = await import("@layerlab/engine");
     const plan = stepPlan(workload.name, steps);
     const dataset = syntheticMnist(samplesFor(plan));
