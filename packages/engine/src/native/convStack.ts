@@ -97,7 +97,7 @@ interface StageBuffers {
   input: number;
   patches: number;
   weight: number;
-  /** [kh·kw·C, O] and [O, kh·kw·C]: the forward product's and the input gradient's operand. */
+  /** [kh·kw·C, O] and [O, kh·kw·C]: the forward product's and the input gradient's operand (none for the first). */
   weightCols: number;
   weightRows: number;
   bias: number;
@@ -149,7 +149,7 @@ export class ConvStack {
         patches: arena.reserve(rows(s) * depth(s)),
         weight: arena.reserve(s.o * depth(s)),
         weightCols: arena.reserve(s.o * depth(s)),
-        weightRows: arena.reserve(s.o * depth(s)),
+        weightRows: i === 0 ? 0 : arena.reserve(s.o * depth(s)),
         bias: arena.reserve(s.o),
         y,
         pooled: s.pool === null ? y : arena.reserve(outSize(s)),
@@ -263,7 +263,6 @@ export class ConvStack {
       const rows = n * s.ho * s.wo;
       arena.f32(b.weight, s.o * depth).set(params[p++]!);
       k.packWeight(b.weight, b.weightCols, s.o, s.c, s.kh, s.kw, true);
-      k.packWeight(b.weight, b.weightRows, s.o, s.c, s.kh, s.kw, false);
       this.patches("im2col", b.input, b.patches, s);
       if (s.bias) {
         arena.f32(b.bias, s.o).set(params[p++]!);
@@ -332,6 +331,8 @@ export class ConvStack {
       }
       grads.unshift(stage);
       if (i > 0) {
+        // Packed here, not in forward: the first stage and evaluation never need the input gradient's operand.
+        k.packWeight(b.weight, b.weightRows, s.o, s.c, s.kh, s.kw, false);
         this.product(dy, b.weightRows, scratch.dPatches, rows, s.o, depth, false);
         this.patches("col2im", scratch.dPatches, this.buffers[i - 1]!.gradOut, s);
       }
