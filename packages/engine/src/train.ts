@@ -525,6 +525,7 @@ function makeTrainStep(
   if (!stack) return Object.assign(fused, { dispose });
 
   const { head, params: stackNames } = stack.plan;
+  const stackIndex = new Map(stackNames.map((name, i) => [name, i]));
   const headStep = (p: ArrayMap, s: ArrayMap, f: np.Array, y: np.Array, k: np.Array | null) => {
     const [[loss, aux], [gradHead, gradFeatures]] = valueAndGrad(
       (hp: ArrayMap, features: np.Array) => lossOf(hp, s, features, y, k, head),
@@ -547,7 +548,7 @@ function makeTrainStep(
     const stackParams = await Promise.all(stackNames.map((n) => vars.params[n]!.ref.data() as Promise<Float32Array>));
     const features = np.array(stack.forward(xHost, stackParams), { shape: [stack.batch, ...stack.plan.features] });
     const headParams: ArrayMap = {};
-    for (const [name, arr] of Object.entries(vars.params)) if (!stackNames.includes(name)) headParams[name] = arr.ref;
+    for (const [name, arr] of Object.entries(vars.params)) if (!stackIndex.has(name)) headParams[name] = arr.ref;
     const [loss, correct, stateOut, gradHead, gradFeatures] = key
       ? headWithKey(headParams, vars.state, features, y, key)
       : headWithoutKey(headParams, vars.state, features, y);
@@ -555,8 +556,8 @@ function makeTrainStep(
     // The optimizer's state is a tree over the parameters: the gradients keep their order.
     const grads: ArrayMap = {};
     for (const [name, arr] of Object.entries(vars.params)) {
-      const at = stackNames.indexOf(name);
-      grads[name] = at < 0 ? gradHead[name]! : np.array(stackGrads[at]!, { shape: arr.shape });
+      const at = stackIndex.get(name);
+      grads[name] = at === undefined ? gradHead[name]! : np.array(stackGrads[at]!, { shape: arr.shape });
     }
     const fn = withStats && statNames ? measuringUpdate : plainUpdate;
     const [params, opt, accOut, stats] = fn(vars.params, optState, acc, grads, loss, correct, np.array(lr));
