@@ -1,18 +1,21 @@
 /**
- * How long the MNIST CNN's conv stack (its two conv + relu + pool blocks on the engine's own kernels) takes for
- * a batch of 64 in Node, forward alone and forward + backward, on one thread and on a thread per core,
- * alternating (not a test). The rest of a training step is jax-js's head, the optimizer and host copies.
+ * How long the MNIST CNN's conv stack (its two conv + relu + pool blocks and its hidden dense layer, on the
+ * engine's own kernels) takes for a batch of 64 in Node, forward alone and forward + backward, on one thread
+ * and on a thread per core, alternating (not a test), then the rate of each of its large products alone on one
+ * thread, in GFLOP/s. The rest of a training step is jax-js's head, the optimizer and host copies.
  *
  *   npx tsx bench/conv-stack-time.ts [rounds]
  */
 import { availableParallelism } from "node:os";
-import { enableKernelThreads } from "@layerlab/engine/node";
+import { enableKernelThreads, enableRelaxedSimd } from "@layerlab/engine/node";
 import { median } from "./summary";
 import { MNIST_CNN } from "./workloads";
 
 enableKernelThreads();
+enableRelaxedSimd(); // as a CLI or server run has it
 const { buildModel, initBackend } = await import("@layerlab/engine");
 const { ConvStack, convStackPlan } = await import("../packages/engine/src/native/convStack");
+const { instantiateConvKernels, KernelArena } = await import("../packages/engine/src/native/kernels");
 type Stack = Awaited<ReturnType<typeof ConvStack.create>>;
 await initBackend();
 
@@ -59,3 +62,32 @@ for (const [threads, r] of results) {
     `median, ${threads} thread(s): forward ${median(r.forward).toFixed(1)} ms, forward + backward ${median(r.both).toFixed(1)} ms`,
   );
 }
+
+// The batch-64 products of a step: [m, k] · [k, n], or [k, m]ᵀ · [k, n] for a weight gradient.
+const PRODUCTS: { name: string; m: number; k: number; n: number; transposedA: boolean }[] = [
+  { name: "conv2 forward", m: 7744, k: 288, n: 64, transposedA: false },
+  { name: "conv2 input gradient", m: 7744, k: 64, n: 288, transposedA: false },
+  { name: "conv2 weight gradient", m: 288, k: 7744, n: 64, transposedA: true },
+  { name: "conv1 forward", m: 43264, k: 9, n: 32, transposedA: false },
+];
+const { exports: kernels, memory, relaxed } = await instantiateConvKernels();
+const arena = new KernelArena(memory);
+const operands = PRODUCTS.map(({ m, k, n }) => ({
+  a: arena.reserve(m * k),
+  b: arena.reserve(k * n),
+  c: arena.reserve(m * n),
+}));
+arena.commit();
+PRODUCTS.forEach(({ name, m, k, n, transposedA }, i) => {
+  const { a, b, c } = operands[i]!;
+  arena.f32(a, m * k).fill(0.5);
+  arena.f32(b, k * n).fill(0.25);
+  const run = () =>
+    transposedA ? kernels.sgemmTN(a, m, b, c, m, k, n, false) : kernels.sgemm(a, b, c, m, k, n, false);
+  run();
+  const ms = median(Array.from({ length: 3 * rounds }, () => timeOf(run)));
+  const rate = (2 * m * k * n) / ms / 1e6;
+  console.log(
+    `${name} [${m}×${k}]·[${k}×${n}]: ${ms.toFixed(2)} ms, ${rate.toFixed(1)} GFLOP/s (one thread, FMA ${relaxed})`,
+  );
+});

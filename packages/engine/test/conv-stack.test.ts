@@ -3,7 +3,8 @@
 // gradients for every parameter (float32, 1e-5), gradients that central finite differences confirm, and
 // the same training run step by step.
 import { numpy as np, tree, valueAndGrad } from "@jax-js/jax";
-import type { LayerInput, Shape } from "@layerlab/spec";
+import type { Dataset } from "@layerlab/data-core";
+import type { LayerInput, ModelSpec, Shape } from "@layerlab/spec";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createEvaluator, evaluate } from "../src/evaluate";
 import type { ArrayMap } from "../src/layers/types";
@@ -55,6 +56,30 @@ const CASES: Case[] = [
       { kind: "conv2d", filters: 3, kernel: 3, bias: false, activation: "relu" },
       { kind: "conv2d", filters: 6, kernel: 2, activation: "relu" },
       { kind: "maxPool2d", size: 2 },
+    ],
+    stages: 2,
+  },
+  {
+    name: "two conv + relu + pool blocks, then dense layers with a relu and with none",
+    inShape: [1, 14, 14],
+    layers: [
+      { kind: "conv2d", filters: 4, kernel: 3, activation: "relu" },
+      { kind: "maxPool2d", size: 2 },
+      { kind: "conv2d", filters: 6, kernel: 3, activation: "relu" },
+      { kind: "maxPool2d", size: 2 },
+      { kind: "flatten" },
+      { kind: "dense", units: 7, activation: "relu" },
+      { kind: "dense", units: 5 },
+    ],
+    stages: 4,
+  },
+  {
+    name: "three channels, a conv without pool, then a dense layer without bias",
+    inShape: [3, 7, 6],
+    layers: [
+      { kind: "conv2d", filters: 4, kernel: 3, padding: "same", activation: "relu" },
+      { kind: "flatten" },
+      { kind: "dense", units: 6, bias: false, activation: "relu" },
     ],
     stages: 2,
   },
@@ -175,17 +200,8 @@ describe("the native conv stack", () => {
     expect(worst).toBeLessThan(1e-3);
   });
 
-  it("trains step by step as jax-js alone does, with dropout and batch norm in the rest of the model", async () => {
-    const layers: LayerInput[] = [
-      { kind: "conv2d", filters: 4, kernel: 3, activation: "relu" },
-      { kind: "maxPool2d", size: 2 },
-      { kind: "conv2d", filters: 6, kernel: 3, padding: "same", activation: "relu" },
-      { kind: "batchNorm" },
-      { kind: "dropout", rate: 0.3 },
-    ];
-    const spec = modelOf([1, 10, 10], layers, 4).spec;
-    expect(convStackPlan(buildModel(spec))?.head).toBe(3);
-    const dataset = randomDataset([1, 10, 10], 4, 96, 3);
+  /** 12 logged steps of Adam on `spec`, by jax-js alone and with the stack: the same losses step by step. */
+  async function expectSameTraining(spec: ModelSpec, dataset: Dataset) {
     const runLosses = async (native: boolean) => {
       setConvStack(native);
       const run = train({
@@ -217,6 +233,31 @@ describe("the native conv stack", () => {
     // The losses moved: the run trained, and both paths followed it.
     expect(Math.abs(native.losses[11]! - native.losses[0]!)).toBeGreaterThan(1e-3);
     expect(native.weights.length).toBe(jax.weights.length);
+  }
+
+  it("trains step by step as jax-js alone does, with dropout and batch norm in the rest of the model", async () => {
+    const layers: LayerInput[] = [
+      { kind: "conv2d", filters: 4, kernel: 3, activation: "relu" },
+      { kind: "maxPool2d", size: 2 },
+      { kind: "conv2d", filters: 6, kernel: 3, padding: "same", activation: "relu" },
+      { kind: "batchNorm" },
+      { kind: "dropout", rate: 0.3 },
+    ];
+    const spec = modelOf([1, 10, 10], layers, 4).spec;
+    expect(convStackPlan(buildModel(spec))?.head).toBe(3);
+    await expectSameTraining(spec, randomDataset([1, 10, 10], 4, 96, 3));
+  });
+
+  it("trains step by step as jax-js alone does with a hidden dense layer on the stack", async () => {
+    const layers: LayerInput[] = [
+      { kind: "conv2d", filters: 4, kernel: 3, activation: "relu" },
+      { kind: "maxPool2d", size: 2 },
+      { kind: "flatten" },
+      { kind: "dense", units: 8, activation: "relu" },
+    ];
+    const spec = modelOf([1, 10, 10], layers, 4).spec;
+    expect(convStackPlan(buildModel(spec))?.stages.map((s) => s.dense)).toEqual([false, true]);
+    await expectSameTraining(spec, randomDataset([1, 10, 10], 4, 96, 3));
   });
 
   it("evaluates as jax-js alone does: the same loss, predictions and confusion, over batches and a partial one", async () => {
@@ -281,6 +322,39 @@ describe("the native conv stack", () => {
       classes: ["x", "y"],
     });
     expect(convStackPlan(residual), "a shortcut reads the model's input").toBeNull();
+  });
+
+  it("takes the dense layers after the convolutions' flatten, but not the model's last layer", () => {
+    const conv = { kind: "conv2d", filters: 2, kernel: 3, activation: "relu" } as const;
+    const dense = (units: number, activation?: "relu" | "tanh") =>
+      ({ kind: "dense", units, ...(activation && { activation }) }) as const;
+    const plainModel = (layers: LayerInput[]) =>
+      buildModel({
+        format: "layerlab.model/1",
+        name: "dense-stages",
+        input: { shape: [1, 8, 8] },
+        layers,
+        classes: ["a", "b", "c"],
+      });
+    const mlpLike = convStackPlan(plainModel([conv, { kind: "flatten" }, dense(4, "relu"), dense(3)]));
+    expect(mlpLike?.stages.map((s) => [s.layer, s.dense])).toEqual([
+      [0, false],
+      [2, true],
+    ]);
+    expect(mlpLike?.head).toBe(3);
+    expect(mlpLike?.features).toEqual([4]);
+    expect(mlpLike?.params).toEqual(["0.weight", "0.bias", "2.weight", "2.bias"]);
+    // The dense stage is the conv over the whole 6×6 output: its kernel is the image, its output one pixel.
+    expect(mlpLike?.stages[1]).toMatchObject({ c: 2, h: 6, w: 6, kh: 6, kw: 6, ho: 1, wo: 1, o: 4, relu: true });
+    const tanh = convStackPlan(plainModel([conv, { kind: "flatten" }, dense(4, "tanh"), dense(3)]));
+    expect(tanh?.stages.length, "a tanh dense stays in jax-js").toBe(1);
+    expect(tanh?.head, "and so does the flatten before it").toBe(1);
+    const dropout = convStackPlan(
+      plainModel([conv, { kind: "flatten" }, dense(4), { kind: "dropout", rate: 0.5 }, dense(3)]),
+    );
+    expect(dropout?.stages.length).toBe(2);
+    expect(dropout?.head).toBe(3);
+    expect(convStackPlan(plainModel([{ kind: "flatten" }, dense(4, "relu"), dense(3)])), "no conv").toBeNull();
   });
 });
 

@@ -5,7 +5,7 @@ import type { Model } from "../model";
 import { kernelWorkers } from "../threads";
 import { type ConvKernelExports, canShareMemory, instantiateConvKernels, KernelArena } from "./kernels";
 import { type BatchJob, CONTROL_BYTES, type Job, KernelHelper } from "./kernelThreads";
-import { stackedConvRelu, stackedLayers, stackedLayersOfSpec } from "./stackLayers";
+import { stackedLayerRelu, stackedLayers, stackedLayersOfSpec } from "./stackLayers";
 
 /*
  * The convolutions at the front of a CNN, trained by the project's own WebAssembly kernels
@@ -18,9 +18,14 @@ import { stackedConvRelu, stackedLayers, stackedLayersOfSpec } from "./stackLaye
  * model, and runs the stack backward on the gradient that step returns.
  */
 
-/** One conv layer, with the non-overlapping max pool that follows it when there is one. */
+/**
+ * One conv layer, with the non-overlapping max pool that follows it when there is one, or a dense layer as the
+ * convolution whose kernel covers its whole input (a 1×1 output, no pool).
+ */
 export interface ConvStage {
-  conv: number;
+  /** The conv2d or dense layer. */
+  layer: number;
+  dense: boolean;
   pool: number | null;
   /** Input [C, H, W]. */
   c: number;
@@ -54,22 +59,30 @@ export interface ConvStackPlan {
 
 /**
  * The stack for `model`'s leading chain of conv2d layers (relu or no activation, each optionally followed by a
- * non-overlapping max pool), or null when the model does not start with one or the rest of the model reads
- * something inside it.
+ * non-overlapping max pool) and the dense layers after their flatten (`stackedLayers`), or null when the model
+ * does not start with one or the rest of the model reads something inside it.
  */
 export function convStackPlan(model: Model): ConvStackPlan | null {
   const layers = model.spec.layers;
   const stacked = stackedLayers(layers, model.sources);
   if (!stacked) return null;
   const params: string[] = [];
-  const stages = stacked.stages.map(({ conv: i, pool: p }): ConvStage => {
-    const layer = layers[i] as LayerOf<"conv2d">;
+  const stages: ConvStage[] = [];
+  for (const { layer: i, pool: p } of stacked.stages) {
+    const layer = layers[i] as LayerOf<"conv2d"> | LayerOf<"dense">;
+    params.push(`${i}.weight`, ...(layer.bias ? [`${i}.bias`] : []));
+    if (layer.kind === "dense") {
+      // Its input is the previous stage's output, flattened in [C, H, W] order as the weight's columns are.
+      const before = stages.at(-1)!;
+      stages.push(denseStage(i, before.o, before.hq, before.wq, layer));
+      continue;
+    }
     const [c, h, w] = model.shapes[i]! as [number, number, number];
     const g = convGeometry(layer, [c, h, w]);
     const pool = p === null ? null : poolGeometry(layers[p] as LayerOf<"maxPool2d">, [layer.filters, g.h.out, g.w.out]);
-    params.push(`${i}.weight`, ...(layer.bias ? [`${i}.bias`] : []));
-    return {
-      conv: i,
+    stages.push({
+      layer: i,
+      dense: false,
       pool: p,
       c,
       h,
@@ -83,14 +96,40 @@ export function convStackPlan(model: Model): ConvStackPlan | null {
       ho: g.h.out,
       wo: g.w.out,
       bias: layer.bias,
-      relu: stackedConvRelu(layer),
+      relu: stackedLayerRelu(layer),
       k: pool ? pool.h.kernel : 1,
       hq: pool ? pool.h.out : g.h.out,
       wq: pool ? pool.w.out : g.w.out,
-    };
-  });
+    });
+  }
   const last = stages[stages.length - 1]!;
-  return { stages, head: stacked.head, features: [last.o, last.hq, last.wq], params };
+  const features = last.dense ? [last.o] : [last.o, last.hq, last.wq];
+  return { stages, head: stacked.head, features, params };
+}
+
+/** Dense layer `i` on an input [c, h, w] as a stage: a convolution with an h × w kernel and a 1 × 1 output. */
+function denseStage(i: number, c: number, h: number, w: number, layer: LayerOf<"dense">): ConvStage {
+  return {
+    layer: i,
+    dense: true,
+    pool: null,
+    c,
+    h,
+    w,
+    o: layer.units,
+    kh: h,
+    kw: w,
+    stride: 1,
+    padTop: 0,
+    padLeft: 0,
+    ho: 1,
+    wo: 1,
+    bias: layer.bias,
+    relu: stackedLayerRelu(layer),
+    k: 1,
+    hq: 1,
+    wq: 1,
+  };
 }
 
 interface StageBuffers {
@@ -144,12 +183,17 @@ export class ConvStack {
     const buffers: StageBuffers[] = [];
     plan.stages.forEach((s, i) => {
       const y = arena.reserve(rows(s) * s.o);
+      const input = i === 0 ? arena.reserve(n * s.c * s.h * s.w) : buffers[i - 1]!.pooled;
+      // A dense stage reads its input in the weight's [C, H, W] order (a copy when H·W > 1), so its weight
+      // needs no packing: the input gradient multiplies by the weight as it is, and the weight's gradient
+      // comes out in its layout.
+      const flattened = s.dense && s.h * s.w > 1 ? arena.reserve(n * depth(s)) : input;
       buffers.push({
-        input: i === 0 ? arena.reserve(n * s.c * s.h * s.w) : buffers[i - 1]!.pooled,
-        patches: arena.reserve(rows(s) * depth(s)),
+        input,
+        patches: s.dense ? flattened : arena.reserve(rows(s) * depth(s)),
         weight: arena.reserve(s.o * depth(s)),
         weightCols: arena.reserve(s.o * depth(s)),
-        weightRows: i === 0 ? 0 : arena.reserve(s.o * depth(s)),
+        weightRows: i === 0 || s.dense ? 0 : arena.reserve(s.o * depth(s)),
         bias: arena.reserve(s.o),
         y,
         pooled: s.pool === null ? y : arena.reserve(outSize(s)),
@@ -262,8 +306,14 @@ export class ConvStack {
       const depth = s.kh * s.kw * s.c;
       const rows = n * s.ho * s.wo;
       arena.f32(b.weight, s.o * depth).set(params[p++]!);
-      k.packWeight(b.weight, b.weightCols, s.o, s.c, s.kh, s.kw, true);
-      this.patches("im2col", b.input, b.patches, s);
+      if (s.dense) {
+        // [units, in] → [in, units]; and the input [N, H·W, C] → [N, C, H·W], the flatten's order.
+        k.transpose(b.weight, b.weightCols, 1, s.o, depth);
+        if (b.patches !== b.input) k.transpose(b.input, b.patches, n, s.h * s.w, s.c);
+      } else {
+        k.packWeight(b.weight, b.weightCols, s.o, s.c, s.kh, s.kw, true);
+        this.patches("im2col", b.input, b.patches, s);
+      }
       if (s.bias) {
         arena.f32(b.bias, s.o).set(params[p++]!);
         k.fillRows(b.y, b.bias, rows, s.o);
@@ -321,20 +371,33 @@ export class ConvStack {
       } else if (s.relu) {
         k.reluBackward(dy, b.y, rows * s.o);
       }
-      // The weight's gradient as the forward product's operand [kh·kw·C, O]: patchesᵀ · dy.
-      this.productTN(b.patches, dy, scratch.dWeightCols, depth, rows, s.o);
-      k.unpackWeight(scratch.dWeightCols, scratch.dWeight, s.o, s.c, s.kh, s.kw, true);
+      if (s.dense) {
+        // dyᵀ · x: the gradient [units, in] in the weight's own layout.
+        this.productTN(dy, b.patches, scratch.dWeight, s.o, rows, depth);
+      } else {
+        // The weight's gradient as the forward product's operand [kh·kw·C, O]: patchesᵀ · dy.
+        this.productTN(b.patches, dy, scratch.dWeightCols, depth, rows, s.o);
+        k.unpackWeight(scratch.dWeightCols, scratch.dWeight, s.o, s.c, s.kh, s.kw, true);
+      }
       const stage = [arena.f32(scratch.dWeight, s.o * depth).slice()];
       if (s.bias) {
         k.columnSums(dy, scratch.dBias, rows, s.o);
         stage.push(arena.f32(scratch.dBias, s.o).slice());
       }
       grads.unshift(stage);
-      if (i > 0) {
+      const before = this.buffers[i - 1]?.gradOut;
+      if (before === undefined) {
+        // The first stage: the stack's input needs no gradient.
+      } else if (s.dense) {
+        // dy · weight: the input's gradient in [N, C, H·W] order, then back to the previous stage's [N, H·W, C].
+        const flat = b.patches === b.input ? before : scratch.dPatches;
+        this.product(dy, b.weight, flat, rows, s.o, depth, false);
+        if (flat !== before) k.transpose(flat, before, n, s.c, s.h * s.w);
+      } else {
         // Packed here, not in forward: the first stage and evaluation never need the input gradient's operand.
         k.packWeight(b.weight, b.weightRows, s.o, s.c, s.kh, s.kw, false);
         this.product(dy, b.weightRows, scratch.dPatches, rows, s.o, depth, false);
-        this.patches("col2im", scratch.dPatches, this.buffers[i - 1]!.gradOut, s);
+        this.patches("col2im", scratch.dPatches, before, s);
       }
     }
     return grads.flat();

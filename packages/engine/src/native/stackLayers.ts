@@ -3,18 +3,21 @@ import { type Layer, type LayerOf, Layer as LayerSchema, layerGraph, normalizeAc
 /*
  * Which layers the native conv stack trains, decided from the spec alone (no jax-js), so that a process can
  * choose its threads before jax-js loads: the model's leading chain of conv2d layers with a relu or no
- * activation, each optionally followed by a non-overlapping max pool, as long as the rest of the model reads
- * nothing inside the chain but its output.
+ * activation, each optionally followed by a non-overlapping max pool, then, after a flatten, the dense layers
+ * with a relu or no activation that follow it but the model's last layer, as long as the rest of the model
+ * reads nothing inside the chain but its output. A dense layer on a flattened [C, H, W] is a convolution whose
+ * kernel covers the whole image (its weight [units, C·H·W] is a conv weight [units, C, H, W]), so the stack
+ * runs both kinds as the same stage.
  */
 
-/** A conv layer and the max pool that follows it, if any, by index. */
+/** A conv or dense layer and the max pool that follows a conv, if any, by index. */
 export interface StackedLayers {
-  stages: { conv: number; pool: number | null }[];
+  stages: { layer: number; pool: number | null }[];
   /** The first layer the stack does not run. */
   head: number;
 }
 
-function convActivationIsRelu(layer: LayerOf<"conv2d">): boolean | null {
+function activationIsRelu(layer: LayerOf<"conv2d"> | LayerOf<"dense">): boolean | null {
   if (layer.activation === undefined) return false;
   return normalizeActivation(layer.activation).fn === "relu" ? true : null;
 }
@@ -23,9 +26,9 @@ function isPlainMaxPool(layer: Layer | undefined): layer is LayerOf<"maxPool2d">
   return layer?.kind === "maxPool2d" && (layer.stride ?? layer.size) === layer.size;
 }
 
-/** Whether a stacked conv applies a relu (`relu` activation) rather than none. */
-export function stackedConvRelu(layer: LayerOf<"conv2d">): boolean {
-  return convActivationIsRelu(layer) === true;
+/** Whether a stacked conv or dense layer applies a relu (`relu` activation) rather than none. */
+export function stackedLayerRelu(layer: LayerOf<"conv2d"> | LayerOf<"dense">): boolean {
+  return activationIsRelu(layer) === true;
 }
 
 /** The layers of `layers` (wired by `sources`) that the stack runs, or null when none or all of them. */
@@ -38,12 +41,23 @@ export function stackedLayers(layers: readonly Layer[], sources: readonly number
   let i = 0;
   while (i < layers.length && chained(i)) {
     const layer = layers[i]!;
-    if (layer.kind !== "conv2d" || convActivationIsRelu(layer) === null) break;
+    if (layer.kind !== "conv2d" || activationIsRelu(layer) === null) break;
     const pooled = isPlainMaxPool(layers[i + 1]) && chained(i + 1);
-    stages.push({ conv: i, pool: pooled ? i + 1 : null });
+    stages.push({ layer: i, pool: pooled ? i + 1 : null });
     i += pooled ? 2 : 1;
   }
-  if (stages.length === 0 || i >= layers.length) return null;
+  if (stages.length === 0) return null;
+  // The dense layers after the convolutions' flatten, leaving the last layer (the logits) to jax-js.
+  if (layers[i]?.kind === "flatten" && chained(i)) {
+    let j = i + 1;
+    for (; j < layers.length - 1 && chained(j); j++) {
+      const layer = layers[j]!;
+      if (layer.kind !== "dense" || activationIsRelu(layer) === null) break;
+      stages.push({ layer: j, pool: null });
+    }
+    if (j > i + 1) i = j;
+  }
+  if (i >= layers.length) return null;
   for (let j = i; j < layers.length; j++) if (sources[j]!.some((s) => s < i - 1)) return null;
   return { stages, head: i };
 }
@@ -65,6 +79,6 @@ export function stackedLayersOfSpec(spec: { layers: readonly { kind: string }[] 
 export function hasConvOutsideStack(spec: { layers: readonly { kind: string }[] }): boolean {
   const convs = spec.layers.map((l, i) => (l.kind === "conv2d" ? i : -1)).filter((i) => i >= 0);
   if (convs.length === 0) return false;
-  const inStack = new Set(stackedLayersOfSpec(spec)?.stages.map((s) => s.conv) ?? []);
+  const inStack = new Set(stackedLayersOfSpec(spec)?.stages.map((s) => s.layer) ?? []);
   return convs.some((i) => !inStack.has(i));
 }
