@@ -12,7 +12,7 @@ import { hasConvOutsideStack } from "./native/stackLayers";
  * Whether a model trains faster with jax-js on the Wasm worker pool than on one thread: when it has
  * convolutions that jax-js runs. The leading conv + pool chain of a CNN runs on the engine's own kernels
  * (`src/native`), which take a helper thread of their own; the dense rest of such a model is faster on one
- * thread (MNIST CNN, 2 cores: 2,091–2,198 samples/s against 1,744–1,837 with the pool; `JAX_THREADS` in
+ * thread (MNIST CNN, 2 cores: 2,466–2,572 samples/s against 1,994–2,083 with the pool; `JAX_THREADS` in
  * bench/node-runtime.ts measures it).
  */
 export function prefersWasmThreads(spec: { layers: readonly { kind: string }[] }): boolean {

@@ -8,11 +8,13 @@ import { type BatchJob, CONTROL_BYTES, type Job, KernelHelper } from "./kernelTh
 import { stackedLayerRelu, stackedLayers, stackedLayersOfSpec } from "./stackLayers";
 
 /*
- * The convolutions at the front of a CNN, trained by the project's own WebAssembly kernels
- * (assembly/convKernels.ts) instead of jax-js. On CPU they are most of a step, and jax-js's Wasm
- * backend runs them as many small kernels (patch layout, products, pool masks) at about 10 GFLOP/s
- * on one thread; the own kernels keep activations channels-last, build each patch matrix with one
- * copy per window row and multiply it with a register-blocked SIMD product at about 20 GFLOP/s.
+ * The convolutions at the front of a CNN, and the hidden dense layers after them, trained by the
+ * project's own WebAssembly kernels (assembly/convKernels.ts) instead of jax-js. On CPU they are most
+ * of a step, and jax-js's Wasm backend runs them as many small kernels (patch layout, products, pool
+ * masks) at about 10 GFLOP/s on one thread; the own kernels keep activations channels-last, build each
+ * patch matrix with one copy per window row and multiply it with a register-blocked SIMD product at
+ * about 37 GFLOP/s on one thread of a quiet 2-core machine, 46–49 with relaxed SIMD's fused
+ * multiply-adds (which Chromium and the engine's Node set-up enable).
  * jax-js has no way to call an outside kernel inside a traced function, so a training step runs
  * this stack forward on the host arrays, hands its features to a jitted step for the rest of the
  * model, and runs the stack backward on the gradient that step returns.
@@ -136,7 +138,10 @@ interface StageBuffers {
   input: number;
   patches: number;
   weight: number;
-  /** [kh·kw·C, O] and [O, kh·kw·C]: the forward product's and the input gradient's operand (none for the first). */
+  /**
+   * [kh·kw·C, O] and [O, kh·kw·C]: the forward product's and the input gradient's operand (no second for the
+   * first stage, which has no input gradient, or a dense one, which multiplies by its weight as it is).
+   */
   weightCols: number;
   weightRows: number;
   bias: number;
