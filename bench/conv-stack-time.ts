@@ -7,16 +7,15 @@
  *   npx tsx bench/conv-stack-time.ts [rounds]
  */
 import { availableParallelism } from "node:os";
+import type { ConvStack as Stack } from "@layerlab/engine";
 import { enableKernelThreads, enableRelaxedSimd } from "@layerlab/engine/node";
 import { median } from "./summary";
 import { MNIST_CNN } from "./workloads";
 
 enableKernelThreads();
 enableRelaxedSimd(); // as a CLI or server run has it
-const { buildModel, initBackend } = await import("@layerlab/engine");
-const { ConvStack, convStackPlan } = await import("../packages/engine/src/native/convStack");
+const { buildModel, ConvStack, convStackPlan, initBackend } = await import("@layerlab/engine");
 const { instantiateConvKernels, KernelArena } = await import("../packages/engine/src/native/kernels");
-type Stack = Awaited<ReturnType<typeof ConvStack.create>>;
 await initBackend();
 
 const BATCH = 64;

@@ -11,11 +11,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { Worker } from "node:worker_threads";
-import { wasmThreadsFor } from "@layerlab/engine/node";
-import type { ModelSpec } from "@layerlab/spec";
 import { z } from "zod";
-import type { JobInput, JobThreadData, ServerMessage, WorkerMessage } from "../packages/server/src/jobs/job-types";
+import { jobThreadData, startJobThread } from "../packages/server/src/jobs/job-thread";
+import type { JobInput, ServerMessage, WorkerMessage } from "../packages/server/src/jobs/job-types";
 import { type BenchResult, errorMessage, type RuntimeReport } from "./results";
 import { parseChildJson, runProcess } from "./subprocess";
 import { median } from "./summary";
@@ -23,7 +21,6 @@ import { parseWorkloadList, samplesFor, stepPlan, WORKLOADS, type WorkloadName }
 
 const SCRIPT = fileURLToPath(import.meta.url);
 /** The entry the server's queue starts each job thread with. */
-const JOB_WORKER = new URL("../packages/server/src/jobs/worker-boot.mjs", import.meta.url);
 
 const JobOutput = z.object({ samplesPerSec: z.number().positive(), peakRssBytes: z.number().positive() });
 
@@ -66,8 +63,7 @@ function trainAsJob(input: JobInput): Promise<number[]> {
     const rates: number[] = [];
     let failure: string | null = null;
     // As the queue starts a thread: with the Wasm threads the model wants, then the job as a message.
-    const workerData: JobThreadData = { wasmThreads: wasmThreadsFor(input.spec as ModelSpec) };
-    const worker = new Worker(JOB_WORKER, { workerData });
+    const worker = startJobThread(jobThreadData(input));
     worker.postMessage({ type: "train", input } satisfies ServerMessage);
     worker.on("message", (m: WorkerMessage) => {
       if (m.type === "event" && m.event.type === "batch") rates.push(m.event.samplesPerSec);

@@ -44,13 +44,7 @@ const STACK_CHUNK = 64;
 export function createEvaluator(model: Model, opts: { stack?: ConvStack | null } = {}): Evaluator {
   const inShape = model.spec.input.shape;
   const plan = opts.stack?.plan ?? (defaultDevice() === "wasm" ? convStackPlanIfEnabled(model) : null);
-  const lossAndPreds = jit((vars: ModelVars, x: np.Array, y: np.Array) => {
-    const { logits, state } = model.apply(vars, x, { mode: "eval" });
-    for (const a of Object.values(state)) a.dispose();
-    const preds = np.argmax(logits.ref, -1).astype(np.int32);
-    const n = logits.shape[0] ?? 1;
-    return [softmaxCrossEntropy(logits, y).mul(n), preds] as [np.Array, np.Array];
-  });
+  const lossAndPreds = compileLossAndPreds(model, 0);
   const probs = jit((vars: ModelVars, x: np.Array) => {
     const { logits, state } = model.apply(vars, x, { mode: "eval" });
     for (const a of Object.values(state)) a.dispose();
@@ -64,14 +58,13 @@ export function createEvaluator(model: Model, opts: { stack?: ConvStack | null }
         if (out) return out;
       }
       const n = y.length;
-      const [loss, preds] = lossAndPreds(
-        refVars(vars),
-        np.array(x, { shape: [n, ...inShape] }),
-        np.array(y, { shape: [n], dtype: np.int32 }),
+      return readLossAndPreds(
+        lossAndPreds(
+          refVars(vars),
+          np.array(x, { shape: [n, ...inShape] }),
+          np.array(y, { shape: [n], dtype: np.int32 }),
+        ),
       );
-      const predictions = (await preds.data()) as Int32Array;
-      const lossSum = (await loss.data())[0]!;
-      return { lossSum, predictions };
     },
     async probabilities(vars, x, n) {
       const p = probs(refVars(vars), np.array(x, { shape: [n, ...inShape] }));
@@ -83,6 +76,23 @@ export function createEvaluator(model: Model, opts: { stack?: ConvStack | null }
       viaStack?.dispose();
     },
   };
+}
+
+/** The eval-mode pass from layer `from` (0: the whole model) to the summed loss and arg-max predictions. */
+function compileLossAndPreds(model: Model, from: number) {
+  return jit((vars: ModelVars, x: np.Array, y: np.Array) => {
+    const { logits, state } = model.apply(vars, x, { mode: "eval", from });
+    for (const a of Object.values(state)) a.dispose();
+    const preds = np.argmax(logits.ref, -1).astype(np.int32);
+    const n = logits.shape[0] ?? 1;
+    return [softmaxCrossEntropy(logits, y).mul(n), preds] as [np.Array, np.Array];
+  });
+}
+
+async function readLossAndPreds([loss, preds]: [np.Array, np.Array]) {
+  const predictions = (await preds.data()) as Int32Array;
+  const lossSum = (await loss.data())[0]!;
+  return { lossSum, predictions };
 }
 
 /**
@@ -98,13 +108,7 @@ function stackedBatch(model: Model, plan: ConvStackPlan, shared: ConvStack | nul
   let padded: Float32Array | null = null;
   // The stack's weights are read back once per `vars` (an evaluation passes the same vars for every batch).
   const weights = new WeakMap<ModelVars, Promise<Float32Array[]>>();
-  const headLoss = jit((params: ArrayMap, state: ArrayMap, f: np.Array, y: np.Array) => {
-    const { logits, state: newState } = model.apply({ params, state }, f, { mode: "eval", from: plan.head });
-    for (const a of Object.values(newState)) a.dispose();
-    const preds = np.argmax(logits.ref, -1).astype(np.int32);
-    const n = logits.shape[0] ?? 1;
-    return [softmaxCrossEntropy(logits, y).mul(n), preds] as [np.Array, np.Array];
-  });
+  const headLoss = compileLossAndPreds(model, plan.head);
   return {
     async batch(vars: ModelVars, x: Float32Array, y: Int32Array) {
       stack ??= convStackFor(model, STACK_CHUNK);
@@ -124,8 +128,8 @@ function stackedBatch(model: Model, plan: ConvStackPlan, shared: ConvStack | nul
         let chunk = x.subarray(start * inSize, (start + m) * inSize);
         if (m < chunkSize) {
           padded ??= new Float32Array(chunkSize * inSize);
-          padded.fill(0);
           padded.set(chunk);
+          padded.fill(0, chunk.length);
           chunk = padded;
         }
         out.set(ready.forward(chunk, w).subarray(0, m * featureSize), start * featureSize);
@@ -134,15 +138,13 @@ function stackedBatch(model: Model, plan: ConvStackPlan, shared: ConvStack | nul
       for (const [name, arr] of Object.entries(vars.params)) if (!stackNames.has(name)) params[name] = arr.ref;
       const state: ArrayMap = {};
       for (const [name, arr] of Object.entries(vars.state)) state[name] = arr.ref;
-      const [loss, preds] = headLoss(
-        params,
-        state,
-        np.array(out, { shape: [n, ...plan.features] }),
-        np.array(y, { shape: [n], dtype: np.int32 }),
+      return readLossAndPreds(
+        headLoss(
+          { params, state },
+          np.array(out, { shape: [n, ...plan.features] }),
+          np.array(y, { shape: [n], dtype: np.int32 }),
+        ),
       );
-      const predictions = (await preds.data()) as Int32Array;
-      const lossSum = (await loss.data())[0]!;
-      return { lossSum, predictions };
     },
     dispose() {
       headLoss.dispose();

@@ -1,21 +1,19 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
-import { Worker } from "node:worker_threads";
-import { wasmThreadsFor } from "@layerlab/engine/node";
+import type { Worker } from "node:worker_threads";
 import { readRunInfo } from "@layerlab/runner";
 import { type ModelSpec, tryBuildTemplate } from "@layerlab/spec";
 import { afterAll, describe, expect, it } from "vitest";
-import type { JobInput, JobThreadData, ServerMessage, WorkerMessage } from "../src/jobs/job-types";
+import { jobThreadData, startJobThread } from "../src/jobs/job-thread";
+import type { JobInput, ServerMessage, WorkerMessage } from "../src/jobs/job-types";
 
-const WORKER_URL = new URL("../src/jobs/worker-boot.mjs", import.meta.url);
 const work = mkdtempSync(join(tmpdir(), "layerlab-job-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 /** Starts a real job thread as the queue does: with the Wasm threads `input`'s model wants. */
 function startThread(input: JobInput): Worker {
-  const wasmThreads = wasmThreadsFor(input.spec as ModelSpec);
-  return new Worker(WORKER_URL, { workerData: { wasmThreads } satisfies JobThreadData });
+  return startJobThread(jobThreadData(input));
 }
 
 /** Trains one job on `thread` and collects what it posts until the job is over (the thread lives on). */

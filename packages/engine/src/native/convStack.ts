@@ -437,7 +437,7 @@ export function convStackPlanIfEnabled(model: Model): ConvStackPlan | null {
  * its buffers do not fit a WebAssembly memory (jax-js then trains the whole model, as it can).
  */
 export async function convStackFor(model: Model, batch: number): Promise<ConvStack | null> {
-  const plan = enabled ? convStackPlan(model) : null;
+  const plan = convStackPlanIfEnabled(model);
   if (!plan) return null;
   try {
     return await ConvStack.create(plan, batch);

@@ -1,5 +1,4 @@
-import { Worker } from "node:worker_threads";
-import { wasmThreadsFor } from "@layerlab/engine/node";
+import type { Worker } from "node:worker_threads";
 import type { TrainEvent } from "@layerlab/spec";
 import type { Registry } from "../db/registry";
 import type { RunStatus } from "../db/schema";
@@ -7,12 +6,12 @@ import { isDiskFull } from "../disk-full";
 import { applyEvents, STATUS_AFTER } from "../events/apply-events";
 import type { EventHub } from "../events/hub";
 import { keepDiskReserve, releaseDiskReserve } from "./disk-reserve";
-import type { JobInput, JobThreadData, ServerMessage, WorkerMessage } from "./job-types";
+import { jobThreadData, startJobThread } from "./job-thread";
+import type { JobInput, ServerMessage, WorkerMessage } from "./job-types";
 import { matchRunJsonStatus } from "./run-json-status";
 import type { RunQueue } from "./run-queue";
 
 /** Where the worker entry lives: a bootstrap that loads worker.ts from its cached bundle. */
-const WORKER_URL = new URL("./worker-boot.mjs", import.meta.url);
 
 /** How long an aborted job may take to stop cleanly before its thread is terminated. */
 const ABORT_GRACE_MS = 10_000;
@@ -158,9 +157,7 @@ export class JobQueue implements RunQueue {
 
   /** A loaded idle thread for `input`'s model, or a new one. */
   #takeThread(input: JobInput): JobThread {
-    // A spec without layers is the runner's to refuse, on a thread like any other.
-    const spec = input.spec as { layers?: unknown };
-    const wasmThreads = Array.isArray(spec?.layers) ? wasmThreadsFor(spec as { layers: { kind: string }[] }) : 1;
+    const { wasmThreads } = jobThreadData(input);
     const i = this.#idle.findIndex((t) => t.alive && t.wasmThreads === wasmThreads);
     if (i >= 0) {
       const [thread] = this.#idle.splice(i, 1);
@@ -169,7 +166,7 @@ export class JobQueue implements RunQueue {
     }
     // No more threads than slots: an idle one that suits no job now makes room for this one.
     this.#trimIdle(this.opts.maxConcurrent - 1);
-    const worker = new Worker(WORKER_URL, { workerData: { wasmThreads } satisfies JobThreadData });
+    const worker = startJobThread({ wasmThreads });
     const thread: JobThread = { worker, wasmThreads, alive: true };
     worker.on("exit", () => {
       thread.alive = false;
